@@ -1,0 +1,1 @@
+"""The ``tradeguard`` command line: thin commands over the services."""

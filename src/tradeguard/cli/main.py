@@ -1,0 +1,272 @@
+"""Entry point of the ``tradeguard`` command.
+
+Commands parse their options, open one unit of work, call one service and render the
+result. Global options ``--db`` and ``--org`` may be given before the command or on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
+from tradeguard.importing.formats import FORMATS
+from tradeguard.importing.reader import UnreadableFileError
+from tradeguard.services import organisations
+from tradeguard.services.audit import cli_actor
+from tradeguard.services.daily_cycle import run_cycle
+from tradeguard.services.imports import import_file
+from tradeguard.store.db import get_engine, is_current, migrate, resolve_url, unit_of_work
+from tradeguard.store.models import Organisation
+
+app = typer.Typer(
+    name="tradeguard",
+    help="Bad-debt protection for companies that sell on credit.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: TRADEGUARD_DB or sqlite)")
+]
+OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation name")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+AsOfOption = Annotated[
+    dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date (default today)")
+]
+
+
+class Context:
+    """Global options, overridable per command."""
+
+    def __init__(self) -> None:
+        self.db: str | None = None
+        self.org: str | None = None
+
+    def engine(self, db: str | None, *, create: bool = False) -> Engine:
+        engine = get_engine(resolve_url(db or self.db))
+        if create:
+            migrate(engine)
+        elif not is_current(engine):
+            raise TradeGuardError(
+                "the database is empty or out of date: run `tradeguard init` first"
+            )
+        return engine
+
+
+STATE = Context()
+
+
+@app.callback()
+def _global(db: DbOption = None, org: OrgOption = None) -> None:
+    STATE.db = db
+    STATE.org = org
+
+
+@contextmanager
+def _org_session(db: str | None, org: str | None) -> Iterator[tuple[Session, Organisation]]:
+    with unit_of_work(STATE.engine(db)) as session:
+        yield session, organisations.resolve(session, org or STATE.org)
+
+
+def _as_of(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+@app.command()
+def init(
+    org: OrgOption = None,
+    base_currency: Annotated[str, typer.Option("--base-currency")] = "EUR",
+    db: DbOption = None,
+) -> None:
+    """Create or migrate the database and create an organisation."""
+    engine = STATE.engine(db, create=True)
+    name = org or STATE.org
+    if name is None:
+        stderr.print("database is up to date (give --org NAME to create an organisation)")
+        return
+    with unit_of_work(engine) as session:
+        _, created = organisations.create_or_get(session, name, base_currency, cli_actor())
+    stderr.print(f"organisation {name!r} {'created' if created else 'already exists'}")
+
+
+@contextmanager
+def _steps(description: str) -> Iterator[Any]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        task = progress.add_task(description, total=None)
+
+        def step(message: str) -> None:
+            progress.update(task, description=f"{description}: {message}")
+
+        yield step
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(FORMATS)}")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Import a CSV or XLSX file; a file with any bad row is refused whole."""
+    if kind not in FORMATS:
+        raise TradeGuardError(f"unknown kind {kind!r}; choose one of: {', '.join(FORMATS)}")
+    with _org_session(db, org) as (session, organisation), _steps(f"importing {file.name}") as step:
+        result = import_file(session, organisation, kind, file, cli_actor(), step)
+    if output is OutputFormat.JSON:
+        emit_json(result.as_dict())
+    else:
+        key_value_table(f"Imported {file.name}", list(result.as_dict().items()))
+
+
+@app.command()
+def cycle(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Run the daily protection cycle for a date (twice does nothing twice)."""
+    day = _as_of(as_of)
+    with _org_session(db, org) as (session, organisation):
+        outcomes = run_cycle(session, organisation, day, cli_actor())
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "as_of": day,
+                "steps": [{"step": o.step, "ran": o.ran, "result": o.result} for o in outcomes],
+            }
+        )
+        return
+    rows_table(
+        f"Daily cycle {day.isoformat()}",
+        ["step", "status"],
+        [[o.step, "done" if o.ran else "already done"] for o in outcomes],
+    )
+    snapshot = next((o.result for o in outcomes if o.step == "exposure_snapshot"), None)
+    if snapshot:
+        _print_summary(snapshot)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    currency = summary["currency"]
+    key_value_table(
+        f"{summary['organisation']} on {summary['as_of']}",
+        [
+            ("buyers", summary["buyers"]),
+            ("invoices", summary["invoices"]),
+            ("open invoices", summary["open_invoices"]),
+            (f"open receivables ({currency})", summary["open_receivables"]),
+            (f"overdue ({currency})", summary["overdue"]),
+            ("overdue share", f"{float(summary['overdue_share']):.1%}"),
+        ],
+    )
+    rows_table(
+        "Ageing",
+        ["bucket", "invoices", f"amount ({currency})"],
+        [[b["label"], b["count"], b["amount"]] for b in summary["ageing"]],
+    )
+
+
+@app.command()
+def summary(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Open receivables, overdue and ageing on a date."""
+    from tradeguard.serialisation import to_jsonable
+    from tradeguard.services.summary import portfolio_summary
+
+    with _org_session(db, org) as (session, organisation):
+        result = to_jsonable(portfolio_summary(session, organisation, _as_of(as_of)))
+    if output is OutputFormat.JSON:
+        emit_json(result)
+    else:
+        _print_summary(result)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same company)")] = 7,
+    buyers: Annotated[int, typer.Option(help="Number of buyers")] = 2000,
+    years: Annotated[float, typer.Option(help="Years of history")] = 3.0,
+    as_of: AsOfOption = None,
+    out: Annotated[Path | None, typer.Option(help="Only write the files into this folder")] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Generate a realistic seller, load it, run the daily cycle and print a summary."""
+    from tradeguard.demo.generator import DemoSpec, generate
+    from tradeguard.services.demo import DEMO_ORGANISATION, load_demo
+
+    day = _as_of(as_of)
+    spec = DemoSpec(seed=seed, buyers=buyers, years=years, as_of=day)
+    with _steps("generating the demo company") as step:
+        if out is not None:
+            files = generate(spec, out, lambda kind, done, total: step(f"{kind} {done}/{total}"))
+            stderr.print(
+                f"wrote {', '.join(f'{k}: {n:,}' for k, n in files.counts.items())} to {out}"
+            )
+            return
+    engine = STATE.engine(db, create=True)
+    with tempfile.TemporaryDirectory(prefix="tradeguard-demo-") as folder:
+        with _steps("generating the demo company") as step:
+            files = generate(
+                spec, Path(folder), lambda kind, done, total: step(f"{kind} {done}/{total}")
+            )
+        with unit_of_work(engine) as session, _steps("loading") as step:
+            organisation, _ = organisations.create_or_get(
+                session, org or STATE.org or DEMO_ORGANISATION, "EUR", cli_actor()
+            )
+            load_demo(session, organisation, files, cli_actor(), step)
+            outcomes = run_cycle(session, organisation, day, cli_actor())
+    snapshot = next(o.result for o in outcomes if o.step == "exposure_snapshot")
+    if output is OutputFormat.JSON:
+        emit_json(snapshot)
+    else:
+        _print_summary(snapshot)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the web dashboard and API."""
+    import uvicorn
+
+    from tradeguard.web.app import create_app
+
+    engine = STATE.engine(db)
+    stderr.print(f"TradeGuard on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    try:
+        app()
+    except ImportRejectedError as rejected:
+        for error in rejected.errors:
+            stderr.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        stderr.print(f"{rejected}", markup=False, highlight=False)
+        raise SystemExit(1) from None
+    except (TradeGuardError, UnreadableFileError) as error:
+        stderr.print(f"error: {error}", markup=False, highlight=False)
+        raise SystemExit(1) from None

@@ -1,0 +1,155 @@
+"""The import formats of docs/import-formats.md: one ``FileFormat`` per kind of file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ColumnKind(StrEnum):
+    ID = "id"
+    TEXT = "text"
+    DATE = "date"
+    MONEY = "money"  # positive amount in the row's currency
+    SIGNED_MONEY = "signed_money"  # financial statement lines may be negative
+    INTEGER = "integer"
+    CURRENCY = "currency"
+    COUNTRY = "country"
+    RATE = "rate"  # a positive exact decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    required: bool = True
+    max_length: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class FileFormat:
+    kind: str
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_C = Column
+_K = ColumnKind
+
+BUYERS = FileFormat(
+    "buyers",
+    "buyers",
+    ("buyer_id",),
+    (
+        _C("buyer_id", _K.ID),
+        _C("name", _K.TEXT, max_length=300),
+        _C("country", _K.COUNTRY),
+        _C("industry", _K.TEXT, max_length=100),
+        _C("registration_number", _K.TEXT, required=False, max_length=100),
+        _C("currency", _K.CURRENCY, required=False),
+        _C("terms_days", _K.INTEGER, required=False),
+    ),
+)
+
+INVOICES = FileFormat(
+    "invoices",
+    "invoices",
+    ("invoice_id",),
+    (
+        _C("invoice_id", _K.ID),
+        _C("buyer_id", _K.ID),
+        _C("issue_date", _K.DATE),
+        _C("due_date", _K.DATE),
+        _C("amount", _K.MONEY),
+        _C("currency", _K.CURRENCY),
+        _C("delivery_date", _K.DATE, required=False),
+    ),
+)
+
+PAYMENTS = FileFormat(
+    "payments",
+    "payments",
+    ("payment_id",),
+    (
+        _C("payment_id", _K.ID),
+        _C("buyer_id", _K.ID),
+        _C("date", _K.DATE),
+        _C("amount", _K.MONEY),
+        _C("currency", _K.CURRENCY),
+        _C("invoice_id", _K.ID, required=False),
+    ),
+)
+
+CREDIT_NOTES = FileFormat(
+    "credit-notes",
+    "credit_notes",
+    ("credit_note_id",),
+    (
+        _C("credit_note_id", _K.ID),
+        _C("buyer_id", _K.ID),
+        _C("date", _K.DATE),
+        _C("amount", _K.MONEY),
+        _C("currency", _K.CURRENCY),
+        _C("invoice_id", _K.ID, required=False),
+        _C("reason", _K.TEXT, required=False, max_length=2000),
+    ),
+)
+
+WRITE_OFFS = FileFormat(
+    "write-offs",
+    "write_offs",
+    ("invoice_id",),
+    (
+        _C("invoice_id", _K.ID),
+        _C("date", _K.DATE),
+        _C("amount", _K.MONEY),
+    ),
+)
+
+_STATEMENT_LINES = (
+    "total_assets",
+    "current_assets",
+    "current_liabilities",
+    "total_liabilities",
+    "retained_earnings",
+    "ebit",
+    "sales",
+    "equity",
+)
+
+FINANCIALS = FileFormat(
+    "financials",
+    "financial_statements",
+    ("buyer_id", "fiscal_year"),
+    (
+        _C("buyer_id", _K.ID),
+        _C("fiscal_year", _K.INTEGER),
+        *(_C(name, _K.SIGNED_MONEY) for name in _STATEMENT_LINES),
+        _C("market_equity", _K.SIGNED_MONEY, required=False),
+        _C("currency", _K.CURRENCY, required=False),
+    ),
+)
+
+FX = FileFormat(
+    "fx",
+    "fx_rates",
+    ("currency", "date"),
+    (
+        _C("date", _K.DATE),
+        _C("currency", _K.CURRENCY),
+        _C("rate", _K.RATE),
+    ),
+)
+
+FORMATS: dict[str, FileFormat] = {
+    f.kind: f for f in (BUYERS, INVOICES, PAYMENTS, CREDIT_NOTES, WRITE_OFFS, FINANCIALS, FX)
+}

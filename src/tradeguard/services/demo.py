@@ -1,0 +1,78 @@
+"""Load a generated demo company through the same import path users take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from tradeguard.demo.generator import DemoFiles
+from tradeguard.domain.money import minor_exponent
+from tradeguard.importing.reader import read_table
+from tradeguard.services.imports import import_file
+from tradeguard.store.bulk import insert_frame, read_frame
+from tradeguard.store.models import Dispute, Order, Organisation
+
+DEMO_ORGANISATION = "Demo Exporter GmbH"
+
+
+def load_demo(
+    session: Session,
+    org: Organisation,
+    files: DemoFiles,
+    actor: str,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    step = progress or (lambda _message: None)
+    for kind, path in files.in_import_order():
+        import_file(
+            session, org, kind, path, actor, lambda message, k=kind: step(f"{k}: {message}")
+        )
+    step("disputes and orders")
+    if files.disputes is not None:
+        _insert_missing(session, org, Dispute.__table__, _disputes(files.disputes), "dispute_id")  # type: ignore[arg-type]
+    if files.orders is not None:
+        _insert_missing(session, org, Order.__table__, _orders(files.orders), "order_id")  # type: ignore[arg-type]
+
+
+def _disputes(path: Path) -> pl.DataFrame:
+    return read_table(path).select(
+        "dispute_id",
+        "invoice_id",
+        pl.col("opened_on").str.to_date(),
+        pl.col("resolved_on").replace("", None).str.to_date(),
+        pl.col("reason").replace("", None),
+    )
+
+
+def _orders(path: Path) -> pl.DataFrame:
+    frame = read_table(path)
+    exponents = {c: minor_exponent(c) for c in frame["currency"].unique()}
+    return frame.select(
+        "order_id",
+        "buyer_id",
+        pl.col("date").str.to_date(),
+        (
+            pl.col("amount").cast(pl.Decimal(38, 6))
+            * pl.lit(10).pow(pl.col("currency").replace_strict(exponents, return_dtype=pl.Int64))
+        )
+        .cast(pl.Int64)
+        .alias("amount"),
+        "currency",
+        pl.col("terms_days").cast(pl.Int64),
+        "status",
+    )
+
+
+def _insert_missing(
+    session: Session, org: Organisation, table: Table, frame: pl.DataFrame, key: str
+) -> None:
+    connection = session.connection()
+    known = read_frame(
+        connection, select(table.c[key]).where(table.c.org_id == org.id), {key: pl.String}
+    )
+    new = frame.join(known, on=key, how="anti").with_columns(org_id=pl.lit(org.id, pl.Int64))
+    insert_frame(connection, table, new)

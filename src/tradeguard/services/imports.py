@@ -1,0 +1,398 @@
+"""Import a ledger file: validate it whole, then write it all or nothing, idempotently.
+
+A file with any bad row is refused with every problem listed (``ImportRejectedError``)
+and nothing is written. A clean file inserts new rows, updates changed ones (each
+change goes to the audit log with its before and after values) and leaves identical
+rows alone, so importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from tradeguard.domain.errors import ImportRejectedError
+from tradeguard.domain.money import from_minor
+from tradeguard.importing.formats import FORMATS, ColumnKind, FileFormat
+from tradeguard.importing.reader import read_table
+from tradeguard.importing.validate import Problems, check_columns, normalise, validate
+from tradeguard.services import audit
+from tradeguard.services.allocation import reallocate
+from tradeguard.store.bulk import insert_frame, read_frame
+from tradeguard.store.models import Base, Buyer, Invoice, Organisation
+
+Progress = Callable[[str], None]
+
+_KEY_CHUNK = 500
+_ALLOCATED_KINDS = {"invoices", "payments", "credit-notes", "write-offs"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    allocations: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def import_file(
+    session: Session,
+    org: Organisation,
+    kind: str,
+    path: Path,
+    actor: str,
+    progress: Progress | None = None,
+) -> ImportResult:
+    step = progress or (lambda _message: None)
+    fmt = FORMATS[kind]
+    step("reading")
+    raw = read_table(path)
+    column_errors = check_columns(raw, fmt)
+    if column_errors:
+        raise ImportRejectedError(column_errors)
+    step("validating")
+    connection = session.connection()
+    frame = _prepare(connection, org, fmt, normalise(raw, fmt))
+    problems = Problems()
+    frame = validate(frame, fmt, problems)
+    _check_references(connection, org, fmt, frame, problems)
+    if problems:
+        raise ImportRejectedError(problems.errors)
+
+    table: Table = Base.metadata.tables[fmt.table]
+    rows = frame.select(
+        [c.name for c in table.columns if c.name in frame.columns and c.name != "org_id"]
+    )
+    step("comparing with the ledger")
+    existing = _existing(connection, table, org.id, fmt, rows)
+    new, changed = _diff(rows, existing, fmt)
+    step("writing")
+    insert_frame(connection, table, new.with_columns(org_id=pl.lit(org.id, pl.Int64)))
+    _update(connection, table, org.id, fmt, changed)
+    _audit(session, org, actor, fmt, path, rows.height, new.height, changed)
+    allocations = None
+    if kind in _ALLOCATED_KINDS and (new.height or changed.height):
+        step("allocating payments")
+        touched = (
+            set(new["buyer_id"]) | set(changed["buyer_id"]) if "buyer_id" in rows.columns else None
+        )
+        if "buyer_id" in existing.columns:
+            touched = (touched or set()) | set(
+                existing.join(changed.select(fmt.key), on=list(fmt.key))["buyer_id"]
+            )
+        if touched is None:  # write-offs name invoices, not buyers
+            touched = set(_buyers_of_invoices(connection, org.id, rows["invoice_id"]))
+        allocations = reallocate(session, org.id, touched)
+    return ImportResult(
+        kind,
+        rows.height,
+        new.height,
+        changed.height,
+        rows.height - new.height - changed.height,
+        allocations,
+    )
+
+
+def _prepare(
+    connection: Connection, org: Organisation, fmt: FileFormat, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """Add the currency that write-offs and financial statements take from elsewhere."""
+    if fmt.kind == "write-offs":
+        invoices = _lookup_invoices(connection, org.id, frame["invoice_id"])
+        return frame.join(
+            invoices.select("invoice_id", "currency"),
+            on="invoice_id",
+            how="left",
+            maintain_order="left",
+        )
+    if fmt.kind == "financials":
+        buyers = read_frame(
+            connection,
+            select(Buyer.buyer_id, Buyer.currency).where(Buyer.org_id == org.id),
+            {"buyer_id": pl.String, "buyer_currency": pl.String},
+        )
+        return (
+            frame.join(buyers, on="buyer_id", how="left", maintain_order="left")
+            .with_columns(
+                currency=pl.coalesce(
+                    pl.col("currency").str.to_uppercase(),
+                    pl.col("buyer_currency"),
+                    pl.lit(org.base_currency),
+                )
+            )
+            .drop("buyer_currency")
+        )
+    return frame
+
+
+def _lookup_invoices(connection: Connection, org_id: int, ids: pl.Series) -> pl.DataFrame:
+    schema = {
+        "invoice_id": pl.String,
+        "buyer_id": pl.String,
+        "currency": pl.String,
+        "issue_date": pl.Date,
+        "amount": pl.Int64,
+    }
+    wanted = ids.drop_nulls().unique().to_list()
+    columns = (
+        Invoice.invoice_id,
+        Invoice.buyer_id,
+        Invoice.currency,
+        Invoice.issue_date,
+        Invoice.amount,
+    )
+    if len(wanted) > 20 * _KEY_CHUNK:
+        every = read_frame(connection, select(*columns).where(Invoice.org_id == org_id), schema)
+        return every.filter(pl.col("invoice_id").is_in(wanted))
+    frames = [
+        read_frame(
+            connection,
+            select(*columns).where(
+                Invoice.org_id == org_id, Invoice.invoice_id.in_(wanted[i : i + _KEY_CHUNK])
+            ),
+            schema,
+        )
+        for i in range(0, len(wanted), _KEY_CHUNK)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _buyers_of_invoices(connection: Connection, org_id: int, ids: pl.Series) -> list[str]:
+    return _lookup_invoices(connection, org_id, ids)["buyer_id"].unique().to_list()
+
+
+def _check_references(
+    connection: Connection,
+    org: Organisation,
+    fmt: FileFormat,
+    frame: pl.DataFrame,
+    problems: Problems,
+) -> None:
+    """Rules that look beyond one cell: known buyers and invoices, date order, FX base."""
+    if "buyer_id" in fmt.names and fmt.kind != "buyers":
+        known = read_frame(
+            connection,
+            select(Buyer.buyer_id).where(Buyer.org_id == org.id),
+            {"buyer_id": pl.String},
+        )["buyer_id"]
+        unknown = pl.col("buyer_id").is_not_null() & ~pl.col("buyer_id").is_in(known.implode())
+        problems.add(
+            frame, unknown, "buyer_id", pl.format("unknown buyer '{}'", pl.col("buyer_id"))
+        )
+    if fmt.kind == "invoices":
+        before = pl.col("due_date") < pl.col("issue_date")
+        problems.add(frame, before, "due_date", "due date is before the issue date")
+        early = pl.col("delivery_date") < pl.col("issue_date") - pl.duration(days=366)
+        problems.add(
+            frame, early, "delivery_date", "delivery date is more than a year before the issue date"
+        )
+    if fmt.kind in {"payments", "credit-notes", "write-offs"}:
+        named = frame.filter(pl.col("invoice_id").is_not_null())
+        invoices = _lookup_invoices(connection, org.id, named["invoice_id"]).rename(
+            {"buyer_id": "inv_buyer", "currency": "inv_currency", "amount": "inv_amount"}
+        )
+        if fmt.kind == "write-offs":
+            invoices = invoices.drop("inv_currency")
+        joined = named.join(invoices, on="invoice_id", how="left")
+        missing = pl.col("inv_buyer").is_null()
+        problems.add(
+            joined, missing, "invoice_id", pl.format("unknown invoice '{}'", pl.col("invoice_id"))
+        )
+        if fmt.kind == "write-offs":
+            problems.add(
+                joined,
+                ~missing & (pl.col("amount") > pl.col("inv_amount")),
+                "amount",
+                "write-off is larger than the invoice amount",
+            )
+            problems.add(
+                joined,
+                ~missing & (pl.col("date") < pl.col("issue_date")),
+                "date",
+                "write-off is dated before the invoice was issued",
+            )
+        else:
+            other_buyer = ~missing & (pl.col("inv_buyer") != pl.col("buyer_id"))
+            problems.add(
+                joined,
+                other_buyer,
+                "invoice_id",
+                pl.format(
+                    "invoice '{}' belongs to buyer '{}'", pl.col("invoice_id"), pl.col("inv_buyer")
+                ),
+            )
+            other_currency = ~missing & (pl.col("inv_currency") != pl.col("currency"))
+            problems.add(
+                joined,
+                other_currency,
+                "currency",
+                pl.format("invoice '{}' is in {}", pl.col("invoice_id"), pl.col("inv_currency")),
+            )
+    if fmt.kind == "fx":
+        base_not_one = (pl.col("currency") == org.base_currency) & (
+            pl.col("rate").cast(pl.Float64) != 1.0
+        )
+        problems.add(
+            frame, base_not_one, "rate", f"the base currency {org.base_currency} has rate 1"
+        )
+    if fmt.kind == "financials":
+        problems.add(
+            frame,
+            pl.col("fiscal_year").is_not_null() & ~pl.col("fiscal_year").is_between(1900, 2200),
+            "fiscal_year",
+            "fiscal year out of range 1900-2200",
+        )
+        problems.add(
+            frame, pl.col("total_assets") <= 0, "total_assets", "must be greater than zero"
+        )
+
+
+def _existing(
+    connection: Connection, table: Table, org_id: int, fmt: FileFormat, rows: pl.DataFrame
+) -> pl.DataFrame:
+    """The stored versions of the rows in the file (only those), as a frame."""
+    schema = dict(rows.schema)
+    columns = [table.c[name] for name in rows.columns]
+    base = select(*columns).where(table.c.org_id == org_id)
+    if (
+        connection.execute(select(func.count()).select_from(base.limit(1).subquery())).scalar_one()
+        == 0
+    ):
+        return pl.DataFrame(schema=schema)
+    key = list(fmt.key)
+    if rows.height > 20 * _KEY_CHUNK:
+        every = read_frame(connection, base, schema)
+        return every.join(rows.select(key), on=key, how="semi")
+    key_columns = [table.c[k] for k in key]
+    values = rows.select(key).rows()
+    frames = []
+    for i in range(0, len(values), _KEY_CHUNK):
+        chunk = values[i : i + _KEY_CHUNK]
+        condition = (
+            key_columns[0].in_([v[0] for v in chunk])
+            if len(key) == 1
+            else tuple_(*key_columns).in_(chunk)
+        )
+        frames.append(read_frame(connection, base.where(condition), schema))
+    return pl.concat(frames)
+
+
+def _diff(
+    rows: pl.DataFrame, existing: pl.DataFrame, fmt: FileFormat
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split the file into new rows and changed rows (changed ones carry ``old_*`` values)."""
+    key = list(fmt.key)
+    new = rows.join(existing.select(key), on=key, how="anti")
+    values = [c for c in rows.columns if c not in key]
+    joined = rows.join(existing.rename({c: f"old_{c}" for c in values}), on=key, how="inner")
+    differs = (
+        pl.any_horizontal(~pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in values)
+        if values
+        else pl.lit(False)
+    )
+    return new, joined.filter(differs)
+
+
+def _update(
+    connection: Connection, table: Table, org_id: int, fmt: FileFormat, changed: pl.DataFrame
+) -> None:
+    if changed.height == 0:
+        return
+    key = list(fmt.key)
+    values = [c for c in changed.columns if c not in key and not c.startswith("old_")]
+    statement = (
+        update(table)
+        .where(
+            table.c.org_id == bindparam("b_org_id"),
+            *(table.c[k] == bindparam(f"b_{k}") for k in key),
+        )
+        .values({c: bindparam(f"v_{c}") for c in values})
+    )
+    params = [
+        {
+            "b_org_id": org_id,
+            **{f"b_{k}": row[k] for k in key},
+            **{f"v_{c}": row[c] for c in values},
+        }
+        for row in changed.iter_rows(named=True)
+    ]
+    connection.execute(statement, params)
+
+
+def _audit_value(fmt: FileFormat, column: str, value: Any, currency: str | None) -> Any:
+    kinds = {c.name: c.kind for c in fmt.columns}
+    if value is None:
+        return None
+    if kinds.get(column) in {ColumnKind.MONEY, ColumnKind.SIGNED_MONEY} and currency:
+        return str(from_minor(value, currency))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _audit(
+    session: Session,
+    org: Organisation,
+    actor: str,
+    fmt: FileFormat,
+    path: Path,
+    total: int,
+    inserted: int,
+    changed: pl.DataFrame,
+) -> None:
+    if not inserted and not changed.height:
+        return
+    key = list(fmt.key)
+    entries = []
+    for row in changed.iter_rows(named=True):
+        columns = [
+            c
+            for c in row
+            if c not in key and not c.startswith("old_") and row[c] != row[f"old_{c}"]
+        ]
+        new_currency, old_currency = (
+            row.get("currency"),
+            row.get("old_currency", row.get("currency")),
+        )
+        entries.append(
+            {
+                "action": "update",
+                "entity": fmt.table,
+                "entity_key": "/".join(str(row[k]) for k in key),
+                "before": {c: _audit_value(fmt, c, row[f"old_{c}"], old_currency) for c in columns},
+                "after": {c: _audit_value(fmt, c, row[c], new_currency) for c in columns},
+            }
+        )
+    audit.record_many(session, org.id, actor, entries)
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="import",
+        entity=fmt.table,
+        entity_key=path.name,
+        after={
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": total,
+            "inserted": inserted,
+            "updated": changed.height,
+        },
+    )

@@ -1,0 +1,263 @@
+"""The ledger tables. Every row belongs to one organisation (the seller).
+
+Keys are the seller's own identifiers (``buyer_id``, ``invoice_id``...) scoped by
+``org_id``, so imports write straight into the tables without id mapping. Money is an
+integer of minor units plus its ISO 4217 currency: identical on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal stored as text, for ratios such as FX rates (not money)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:  # noqa: ARG002
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:  # noqa: ARG002
+        return None if value is None else Decimal(value)
+
+
+def _money() -> Mapped[int]:
+    return mapped_column(BigInteger, nullable=False)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    base_currency: Mapped[str] = mapped_column(String(3))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+    )
+
+
+class Buyer(Base):
+    __tablename__ = "buyers"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2))
+    industry: Mapped[str] = mapped_column(String(100))
+    registration_number: Mapped[str | None] = mapped_column(String(100))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    terms_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class FinancialStatement(Base):
+    __tablename__ = "financial_statements"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_assets: Mapped[int] = _money()
+    current_assets: Mapped[int] = _money()
+    current_liabilities: Mapped[int] = _money()
+    total_liabilities: Mapped[int] = _money()
+    retained_earnings: Mapped[int] = _money()
+    ebit: Mapped[int] = _money()
+    sales: Mapped[int] = _money()
+    equity: Mapped[int] = _money()
+    market_equity: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_invoices_org_buyer", "org_id", "buyer_id"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_payments_org_buyer", "org_id", "buyer_id"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CreditNote(Base):
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_credit_notes_org_buyer", "org_id", "buyer_id"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WriteOff(Base):
+    """The unpaid part of an invoice written off as bad debt."""
+
+    __tablename__ = "write_offs"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "invoice_id"], ["invoices.org_id", "invoices.invoice_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+
+
+class Allocation(Base):
+    """A settlement of one invoice by one payment, credit note or write-off.
+
+    Derived data: recomputed from the ledger by ``services.allocation`` whenever a
+    buyer's invoices or money change, so it always follows the documented rule.
+    """
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "invoice_id"], ["invoices.org_id", "invoices.invoice_id"]),
+        Index("ix_allocations_org_buyer", "org_id", "buyer_id"),
+        Index("ix_allocations_org_invoice", "org_id", "invoice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64))
+    source_type: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "invoice_id"], ["invoices.org_id", "invoices.invoice_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_orders_org_buyer", "org_id", "buyer_id"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    terms_days: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class FxRate(Base):
+    """Units of the organisation's base currency for one unit of ``currency`` on ``date``."""
+
+    __tablename__ = "fx_rates"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText())
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_key: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CycleRun(Base):
+    """One step of the daily protection cycle done for one as-of date: never twice."""
+
+    __tablename__ = "cycle_runs"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    step: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ran_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

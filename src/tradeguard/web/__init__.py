@@ -1,0 +1,1 @@
+"""The web dashboard and REST API (FastAPI), thin over the services."""
