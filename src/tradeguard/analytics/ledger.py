@@ -107,7 +107,7 @@ def minor_exponents() -> pl.DataFrame:
 def in_base_currency(
     frame: pl.DataFrame, column: str, fx: pl.DataFrame, base: str, on: dt.date
 ) -> pl.DataFrame:
-    """Add ``{column}_base``: ``column`` (minor units of the row's ``currency``) in base minor units.
+    """Add ``{column}_base``: ``column`` (minor units of ``currency``) in base minor units.
 
     Rates are the latest on or before ``on``. Each amount is converted and rounded to the
     base minor unit on its own, so every total is an exact sum of integers.

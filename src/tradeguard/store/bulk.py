@@ -10,13 +10,13 @@ import io
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import Connection, Executable, Table
 
 _CHUNK_ROWS = 200_000
 
 
 def read_frame(
-    connection: Connection, statement: Select[Any], schema: dict[str, Any]
+    connection: Connection, statement: Executable, schema: dict[str, Any]
 ) -> pl.DataFrame:
     """Run a select and return its rows as a frame with the given column types."""
     result = connection.execute(statement)
