@@ -6,7 +6,6 @@ result. Global options ``--db`` and ``--org`` may be given before the command or
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,9 +14,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
+from tradeguard.cli import reports
+from tradeguard.cli.context import (
+    STATE,
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    OrgOption,
+    as_of_date,
+    org_session,
+)
 from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.formats import FORMATS
@@ -26,8 +33,7 @@ from tradeguard.services import organisations
 from tradeguard.services.audit import cli_actor
 from tradeguard.services.daily_cycle import run_cycle
 from tradeguard.services.imports import import_file
-from tradeguard.store.db import get_engine, is_current, migrate, resolve_url, unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.store.db import unit_of_work
 
 app = typer.Typer(
     name="tradeguard",
@@ -37,51 +43,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: TRADEGUARD_DB or sqlite)")
-]
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation name")]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
-AsOfOption = Annotated[
-    dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date (default today)")
-]
-
-
-class Context:
-    """Global options, overridable per command."""
-
-    def __init__(self) -> None:
-        self.db: str | None = None
-        self.org: str | None = None
-
-    def engine(self, db: str | None, *, create: bool = False) -> Engine:
-        engine = get_engine(resolve_url(db or self.db))
-        if create:
-            migrate(engine)
-        elif not is_current(engine):
-            raise TradeGuardError(
-                "the database is empty or out of date: run `tradeguard init` first"
-            )
-        return engine
-
-
-STATE = Context()
+app.add_typer(reports.app, name="report")
 
 
 @app.callback()
 def _global(db: DbOption = None, org: OrgOption = None) -> None:
     STATE.db = db
     STATE.org = org
-
-
-@contextmanager
-def _org_session(db: str | None, org: str | None) -> Iterator[tuple[Session, Organisation]]:
-    with unit_of_work(STATE.engine(db)) as session:
-        yield session, organisations.resolve(session, org or STATE.org)
-
-
-def _as_of(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 @app.command()
@@ -124,7 +92,7 @@ def import_(
     """Import a CSV or XLSX file; a file with any bad row is refused whole."""
     if kind not in FORMATS:
         raise TradeGuardError(f"unknown kind {kind!r}; choose one of: {', '.join(FORMATS)}")
-    with _org_session(db, org) as (session, organisation), _steps(f"importing {file.name}") as step:
+    with org_session(db, org) as (session, organisation), _steps(f"importing {file.name}") as step:
         result = import_file(session, organisation, kind, file, cli_actor(), step)
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
@@ -140,8 +108,8 @@ def cycle(
     org: OrgOption = None,
 ) -> None:
     """Run the daily protection cycle for a date (twice does nothing twice)."""
-    day = _as_of(as_of)
-    with _org_session(db, org) as (session, organisation):
+    day = as_of_date(as_of)
+    with org_session(db, org) as (session, organisation):
         outcomes = run_cycle(session, organisation, day, cli_actor())
     if output is OutputFormat.JSON:
         emit_json(
@@ -192,8 +160,8 @@ def summary(
     from tradeguard.serialisation import to_jsonable
     from tradeguard.services.summary import portfolio_summary
 
-    with _org_session(db, org) as (session, organisation):
-        result = to_jsonable(portfolio_summary(session, organisation, _as_of(as_of)))
+    with org_session(db, org) as (session, organisation):
+        result = to_jsonable(portfolio_summary(session, organisation, as_of_date(as_of)))
     if output is OutputFormat.JSON:
         emit_json(result)
     else:
@@ -215,7 +183,7 @@ def demo(
     from tradeguard.demo.generator import DemoSpec, generate
     from tradeguard.services.demo import DEMO_ORGANISATION, load_demo
 
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     spec = DemoSpec(seed=seed, buyers=buyers, years=years, as_of=day)
     with _steps("generating the demo company") as step:
         if out is not None:

@@ -17,6 +17,7 @@ from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.store.db import unit_of_work
 from tradeguard.store.models import Organisation
+from tradeguard.web import reports
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -29,6 +30,8 @@ def create_app(engine: Engine) -> FastAPI:
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    app.state.engine = engine
+    app.include_router(reports.router)
 
     def summaries(as_of: dt.date | None) -> list[dict[str, Any]]:
         with unit_of_work(engine) as session:
