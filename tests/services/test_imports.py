@@ -174,7 +174,9 @@ def test_xlsx_import_reads_dates_and_numbers(
 
 
 def test_organisations_never_see_each_others_rows(
-    engine: Engine, ledger: Organisation, tmp_path: Path  # noqa: ARG001
+    engine: Engine,
+    ledger: Organisation,
+    tmp_path: Path,  # noqa: ARG001
 ) -> None:
     from tradeguard.services.organisations import create_or_get
 

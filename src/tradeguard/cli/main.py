@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from tradeguard.cli import reports
+from tradeguard.cli import reports, users
 from tradeguard.cli.context import (
     STATE,
     AsOfOption,
@@ -44,6 +44,8 @@ app = typer.Typer(
 )
 
 app.add_typer(reports.app, name="report")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
 
 
 @app.callback()

@@ -28,9 +28,11 @@ def load_demo(
 ) -> None:
     step = progress or (lambda _message: None)
     for kind, path in files.in_import_order():
-        import_file(
-            session, org, kind, path, actor, lambda message, k=kind: step(f"{k}: {message}")
-        )
+
+        def report(message: str, kind: str = kind) -> None:
+            step(f"{kind}: {message}")
+
+        import_file(session, org, kind, path, actor, report)
     step("disputes and orders")
     if files.disputes is not None:
         _insert_missing(session, org, Dispute.__table__, _disputes(files.disputes), "dispute_id")  # type: ignore[arg-type]

@@ -1,0 +1,88 @@
+"""``tradeguard user ...`` and ``tradeguard token create``: people and their API tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tradeguard.cli.context import STATE, DbOption, FormatOption, org_session
+from tradeguard.cli.output import OutputFormat, emit_json, rows_table, stderr
+from tradeguard.domain.access import Role
+from tradeguard.services import organisations, users
+from tradeguard.services.audit import cli_actor
+from tradeguard.store.db import unit_of_work
+
+user_app = typer.Typer(help="Users of the web application and API.", no_args_is_help=True)
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+
+
+def _read_password() -> str:
+    """From standard input when piped (scripts), else prompted twice without echo."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@user_app.command("add")
+def add(
+    email: str,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation name")] = None,
+    role: Annotated[
+        Role, typer.Option("--role", help="admin, credit_manager, sales or viewer")
+    ] = Role.VIEWER,
+    db: DbOption = None,
+) -> None:
+    """Add a user to an organisation (password read from stdin when piped)."""
+    password = _read_password()
+    with unit_of_work(STATE.engine(db)) as session:
+        organisation = organisations.resolve(session, org or STATE.org)
+        users.add_user(session, organisation, email, role, password, cli_actor())
+    stderr.print(f"user {email} added to {organisation.name} as {role.value}")
+
+
+@user_app.command("passwd")
+def passwd(email: str, db: DbOption = None) -> None:
+    """Set a user's password (read from stdin when piped); signs out their browsers."""
+    password = _read_password()
+    with unit_of_work(STATE.engine(db)) as session:
+        users.set_password(session, users.find(session, email), password, cli_actor())
+    stderr.print(f"password of {email} changed")
+
+
+@user_app.command("list")
+def list_(
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+) -> None:
+    """List the users of an organisation."""
+    with org_session(db, org) as (session, organisation):
+        rows = [
+            {
+                "email": u.email,
+                "role": u.role,
+                "language": u.language,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in users.list_users(session, organisation.id)
+        ]
+    if output is OutputFormat.JSON:
+        emit_json({"organisation": organisation.name, "users": rows})
+    else:
+        rows_table(
+            f"Users of {organisation.name}",
+            ["email", "role", "language", "created"],
+            [[r["email"], r["role"], r["language"], r["created_at"][:10]] for r in rows],
+        )
+
+
+@token_app.command("create")
+def create(email: str, db: DbOption = None) -> None:
+    """Create a personal API token and print it once (send it as ``Authorization: Bearer``)."""
+    with unit_of_work(STATE.engine(db)) as session:
+        token = users.create_token(session, users.find(session, email), cli_actor())
+    sys.stdout.write(token + "\n")
+    stderr.print("store this token now: it is shown only once")

@@ -1,0 +1,49 @@
+"""Who may do what: roles and the permissions they carry.
+
+Roles (issue "Web application and REST API"): ``admin`` manages users and settings
+and can do everything; ``credit_manager`` runs operations (imports, limits, dunning,
+claims); ``sales`` reads buyers and screens orders; ``viewer`` only reads.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CREDIT_MANAGER = "credit_manager"
+    SALES = "sales"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ_LEDGER = "read_ledger"
+    WRITE_LEDGER = "write_ledger"
+    READ_AUDIT = "read_audit"
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CREDIT_MANAGER: frozenset(
+        {Permission.READ_LEDGER, Permission.WRITE_LEDGER, Permission.READ_AUDIT}
+    ),
+    Role.SALES: frozenset({Permission.READ_LEDGER}),
+    Role.VIEWER: frozenset({Permission.READ_LEDGER}),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def login_delay_seconds(failed_attempts: int) -> float:
+    """How long a login must wait after ``failed_attempts`` failures in a row.
+
+    The first four failures cost nothing; then the wait doubles from 1 second up to
+    15 minutes, which makes guessing passwords impractically slow.
+    """
+    if failed_attempts < 5:
+        return 0.0
+    return float(min(2 ** (failed_attempts - 5), 900))

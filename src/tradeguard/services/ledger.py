@@ -1,0 +1,309 @@
+"""Reading the ledger page by page: lists with filters and sorting, one buyer's exposure.
+
+All queries are scoped to one organisation; a key from another organisation simply
+does not exist (``NotFoundError``), so ids cannot be guessed across sellers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from tradeguard.analytics.ledger import in_base_currency
+from tradeguard.domain.errors import TradeGuardError
+from tradeguard.domain.money import from_minor
+from tradeguard.store.bulk import read_frame
+from tradeguard.store.models import (
+    Allocation,
+    AuditEntry,
+    Buyer,
+    FinancialStatement,
+    FxRate,
+    Invoice,
+    Order,
+    Organisation,
+    Payment,
+)
+
+
+class NotFoundError(TradeGuardError):
+    pass
+
+
+class BadQueryError(TradeGuardError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int
+
+
+def _page(
+    session: Session,
+    query: Select[Any],
+    sortable: dict[str, InstrumentedAttribute[Any]],
+    sort: str,
+    limit: int,
+    offset: int,
+    tiebreak: InstrumentedAttribute[Any],
+) -> Page:
+    name = sort.removeprefix("-")
+    if name not in sortable:
+        raise BadQueryError("sort", f"unknown field {name!r}; choose one of {', '.join(sortable)}")
+    column = sortable[name]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(query.order_by(order, tiebreak).limit(limit).offset(offset)).all()
+    return Page(list(rows), total, limit, offset)
+
+
+def buyers(
+    session: Session,
+    org: Organisation,
+    *,
+    q: str | None = None,
+    country: str | None = None,
+    industry: str | None = None,
+    sort: str = "buyer_id",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(Buyer).where(Buyer.org_id == org.id)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(Buyer.name).like(pattern), func.lower(Buyer.buyer_id).like(pattern))
+        )
+    if country:
+        query = query.where(Buyer.country == country.upper())
+    if industry:
+        query = query.where(Buyer.industry == industry)
+    sortable = {
+        "buyer_id": Buyer.buyer_id,
+        "name": Buyer.name,
+        "country": Buyer.country,
+        "industry": Buyer.industry,
+    }
+    return _page(session, query, sortable, sort, limit, offset, Buyer.buyer_id)
+
+
+def buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
+    found = session.get(Buyer, (org.id, buyer_id))
+    if found is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    return found
+
+
+def _date_range(
+    column: InstrumentedAttribute[dt.date], start: dt.date | None, end: dt.date | None
+) -> list[ColumnElement[bool]]:
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column <= end)
+    return conditions
+
+
+def invoices(
+    session: Session,
+    org: Organisation,
+    *,
+    buyer_id: str | None = None,
+    currency: str | None = None,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+    sort: str = "-issue_date",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(Invoice).where(
+        Invoice.org_id == org.id, *_date_range(Invoice.issue_date, issued_from, issued_to)
+    )
+    if buyer_id:
+        query = query.where(Invoice.buyer_id == buyer_id)
+    if currency:
+        query = query.where(Invoice.currency == currency.upper())
+    sortable = {
+        "invoice_id": Invoice.invoice_id,
+        "issue_date": Invoice.issue_date,
+        "due_date": Invoice.due_date,
+        "amount": Invoice.amount,
+        "buyer_id": Invoice.buyer_id,
+    }
+    return _page(session, query, sortable, sort, limit, offset, Invoice.invoice_id)
+
+
+def invoice(session: Session, org: Organisation, invoice_id: str) -> Invoice:
+    found = session.get(Invoice, (org.id, invoice_id))
+    if found is None:
+        raise NotFoundError(f"no invoice {invoice_id!r}")
+    return found
+
+
+def settled_amounts(
+    session: Session, org: Organisation, invoice_ids: Sequence[str]
+) -> dict[str, int]:
+    """Minor units settled so far on each of the given invoices."""
+    if not invoice_ids:
+        return {}
+    rows = session.execute(
+        select(Allocation.invoice_id, func.sum(Allocation.amount))
+        .where(Allocation.org_id == org.id, Allocation.invoice_id.in_(list(invoice_ids)))
+        .group_by(Allocation.invoice_id)
+    )
+    return {invoice_id: int(total) for invoice_id, total in rows}
+
+
+def payments(
+    session: Session,
+    org: Organisation,
+    *,
+    buyer_id: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    sort: str = "-date",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(Payment).where(
+        Payment.org_id == org.id, *_date_range(Payment.date, date_from, date_to)
+    )
+    if buyer_id:
+        query = query.where(Payment.buyer_id == buyer_id)
+    sortable = {"payment_id": Payment.payment_id, "date": Payment.date, "amount": Payment.amount}
+    return _page(session, query, sortable, sort, limit, offset, Payment.payment_id)
+
+
+def payment(session: Session, org: Organisation, payment_id: str) -> Payment:
+    found = session.get(Payment, (org.id, payment_id))
+    if found is None:
+        raise NotFoundError(f"no payment {payment_id!r}")
+    return found
+
+
+def financials(
+    session: Session,
+    org: Organisation,
+    *,
+    buyer_id: str | None = None,
+    sort: str = "buyer_id",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(FinancialStatement).where(FinancialStatement.org_id == org.id)
+    if buyer_id:
+        query = query.where(FinancialStatement.buyer_id == buyer_id)
+    sortable = {
+        "buyer_id": FinancialStatement.buyer_id,
+        "fiscal_year": FinancialStatement.fiscal_year,
+    }
+    return _page(session, query, sortable, sort, limit, offset, FinancialStatement.fiscal_year)
+
+
+def orders(
+    session: Session,
+    org: Organisation,
+    *,
+    buyer_id: str | None = None,
+    status: str | None = None,
+    sort: str = "-date",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(Order).where(Order.org_id == org.id)
+    if buyer_id:
+        query = query.where(Order.buyer_id == buyer_id)
+    if status:
+        query = query.where(Order.status == status)
+    sortable = {"order_id": Order.order_id, "date": Order.date, "amount": Order.amount}
+    return _page(session, query, sortable, sort, limit, offset, Order.order_id)
+
+
+def audit_log(
+    session: Session,
+    org: Organisation,
+    *,
+    entity: str | None = None,
+    actor: str | None = None,
+    sort: str = "-at",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    query = select(AuditEntry).where(AuditEntry.org_id == org.id)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    sortable = {"at": AuditEntry.at, "id": AuditEntry.id}
+    return _page(session, query, sortable, sort, limit, offset, AuditEntry.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What one buyer owes on a date, in the seller's base currency."""
+
+    as_of: dt.date
+    currency: str
+    open_amount: Decimal
+    overdue_amount: Decimal
+    open_invoices: int
+    oldest_days_overdue: int | None
+
+
+def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
+    connection = session.connection()
+    items = read_frame(
+        connection,
+        select(Invoice.invoice_id, Invoice.due_date, Invoice.amount, Invoice.currency).where(
+            Invoice.org_id == org.id, Invoice.buyer_id == buyer_id, Invoice.issue_date <= as_of
+        ),
+        {"invoice_id": pl.String, "due_date": pl.Date, "amount": pl.Int64, "currency": pl.String},
+    )
+    settled = read_frame(
+        connection,
+        select(Allocation.invoice_id, func.sum(Allocation.amount))
+        .where(
+            Allocation.org_id == org.id, Allocation.buyer_id == buyer_id, Allocation.date <= as_of
+        )
+        .group_by(Allocation.invoice_id),
+        {"invoice_id": pl.String, "settled": pl.Int64},
+    )
+    items = (
+        items.join(settled, on="invoice_id", how="left")
+        .with_columns(open=pl.col("amount") - pl.col("settled").fill_null(0))
+        .filter(pl.col("open") > 0)
+    )
+    base = org.base_currency
+    if items.height == 0:
+        return Exposure(as_of, base, from_minor(0, base), from_minor(0, base), 0, None)
+    fx = read_frame(
+        connection,
+        select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org.id),
+        {"currency": pl.String, "date": pl.Date, "rate": pl.String},
+    ).with_columns(pl.col("rate").cast(pl.Float64))
+    items = in_base_currency(items, "open", fx, base, as_of).with_columns(
+        days=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()
+    )
+    overdue = items.filter(pl.col("days") > 0)
+    return Exposure(
+        as_of,
+        base,
+        from_minor(int(items["open_base"].sum()), base),
+        from_minor(int(overdue["open_base"].sum() or 0), base),
+        items.height,
+        int(overdue["days"].max()) if overdue.height else None,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,219 @@
+"""Users, passwords (Argon2id), personal API tokens and browser sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tradeguard.domain.access import Role, login_delay_seconds
+from tradeguard.domain.errors import TradeGuardError
+from tradeguard.services import audit
+from tradeguard.store.models import ApiToken, Organisation, User, WebSession
+
+_HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
+_SESSION_HOURS = 12
+MIN_PASSWORD_LENGTH = 10
+LANGUAGES = ("en", "zh")
+
+
+class LoginThrottledError(TradeGuardError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed logins; try again in {int(retry_after) + 1} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    user_id: int
+    email: str
+    org_id: int
+    role: Role
+    language: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.email, user.org_id, Role(user.role), user.language)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise TradeGuardError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def find(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise TradeGuardError(f"no user {email!r}")
+    return user
+
+
+def add_user(
+    session: Session, org: Organisation, email: str, role: Role, password: str, actor: str
+) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise TradeGuardError(f"not an e-mail address: {email!r}")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise TradeGuardError(f"user {email!r} already exists")
+    _check_password(password)
+    user = User(
+        org_id=org.id,
+        email=email,
+        password_hash=_HASHER.hash(password),
+        role=role.value,
+        language="en",
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="create",
+        entity="users",
+        entity_key=email,
+        after={"email": email, "role": role.value},
+    )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, actor: str) -> None:
+    _check_password(password)
+    user.password_hash = _HASHER.hash(password)
+    user.failed_logins = 0
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    audit.record(
+        session,
+        org_id=user.org_id,
+        actor=actor,
+        action="password",
+        entity="users",
+        entity_key=user.email,
+    )
+
+
+def set_language(session: Session, principal: Principal, language: str) -> None:
+    if language not in LANGUAGES:
+        raise TradeGuardError(f"unsupported language {language!r}")
+    user = session.get_one(User, principal.user_id)
+    user.language = language
+
+
+def list_users(session: Session, org_id: int | None = None) -> list[User]:
+    query = select(User).order_by(User.email)
+    if org_id is not None:
+        query = query.where(User.org_id == org_id)
+    return list(session.scalars(query))
+
+
+def authenticate(
+    session: Session, email: str, password: str, now: dt.datetime | None = None
+) -> Principal | None:
+    """Check a password; repeated failures make the next attempt wait (``LoginThrottledError``).
+
+    The failure counter is written by the caller's unit of work, so callers must commit
+    even when this returns None.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _HASHER.hash(password)  # same cost as a real check: no user enumeration by timing
+        return None
+    wait = login_delay_seconds(user.failed_logins)
+    if wait and user.last_failed_at is not None:
+        last = user.last_failed_at
+        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
+        remaining = (last + dt.timedelta(seconds=wait) - now).total_seconds()
+        if remaining > 0:
+            raise LoginThrottledError(remaining)
+    try:
+        _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        user.last_failed_at = now
+        return None
+    user.failed_logins = 0
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    return _principal(user)
+
+
+def create_token(session: Session, user: User, actor: str) -> str:
+    """A new personal API token; returned once, stored only as its SHA-256."""
+    token = "tg_" + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_digest(token),
+            prefix=token[:10],
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    audit.record(
+        session,
+        org_id=user.org_id,
+        actor=actor,
+        action="create",
+        entity="api_tokens",
+        entity_key=f"{user.email}:{token[:10]}",
+    )
+    return token
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    row = session.execute(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token))
+    ).scalar_one_or_none()
+    return None if row is None else _principal(row)
+
+
+def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
+    """Start a browser session; return (cookie token, CSRF token)."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    session.add(
+        WebSession(
+            user_id=principal.user_id,
+            token_hash=_digest(token),
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=_SESSION_HOURS),
+        )
+    )
+    return token, csrf
+
+
+def principal_for_web_session(session: Session, token: str) -> tuple[Principal, str] | None:
+    row = session.execute(
+        select(User, WebSession)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.token_hash == _digest(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    user, web = row
+    expires = web.expires_at if web.expires_at.tzinfo else web.expires_at.replace(tzinfo=dt.UTC)
+    if expires < dt.datetime.now(dt.UTC):
+        return None
+    return _principal(user), web.csrf_token
+
+
+def close_web_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))

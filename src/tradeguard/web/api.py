@@ -1,0 +1,254 @@
+"""``/api/v1``: the ledger, imports, audit log and users, for scripts.
+
+Endpoints are thin: check the caller (``deps``), call one service, shape the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile, status
+
+from tradeguard.services import ledger, users
+from tradeguard.services.imports import import_file
+from tradeguard.web.deps import Admin, Auditor, Reader, SessionDep, Writer
+from tradeguard.web.problems import PROBLEM_RESPONSES
+from tradeguard.web.schemas import (
+    AuditRead,
+    BuyerDetailRead,
+    BuyerRead,
+    ExposureRead,
+    FinancialStatementRead,
+    ImportResultRead,
+    InvoiceRead,
+    OrderRead,
+    PageRead,
+    PaymentRead,
+    UserCreate,
+    UserRead,
+)
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+ImportKind = Literal[
+    "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx"
+]
+
+
+def _actor(caller: Reader) -> str:
+    return f"user:{caller.principal.email}"
+
+
+@router.get("/buyers", tags=["buyers"])
+def list_buyers(
+    caller: Reader,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    country: Annotated[str | None, Query(max_length=2)] = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str, Query(max_length=30)] = "buyer_id",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[BuyerRead]:
+    page = ledger.buyers(
+        session,
+        caller.org,
+        q=q,
+        country=country,
+        industry=industry,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return PageRead(
+        items=[BuyerRead.of(b) for b in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.get("/buyers/{buyer_id}", tags=["buyers"])
+def get_buyer(
+    buyer_id: str, caller: Reader, session: SessionDep, as_of: dt.date | None = None
+) -> BuyerDetailRead:
+    buyer = ledger.buyer(session, caller.org, buyer_id)
+    exposure = ledger.exposure(session, caller.org, buyer_id, as_of or dt.date.today())
+    return BuyerDetailRead(
+        **BuyerRead.of(buyer).model_dump(),
+        exposure=ExposureRead(
+            as_of=exposure.as_of,
+            currency=exposure.currency,
+            open_amount=str(exposure.open_amount),
+            overdue_amount=str(exposure.overdue_amount),
+            open_invoices=exposure.open_invoices,
+            oldest_days_overdue=exposure.oldest_days_overdue,
+        ),
+    )
+
+
+@router.get("/invoices", tags=["invoices"])
+def list_invoices(
+    caller: Reader,
+    session: SessionDep,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+    currency: Annotated[str | None, Query(max_length=3)] = None,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+    sort: Annotated[str, Query(max_length=30)] = "-issue_date",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[InvoiceRead]:
+    page = ledger.invoices(
+        session,
+        caller.org,
+        buyer_id=buyer_id,
+        currency=currency,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    settled = ledger.settled_amounts(session, caller.org, [i.invoice_id for i in page.items])
+    return PageRead(
+        items=[InvoiceRead.of(i, settled.get(i.invoice_id, 0)) for i in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/invoices/{invoice_id}", tags=["invoices"])
+def get_invoice(invoice_id: str, caller: Reader, session: SessionDep) -> InvoiceRead:
+    invoice = ledger.invoice(session, caller.org, invoice_id)
+    settled = ledger.settled_amounts(session, caller.org, [invoice_id]).get(invoice_id, 0)
+    return InvoiceRead.of(invoice, settled)
+
+
+@router.get("/payments", tags=["payments"])
+def list_payments(
+    caller: Reader,
+    session: SessionDep,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    sort: Annotated[str, Query(max_length=30)] = "-date",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[PaymentRead]:
+    page = ledger.payments(
+        session,
+        caller.org,
+        buyer_id=buyer_id,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return PageRead(
+        items=[PaymentRead.of(p) for p in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.get("/payments/{payment_id}", tags=["payments"])
+def get_payment(payment_id: str, caller: Reader, session: SessionDep) -> PaymentRead:
+    return PaymentRead.of(ledger.payment(session, caller.org, payment_id))
+
+
+@router.get("/financials", tags=["financials"])
+def list_financials(
+    caller: Reader,
+    session: SessionDep,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+    sort: Annotated[str, Query(max_length=30)] = "buyer_id",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[FinancialStatementRead]:
+    page = ledger.financials(
+        session, caller.org, buyer_id=buyer_id, sort=sort, limit=limit, offset=offset
+    )
+    return PageRead(
+        items=[FinancialStatementRead.of(f) for f in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/orders", tags=["orders"])
+def list_orders(
+    caller: Reader,
+    session: SessionDep,
+    buyer_id: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    sort: Annotated[str, Query(max_length=30)] = "-date",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[OrderRead]:
+    page = ledger.orders(
+        session,
+        caller.org,
+        buyer_id=buyer_id,
+        status=status_,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return PageRead(
+        items=[OrderRead.of(o) for o in page.items], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.post("/imports/{kind}", tags=["imports"])
+def upload_import(
+    kind: ImportKind, caller: Writer, session: SessionDep, file: Annotated[UploadFile, File()]
+) -> ImportResultRead:
+    """Import a CSV or XLSX file: the same validation and all-or-nothing rule as the CLI."""
+    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
+    name = Path(file.filename or f"upload{suffix}").name
+    with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(file.file.read())
+        result = import_file(session, caller.org, kind, path, _actor(caller))
+    return ImportResultRead(**result.as_dict())
+
+
+@router.get("/audit", tags=["audit"])
+def list_audit(
+    caller: Auditor,
+    session: SessionDep,
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(max_length=30)] = "-at",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageRead[AuditRead]:
+    page = ledger.audit_log(
+        session, caller.org, entity=entity, actor=actor, sort=sort, limit=limit, offset=offset
+    )
+    return PageRead(
+        items=[AuditRead.model_validate(a) for a in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/users", tags=["users"])
+def list_users(caller: Admin, session: SessionDep) -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in users.list_users(session, caller.org.id)]
+
+
+@router.post("/users", tags=["users"], status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, caller: Admin, session: SessionDep) -> UserRead:
+    user = users.add_user(session, caller.org, body.email, body.role, body.password, _actor(caller))
+    return UserRead.model_validate(user)
+
+
+@router.get("/users/me", tags=["users"])
+def me(caller: Reader, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(users.find(session, caller.principal.email))

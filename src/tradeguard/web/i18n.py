@@ -1,0 +1,105 @@
+"""Chinese and English for the web pages: a message catalogue and Babel formatting.
+
+Messages are keyed by their English text; a missing Chinese entry falls back to the
+English. Numbers, money and dates are formatted for the user's locale by Babel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALES = {"en": "en_GB", "zh": "zh_Hans_CN"}
+
+ZH: dict[str, str] = {
+    "Overview": "概览",
+    "Buyers": "买方",
+    "Buyer": "买方",
+    "Import": "导入",
+    "Audit log": "审计日志",
+    "Reports": "报表",
+    "Sign in": "登录",
+    "Sign out": "退出",
+    "E-mail": "电子邮箱",
+    "Password": "密码",
+    "Wrong e-mail or password.": "邮箱或密码错误。",
+    "Open receivables": "未收应收账款",
+    "Overdue": "逾期",
+    "Overdue share": "逾期占比",
+    "Open invoices": "未结发票",
+    "Invoices": "发票",
+    "Payments": "付款",
+    "Ageing": "账龄",
+    "Largest buyers": "最大买方",
+    "Exposure": "风险敞口",
+    "Share": "占比",
+    "Country": "国家",
+    "Industry": "行业",
+    "Name": "名称",
+    "Search": "搜索",
+    "Amount": "金额",
+    "Currency": "币种",
+    "Issue date": "开票日期",
+    "Due date": "到期日",
+    "Date": "日期",
+    "Open": "未结",
+    "Terms (days)": "账期（天）",
+    "Registration number": "注册号",
+    "Oldest days overdue": "最长逾期天数",
+    "As of": "截至",
+    "Kind of file": "文件类型",
+    "File": "文件",
+    "Upload": "上传",
+    "Imported": "已导入",
+    "rows": "行",
+    "inserted": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "The file was refused; nothing was imported.": "文件被拒绝，未导入任何数据。",
+    "Row": "行",
+    "Column": "列",
+    "Problem": "问题",
+    "When": "时间",
+    "Who": "操作人",
+    "Action": "操作",
+    "What": "对象",
+    "Key": "键",
+    "Before": "变更前",
+    "After": "变更后",
+    "Previous": "上一页",
+    "Next": "下一页",
+    "No daily cycle has run yet.": "尚未运行每日周期。",
+    "current": "未到期",
+    "Language": "语言",
+    "of": "共",
+    "Open amount": "未结金额",
+    "Overdue amount": "逾期金额",
+}
+
+
+def translate(language: str, text: str) -> str:
+    return ZH.get(text, text) if language == "zh" else text
+
+
+def locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES["en"])
+
+
+def money(language: str, amount: Decimal | str, currency: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=locale(language))
+
+
+def number(language: str, value: int | float | Decimal) -> str:
+    return format_decimal(value, locale=locale(language))
+
+
+def percent(language: str, value: float) -> str:
+    return format_percent(value, format="#,##0.0%", locale=locale(language))
+
+
+def date(language: str, value: dt.date | str) -> str:
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, format="medium", locale=locale(language))

@@ -1,0 +1,250 @@
+"""The web dashboard: server-rendered pages over the same services as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tempfile
+from functools import cache, partial
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from tradeguard.domain.access import Permission, can
+from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
+from tradeguard.importing.formats import FORMATS
+from tradeguard.importing.reader import UnreadableFileError
+from tradeguard.serialisation import to_jsonable
+from tradeguard.services import ledger, users
+from tradeguard.services.daily_cycle import latest_snapshot
+from tradeguard.services.imports import import_file
+from tradeguard.services.summary import portfolio_summary
+from tradeguard.web import i18n
+from tradeguard.web.deps import (
+    SESSION_COOKIE,
+    Auditor,
+    Caller,
+    CallerDep,
+    Reader,
+    SessionDep,
+    Writer,
+)
+from tradeguard.web.schemas import InvoiceRead, PaymentRead
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+LOGIN_CSRF_COOKIE = "tg_login_csrf"
+PAGE_SIZE = 50
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+
+    return str(get_plotlyjs())
+
+
+def _render(
+    request: Request, template: str, caller: Caller | None, language: str, **context: Any
+) -> HTMLResponse:
+    helpers = {
+        "t": partial(i18n.translate, language),
+        "fmt_money": partial(i18n.money, language),
+        "fmt_number": partial(i18n.number, language),
+        "fmt_percent": partial(i18n.percent, language),
+        "fmt_date": partial(i18n.date, language),
+        "language": language,
+        "caller": caller,
+        "csrf": caller.csrf_token if caller else None,
+        "can_import": caller is not None and can(caller.principal.role, Permission.WRITE_LEDGER),
+        "can_audit": caller is not None and can(caller.principal.role, Permission.READ_AUDIT),
+    }
+    return TEMPLATES.TemplateResponse(request, template, {**helpers, **context})
+
+
+def _page(request: Request, caller: Caller, template: str, **context: Any) -> HTMLResponse:
+    return _render(request, template, caller, caller.principal.language, **context)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a signed-in user to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _cookie_secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+@router.get("/static/plotly.js")
+def plotly_js() -> Response:
+    return Response(
+        _plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, lang: str = "en") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = _render(
+        request,
+        "login.html",
+        None,
+        lang if lang in users.LANGUAGES else "en",
+        login_csrf=token,
+        next=_safe_next(next),
+        error=None,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_cookie_secure(request)
+    )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+    lang: Annotated[str, Form(max_length=5)] = "en",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return RedirectResponse("/login", status_code=303)
+    principal = users.authenticate(session, email, password)
+    if principal is None:
+        refused = _render(
+            request,
+            "login.html",
+            None,
+            lang if lang in users.LANGUAGES else "en",
+            login_csrf=expected,
+            next=_safe_next(next),
+            error="Wrong e-mail or password.",
+        )
+        refused.status_code = 401
+        return refused
+    token, _csrf = users.open_web_session(session, principal)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=_cookie_secure(request),
+        max_age=12 * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    del caller  # authenticated and CSRF-checked by the dependency
+    users.close_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+def language(
+    session: SessionDep,
+    caller: CallerDep,
+    language: Annotated[str, Form(max_length=5)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    users.set_language(session, caller.principal, language)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.get("/")
+def overview(request: Request, caller: Reader, session: SessionDep) -> HTMLResponse:
+    summary = latest_snapshot(session, caller.org)
+    if summary is None:
+        summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
+    return _page(request, caller, "overview.html", s=summary)
+
+
+@router.get("/buyers")
+def buyers_page(
+    request: Request,
+    caller: Reader,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    page = ledger.buyers(session, caller.org, q=q, sort="name", limit=PAGE_SIZE, offset=offset)
+    return _page(request, caller, "buyers.html", page=page, q=q or "")
+
+
+@router.get("/buyers/{buyer_id}")
+def buyer_page(
+    request: Request, buyer_id: str, caller: Reader, session: SessionDep
+) -> HTMLResponse:
+    buyer = ledger.buyer(session, caller.org, buyer_id)
+    exposure = ledger.exposure(session, caller.org, buyer_id, dt.date.today())
+    invoices = ledger.invoices(session, caller.org, buyer_id=buyer_id, limit=100)
+    settled = ledger.settled_amounts(session, caller.org, [i.invoice_id for i in invoices.items])
+    payments = ledger.payments(session, caller.org, buyer_id=buyer_id, limit=100)
+    return _page(
+        request,
+        caller,
+        "buyer.html",
+        buyer=buyer,
+        exposure=exposure,
+        invoices=[InvoiceRead.of(i, settled.get(i.invoice_id, 0)) for i in invoices.items],
+        invoice_total=invoices.total,
+        payments=[PaymentRead.of(p) for p in payments.items],
+        payment_total=payments.total,
+    )
+
+
+@router.get("/import")
+def import_form(request: Request, caller: Writer) -> HTMLResponse:
+    return _page(request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None)
+
+
+@router.post("/import")
+def import_upload(
+    request: Request,
+    caller: Writer,
+    session: SessionDep,
+    kind: Annotated[str, Form(max_length=20)],
+    file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    context: dict[str, Any] = {"kinds": list(FORMATS), "result": None, "errors": None, "kind": kind}
+    if kind not in FORMATS:
+        raise TradeGuardError(f"unknown kind {kind!r}")
+    name = Path(file.filename or "upload.csv").name
+    with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(file.file.read())
+        try:
+            with session.begin_nested():
+                context["result"] = import_file(
+                    session, caller.org, kind, path, f"user:{caller.principal.email}"
+                ).as_dict()
+        except ImportRejectedError as rejected:
+            context["errors"] = [(e.row, e.column, e.message) for e in rejected.errors]
+        except UnreadableFileError as error:
+            context["errors"] = [(1, "file", str(error))]
+    response = _page(request, caller, "import.html", **context)
+    if context["errors"]:
+        response.status_code = 422
+    return response
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request, caller: Auditor, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0
+) -> HTMLResponse:
+    page = ledger.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
+    return _page(request, caller, "audit.html", page=page)

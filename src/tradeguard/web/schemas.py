@@ -1,0 +1,190 @@
+"""What the API reads and writes. Amounts are decimal strings with their currency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeguard.domain.access import Role
+from tradeguard.domain.money import from_minor
+from tradeguard.store import models
+
+T = TypeVar("T")
+
+
+class PageRead(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def money(minor: int, currency: str) -> str:
+    return str(from_minor(minor, currency))
+
+
+class BuyerRead(BaseModel):
+    buyer_id: str
+    name: str
+    country: str
+    industry: str
+    registration_number: str | None
+    currency: str | None
+    terms_days: int | None
+
+    @classmethod
+    def of(cls, buyer: models.Buyer) -> BuyerRead:
+        return cls.model_validate(buyer, from_attributes=True)
+
+
+class ExposureRead(BaseModel):
+    as_of: dt.date
+    currency: str
+    open_amount: str
+    overdue_amount: str
+    open_invoices: int
+    oldest_days_overdue: int | None
+
+
+class BuyerDetailRead(BuyerRead):
+    exposure: ExposureRead
+
+
+class InvoiceRead(BaseModel):
+    invoice_id: str
+    buyer_id: str
+    issue_date: dt.date
+    due_date: dt.date
+    delivery_date: dt.date | None
+    amount: str
+    currency: str
+    settled: str
+    open_amount: str
+
+    @classmethod
+    def of(cls, invoice: models.Invoice, settled: int) -> InvoiceRead:
+        return cls(
+            invoice_id=invoice.invoice_id,
+            buyer_id=invoice.buyer_id,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            delivery_date=invoice.delivery_date,
+            amount=money(invoice.amount, invoice.currency),
+            currency=invoice.currency,
+            settled=money(settled, invoice.currency),
+            open_amount=money(invoice.amount - settled, invoice.currency),
+        )
+
+
+class PaymentRead(BaseModel):
+    payment_id: str
+    buyer_id: str
+    date: dt.date
+    amount: str
+    currency: str
+    invoice_id: str | None
+
+    @classmethod
+    def of(cls, payment: models.Payment) -> PaymentRead:
+        return cls(
+            payment_id=payment.payment_id,
+            buyer_id=payment.buyer_id,
+            date=payment.date,
+            amount=money(payment.amount, payment.currency),
+            currency=payment.currency,
+            invoice_id=payment.invoice_id,
+        )
+
+
+class FinancialStatementRead(BaseModel):
+    buyer_id: str
+    fiscal_year: int
+    currency: str
+    total_assets: str
+    current_assets: str
+    current_liabilities: str
+    total_liabilities: str
+    retained_earnings: str
+    ebit: str
+    sales: str
+    equity: str
+    market_equity: str | None
+
+    @classmethod
+    def of(cls, row: models.FinancialStatement) -> FinancialStatementRead:
+        c = row.currency
+        return cls(
+            buyer_id=row.buyer_id,
+            fiscal_year=row.fiscal_year,
+            currency=c,
+            total_assets=money(row.total_assets, c),
+            current_assets=money(row.current_assets, c),
+            current_liabilities=money(row.current_liabilities, c),
+            total_liabilities=money(row.total_liabilities, c),
+            retained_earnings=money(row.retained_earnings, c),
+            ebit=money(row.ebit, c),
+            sales=money(row.sales, c),
+            equity=money(row.equity, c),
+            market_equity=None if row.market_equity is None else money(row.market_equity, c),
+        )
+
+
+class OrderRead(BaseModel):
+    order_id: str
+    buyer_id: str
+    date: dt.date
+    amount: str
+    currency: str
+    terms_days: int | None
+    status: str
+
+    @classmethod
+    def of(cls, order: models.Order) -> OrderRead:
+        return cls(
+            order_id=order.order_id,
+            buyer_id=order.buyer_id,
+            date=order.date,
+            amount=money(order.amount, order.currency),
+            currency=order.currency,
+            terms_days=order.terms_days,
+            status=order.status,
+        )
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_key: str | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    role: Role
+    language: str
+    created_at: dt.datetime
+
+
+class UserCreate(BaseModel):
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    role: Role
+    password: str = Field(min_length=10, max_length=200)
+
+
+class ImportResultRead(BaseModel):
+    kind: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
