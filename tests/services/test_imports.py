@@ -175,8 +175,8 @@ def test_xlsx_import_reads_dates_and_numbers(
 
 def test_organisations_never_see_each_others_rows(
     engine: Engine,
-    ledger: Organisation,
-    tmp_path: Path,  # noqa: ARG001
+    ledger: Organisation,  # noqa: ARG001 (the fixture fills the first organisation)
+    tmp_path: Path,
 ) -> None:
     from tradeguard.services.organisations import create_or_get
 

@@ -50,9 +50,11 @@ def test_login_pages_language_and_logout(client: TestClient, world: World) -> No
     assert '<script src="/static/plotly.js">' in overview.text
     assert client.get("/static/plotly.js").status_code == 200
     buyers = client.get("/buyers?q=alpha", headers=HTML)
-    assert "Alpha" in buyers.text and "Beta" not in buyers.text
+    assert "Alpha" in buyers.text
+    assert "Beta" not in buyers.text
     buyer = client.get("/buyers/B1", headers=HTML)
-    assert buyer.status_code == 200 and "I1" in buyer.text
+    assert buyer.status_code == 200
+    assert "I1" in buyer.text
     # another organisation's buyer does not exist for this user
     assert client.get("/buyers/RB1", headers=HTML).status_code == 404
     # a viewer can neither import nor read the audit log

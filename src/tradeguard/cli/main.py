@@ -183,7 +183,7 @@ def demo(
 ) -> None:
     """Generate a realistic seller, load it, run the daily cycle and print a summary."""
     from tradeguard.demo.generator import DemoSpec, generate
-    from tradeguard.services.demo import DEMO_ORGANISATION, load_demo
+    from tradeguard.services.demo import DEMO_ORGANISATION, ensure_demo_admin, load_demo
 
     day = as_of_date(as_of)
     spec = DemoSpec(seed=seed, buyers=buyers, years=years, as_of=day)
@@ -206,11 +206,18 @@ def demo(
             )
             load_demo(session, organisation, files, cli_actor(), step)
             outcomes = run_cycle(session, organisation, day, cli_actor())
+            admin = ensure_demo_admin(session, organisation, cli_actor())
     snapshot = next(o.result for o in outcomes if o.step == "exposure_snapshot")
     if output is OutputFormat.JSON:
         emit_json(snapshot)
     else:
         _print_summary(snapshot)
+    if admin is not None:
+        email, password = admin
+        stderr.print(
+            f"Sign in at http://127.0.0.1:8000 as [bold]{email}[/] with password "
+            f"[bold]{password}[/] (shown once; change it with `tradeguard user passwd {email}`)"
+        )
 
 
 @app.command()

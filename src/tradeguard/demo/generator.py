@@ -1,7 +1,7 @@
 """A deterministic, realistic ledger of a B2B exporter (base currency EUR) as import files.
 
 Why it looks real: buyers are heavy-tailed in size (a few key accounts, many small
-ones), spread over 30 countries and 16 industries, invoiced in their own currency
+ones), spread over more than 30 countries and 16 industries, invoiced in their own currency
 where exporters usually do so, and they pay according to a hidden risk: most pay on
 time or a little late, some drift later and later, a few default or go insolvent and
 their unpaid invoices are written off months later. The history ends at ``as_of``:
@@ -506,30 +506,88 @@ def _chunk(
     counters: _Counters,
 ) -> dict[str, pl.DataFrame]:
     """All rows of buyers ``lo`` to ``hi`` (exclusive), ready to append to the files."""
-    last = calendar.last
-    exponents = np.array([minor_exponent(c) for c in book.currencies], dtype=np.int64)
+    invoices = _draw_invoices(book, fx, calendar, lo, hi, rng)
+    flows = _draw_flows(book, calendar, invoices, rng)
+    return {
+        "buyers": _buyers_frame(book, lo, hi, rng),
+        "financials": _financials_frame(book, fx, calendar, lo, hi, rng),
+        **_ledger_frames(book, invoices, flows, rng, counters),
+        "orders": _orders_frame(book, fx, calendar, lo, hi, rng, counters),
+    }
+
+
+@dataclass(frozen=True)
+class _Invoices:
+    """One chunk's invoices, sorted by buyer and issue day (arrays of equal length)."""
+
+    buyer: IntArray
+    number: IntArray
+    issue: IntArray
+    due: IntArray
+    delivery: IntArray
+    currency: IntArray
+    exponent: IntArray
+    amount: IntArray  # minor units
+
+
+def _draw_invoices(
+    book: _Book, fx: FloatArray, calendar: _Calendar, lo: int, hi: int, rng: np.random.Generator
+) -> _Invoices:
+    """Business days spread over each buyer's active window, lognormal amounts."""
     counts = np.diff(book.first_invoice[lo : hi + 1])
     buyer = np.repeat(np.arange(lo, hi, dtype=np.int64), counts)
     n = len(buyer)
-
-    # Invoices: business days spread over the buyer's active window, sorted per buyer.
     span = book.end[buyer] - book.start[buyer] + 1
-    issue = book.start[buyer] + (rng.random(n) * span).astype(np.int64)
-    issue = _previous_business_day(issue)
-    issue = np.where(issue < calendar.first, _next_business_day(issue), issue)
-    order = np.lexsort((issue, buyer))
-    issue = issue[order]
-    number = book.first_invoice[lo] + np.arange(n, dtype=np.int64) + 1
-    other_terms = rng.random(n) < 0.08
-    terms = np.where(other_terms, rng.choice(_TERMS, size=n), book.terms[buyer])
-    due = issue + terms
-    delivery = issue - rng.integers(0, 6, size=n)
+    drawn = book.start[buyer] + (rng.random(n) * span).astype(np.int64)
+    issue = _previous_business_day(drawn)
+    issue = np.where(issue < calendar.first, _next_business_day(drawn), issue)
+    issue = issue[np.lexsort((issue, buyer))]  # buyer is sorted already, so it stays aligned
+    terms = np.where(rng.random(n) < 0.08, rng.choice(_TERMS, size=n), book.terms[buyer])
     currency = book.currency[buyer]
-    scale = 10 ** exponents[currency]
-    eur = book.mean_amount[buyer] * rng.lognormal(-0.245, 0.7, n)
-    eur = np.maximum(eur, 50.0)
+    exponent = np.array([minor_exponent(c) for c in book.currencies], dtype=np.int64)[currency]
+    eur = np.maximum(book.mean_amount[buyer] * rng.lognormal(-0.245, 0.7, n), 50.0)
     rate = fx[currency, issue - calendar.fx_first]
-    amount = np.maximum(np.round(eur / rate * scale), 1).astype(np.int64)
+    amount = np.maximum(np.round(eur / rate * 10**exponent), 1).astype(np.int64)
+    return _Invoices(
+        buyer=buyer,
+        number=book.first_invoice[lo] + np.arange(n, dtype=np.int64) + 1,
+        issue=issue,
+        due=issue + terms,
+        delivery=issue - rng.integers(0, 6, size=n),
+        currency=currency,
+        exponent=exponent,
+        amount=amount,
+    )
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """What happened to each invoice by ``as_of``: disputes, credit, payments, losses."""
+
+    disputed: BoolArray
+    opened: IntArray
+    resolved: IntArray
+    still_open: BoolArray
+    credited: BoolArray
+    settled: BoolArray  # credited to settle a dispute
+    credit_day: IntArray
+    credit: IntArray
+    first_paid: BoolArray
+    first_day: IntArray
+    first_amount: IntArray
+    second_paid: BoolArray
+    second_day: IntArray
+    second_amount: IntArray
+    write_off_day: IntArray
+    dividend: IntArray  # an insolvency dividend paid on the write-off day
+    written_off: IntArray
+
+
+def _draw_flows(
+    book: _Book, calendar: _Calendar, inv: _Invoices, rng: np.random.Generator
+) -> _Flows:
+    """Disputes, credit notes, payments and write-offs, driven by each buyer's hidden risk."""
+    last, n, buyer, issue = calendar.last, len(inv.buyer), inv.buyer, inv.issue
 
     # Disputes: opened a few weeks after issue, resolved some weeks later or still open.
     disputed = rng.random(n) < 0.012 * np.exp(0.4 * book.risk[buyer])
@@ -539,142 +597,153 @@ def _chunk(
     still_open = disputed & (resolved > last)
 
     # Credit notes: ordinary ones, and settlements of some resolved disputes.
-    plain_credit = rng.random(n) < 0.012
-    credit_day = issue + rng.integers(2, 61, size=n)
-    credit_share = np.where(rng.random(n) < 0.25, 1.0, rng.uniform(0.05, 0.5, n))
     settled = disputed & ~still_open & (rng.random(n) < 0.45)
-    credit_day = np.where(settled, resolved, credit_day)
+    credit_day = np.where(settled, resolved, issue + rng.integers(2, 61, size=n))
+    credit_share = np.where(rng.random(n) < 0.25, 1.0, rng.uniform(0.05, 0.5, n))
     credit_share = np.where(settled, rng.uniform(0.05, 0.4, n), credit_share)
-    credited = (plain_credit | settled) & (credit_day <= last)
-    credit = np.where(credited, np.clip(np.floor(amount * credit_share), 1, amount), 0).astype(
-        np.int64
-    )
-    net = amount - credit
+    credited = ((rng.random(n) < 0.012) | settled) & (credit_day <= last)
+    credit = np.where(credited, np.clip(np.floor(inv.amount * credit_share), 1, inv.amount), 0)
+    credit = credit.astype(np.int64)
+    net = inv.amount - credit
 
     # When the buyer would pay: habit, noise, growing lateness, distress before failing.
-    kind = book.kind[buyer]
-    event = book.event[buyer]
+    kind, event = book.kind[buyer], book.event[buyer]
     delay = book.mean_delay[buyer] + rng.laplace(0.0, book.delay_scale[buyer])
     delay += np.where(rng.random(n) < 0.04, rng.exponential(25.0, n), 0.0)
     delay += book.drift_slope[buyer] * np.maximum(issue - book.drift_start[buyer], 0) / 365.25
-    distress = np.clip(1.0 - (event - due) / 240.0, 0.0, 1.0)
-    delay += np.where(
-        kind == _DEFAULT, 60.0 * distress, np.where(kind == _INSOLVENT, 20.0, 0.0) * distress
-    )
-    pay_day = np.maximum(due + np.round(delay).astype(np.int64), issue)
-    pay_day = np.where(
-        disputed & ~still_open, np.maximum(pay_day, resolved + rng.integers(2, 16, size=n)), pay_day
-    )
-    pay_day = _next_business_day(pay_day)
+    distress = np.clip(1.0 - (event - inv.due) / 240.0, 0.0, 1.0)
+    delay += distress * np.select([kind == _DEFAULT, kind == _INSOLVENT], [60.0, 20.0], 0.0)
+    pay_day = np.maximum(inv.due + np.round(delay).astype(np.int64), issue)
+    after_dispute = np.maximum(pay_day, resolved + rng.integers(2, 16, size=n))
+    pay_day = _next_business_day(np.where(disputed & ~still_open, after_dispute, pay_day))
 
-    # Up to two payments per invoice: in full, in two parts, or a part of a disputed one.
-    first_amount = net.copy()
-    first_day = pay_day.copy()
-    second_amount = np.zeros(n, dtype=np.int64)
+    # Up to two payments: in full, in two parts, a part of a disputed one, or a bit too much.
     in_parts = ~disputed & (rng.random(n) < 0.04)
     part = np.floor(net * rng.uniform(0.3, 0.7, n)).astype(np.int64)
     early = _next_business_day(np.maximum(pay_day - rng.integers(10, 41, size=n), issue))
-    first_amount = np.where(in_parts, part, first_amount)
-    first_day = np.where(in_parts, early, first_day)
-    second_amount = np.where(in_parts, net - part, second_amount)
-    partial_dispute = still_open & (rng.random(n) < 0.5)
-    first_amount = np.where(still_open, np.where(partial_dispute, part, 0), first_amount)
     over = ~in_parts & ~disputed & (net > 0) & (rng.random(n) < 0.005)
     extra = np.maximum(np.round(net * rng.uniform(0.005, 0.05, n)), 1).astype(np.int64)
-    first_amount = np.where(over, net + extra, first_amount)
-
-    def kept(day: IntArray, money: IntArray) -> BoolArray:
-        result: BoolArray = (money > 0) & (day <= last) & (day < event)
-        return result
-
-    first_kept = kept(first_day, first_amount)
-    second_kept = kept(pay_day, second_amount)
-    unpaid = net - np.where(first_kept, first_amount, 0) - np.where(second_kept, second_amount, 0)
+    partial_dispute = still_open & (rng.random(n) < 0.5)
+    first_amount = np.select(
+        [in_parts, still_open, over], [part, np.where(partial_dispute, part, 0), net + extra], net
+    )
+    first_day = np.where(in_parts, early, pay_day)
+    second_amount = np.where(in_parts, net - part, 0)
+    # Nothing after as_of, and nothing once the buyer has failed.
+    first_paid = (first_amount > 0) & (first_day <= last) & (first_day < event)
+    second_paid = (second_amount > 0) & (pay_day <= last) & (pay_day < event)
+    unpaid = net - np.where(first_paid, first_amount, 0) - np.where(second_paid, second_amount, 0)
 
     # Failed buyers: an insolvency dividend, then the rest written off, on one day.
     write_off_day = book.write_off[buyer]
     ends = (unpaid > 0) & (write_off_day <= last) & (issue <= write_off_day)
     dividend = np.where(ends, np.floor(unpaid * book.dividend[buyer]), 0).astype(np.int64)
-    written_off = np.where(ends, unpaid - dividend, 0)
-
-    frames: dict[str, pl.DataFrame] = {}
-    frames["buyers"] = _buyers_frame(book, lo, hi, rng)
-    frames["financials"] = _financials_frame(book, fx, calendar, lo, hi, rng)
-    invoice_ids = _ids("INV", number, book.doc_width)
-    buyer_ids = _ids("B", buyer + 1, book.id_width)
-    codes = _take(book.currencies, currency)
-    exponent = exponents[currency]
-    frames["invoices"] = pl.DataFrame(
-        {
-            "invoice_id": invoice_ids,
-            "buyer_id": buyer_ids,
-            "issue_date": _dates(issue),
-            "due_date": _dates(due),
-            "amount": _money(amount, exponent),
-            "currency": codes,
-            "delivery_date": _dates(delivery),
-        }
+    return _Flows(
+        disputed=disputed,
+        opened=opened,
+        resolved=resolved,
+        still_open=still_open,
+        credited=credited,
+        settled=settled,
+        credit_day=credit_day,
+        credit=credit,
+        first_paid=first_paid,
+        first_day=first_day,
+        first_amount=first_amount.astype(np.int64),
+        second_paid=second_paid,
+        second_day=pay_day,
+        second_amount=second_amount.astype(np.int64),
+        write_off_day=write_off_day,
+        dividend=dividend,
+        written_off=np.where(ends, unpaid - dividend, 0).astype(np.int64),
     )
 
-    # Payments: legs 0 and 1 may name no invoice; a dividend always names its invoice.
-    which = [np.flatnonzero(first_kept), np.flatnonzero(second_kept), np.flatnonzero(dividend > 0)]
-    legs = np.concatenate(which)
+
+def _ledger_frames(
+    book: _Book, inv: _Invoices, flows: _Flows, rng: np.random.Generator, counters: _Counters
+) -> dict[str, pl.DataFrame]:
+    """Invoices and everything naming them, as text frames in the import formats."""
+    invoice_ids = _ids("INV", inv.number, book.doc_width)
+    buyer_ids = _ids("B", inv.buyer + 1, book.id_width)
+    codes = _take(book.currencies, inv.currency)
+    frames = {
+        "invoices": pl.DataFrame(
+            {
+                "invoice_id": invoice_ids,
+                "buyer_id": buyer_ids,
+                "issue_date": _dates(inv.issue),
+                "due_date": _dates(inv.due),
+                "amount": _money(inv.amount, inv.exponent),
+                "currency": codes,
+                "delivery_date": _dates(inv.delivery),
+            }
+        )
+    }
+
+    # Payments, in date order per buyer; a dividend always names its invoice.
+    which = [
+        np.flatnonzero(flows.first_paid),
+        np.flatnonzero(flows.second_paid),
+        np.flatnonzero(flows.dividend > 0),
+    ]
+    of = np.concatenate(which)
     leg = np.repeat(np.arange(3, dtype=np.int64), [len(w) for w in which])
-    leg_day = np.concatenate([first_day[which[0]], pay_day[which[1]], write_off_day[which[2]]])
-    leg_amount = np.concatenate(
-        [first_amount[which[0]], second_amount[which[1]], dividend[which[2]]]
+    day = np.concatenate(
+        [flows.first_day[which[0]], flows.second_day[which[1]], flows.write_off_day[which[2]]]
     )
-    named = (leg == 2) | (rng.random(len(legs)) >= book.unallocated[buyer[legs]])
-    order = np.lexsort((leg, legs, leg_day, buyer[legs]))
-    legs, leg_day, leg_amount, named = legs[order], leg_day[order], leg_amount[order], named[order]
+    amount = np.concatenate(
+        [flows.first_amount[which[0]], flows.second_amount[which[1]], flows.dividend[which[2]]]
+    )
+    named = (leg == 2) | (rng.random(len(of)) >= book.unallocated[inv.buyer[of]])
+    order = np.lexsort((leg, of, day, inv.buyer[of]))
+    of, day, amount, named = of[order], day[order], amount[order], named[order]
     frames["payments"] = pl.DataFrame(
         {
-            "payment_id": _ids("PAY", counters.take("payments", len(legs)), book.doc_width),
-            "buyer_id": buyer_ids.gather(legs),
-            "date": _dates(leg_day),
-            "amount": _money(leg_amount, exponent[legs]),
-            "currency": codes.gather(legs),
-            "invoice_id": invoice_ids.gather(legs).scatter(np.flatnonzero(~named), None),
+            "payment_id": _ids("PAY", counters.take("payments", len(of)), book.doc_width),
+            "buyer_id": buyer_ids.gather(of),
+            "date": _dates(day),
+            "amount": _money(amount, inv.exponent[of]),
+            "currency": codes.gather(of),
+            "invoice_id": invoice_ids.gather(of).scatter(np.flatnonzero(~named), None),
         }
     )
 
-    notes = np.flatnonzero(credited)
-    notes = notes[np.lexsort((notes, credit_day[notes], buyer[notes]))]
+    notes = np.flatnonzero(flows.credited)
+    notes = notes[np.lexsort((notes, flows.credit_day[notes], inv.buyer[notes]))]
     reasons = _take(_CREDIT_REASONS, rng.integers(0, len(_CREDIT_REASONS), size=len(notes)))
     frames["credit_notes"] = pl.DataFrame(
         {
             "credit_note_id": _ids("CN", counters.take("credit_notes", len(notes)), book.doc_width),
             "buyer_id": buyer_ids.gather(notes),
-            "date": _dates(credit_day[notes]),
-            "amount": _money(credit[notes], exponent[notes]),
+            "date": _dates(flows.credit_day[notes]),
+            "amount": _money(flows.credit[notes], inv.exponent[notes]),
             "currency": codes.gather(notes),
             "invoice_id": invoice_ids.gather(notes),
-            "reason": reasons.scatter(np.flatnonzero(settled[notes]), _DISPUTE_CREDIT_REASON),
+            "reason": reasons.scatter(np.flatnonzero(flows.settled[notes]), _DISPUTE_CREDIT_REASON),
         }
     )
 
-    lost = np.flatnonzero(written_off > 0)
+    lost = np.flatnonzero(flows.written_off > 0)
     frames["write_offs"] = pl.DataFrame(
         {
             "invoice_id": invoice_ids.gather(lost),
-            "date": _dates(write_off_day[lost]),
-            "amount": _money(written_off[lost], exponent[lost]),
+            "date": _dates(flows.write_off_day[lost]),
+            "amount": _money(flows.written_off[lost], inv.exponent[lost]),
         }
     )
 
-    argued = np.flatnonzero(disputed)
+    argued = np.flatnonzero(flows.disputed)
     frames["disputes"] = pl.DataFrame(
         {
             "dispute_id": _ids("D", counters.take("disputes", len(argued)), book.doc_width),
             "invoice_id": invoice_ids.gather(argued),
-            "opened_on": _dates(opened[argued]),
-            "resolved_on": _dates(resolved[argued]).scatter(
-                np.flatnonzero(still_open[argued]), None
+            "opened_on": _dates(flows.opened[argued]),
+            "resolved_on": _dates(flows.resolved[argued]).scatter(
+                np.flatnonzero(flows.still_open[argued]), None
             ),
             "reason": _take(_DISPUTE_REASONS, rng.integers(0, len(_DISPUTE_REASONS), len(argued))),
         }
     )
-    frames["orders"] = _orders_frame(book, fx, calendar, lo, hi, rng, counters)
     return frames
 
 
@@ -682,7 +751,7 @@ def _buyers_frame(book: _Book, lo: int, hi: int, rng: np.random.Generator) -> pl
     index = np.arange(lo, hi, dtype=np.int64)
     country = book.country[index]
     codes = [c[0] for c in _COUNTRIES]
-    forms = [(i, form) for i, c in enumerate(_COUNTRIES) for form in c[4]]
+    forms = [form for c in _COUNTRIES for form in c[4]]
     form_count = np.array([len(c[4]) for c in _COUNTRIES])
     form_first = np.concatenate(([0], np.cumsum(form_count)[:-1]))
     form = form_first[country] + (rng.random(len(index)) * form_count[country]).astype(np.int64)
@@ -692,9 +761,10 @@ def _buyers_frame(book: _Book, lo: int, hi: int, rng: np.random.Generator) -> pl
         _take(_NAME_TAILS, rng.integers(0, len(_NAME_TAILS), len(index))),
         _take(_NAME_MIDDLES, rng.integers(0, len(_NAME_MIDDLES), len(index))),
         pl.lit(" "),
-        _take([f for _, f in forms], form),
+        _take(forms, form),
     )
-    registration = (index * 7_919 + 104_729) % 1_000_000_000
+    # A bijection on 0..10^9 - 1 (the factor is coprime with 10): unique, random-looking.
+    registration = (index * 387_420_489 + 104_729) % 1_000_000_000
     country_codes = _take(codes, country)
     return pl.DataFrame(
         {
@@ -731,7 +801,7 @@ def _financials_frame(
     risk = book.risk[buyer] + np.where(failing, 1.5 - 0.4 * back, 0.0)
 
     currency = book.currency[buyer]
-    scale = 10 ** np.array([minor_exponent(c) for c in book.currencies], dtype=np.int64)[currency]
+    exponent = np.array([minor_exponent(c) for c in book.currencies], dtype=np.int64)[currency]
     yearly_purchases = book.rate[buyer] * book.mean_amount[buyer]
     firm_sales = np.maximum(yearly_purchases * rng.lognormal(math.log(25.0), 0.7, n), 250_000.0)
     growth = np.exp(rng.normal(0.04 - 0.03 * failing, 0.08, n) * back)
@@ -752,7 +822,7 @@ def _financials_frame(
     public = book.public[buyer]
 
     def money(units: FloatArray) -> pl.Series:
-        return _money(units.astype(np.int64) * scale, np.log10(scale).round().astype(np.int64))
+        return _money(units.astype(np.int64) * 10**exponent, exponent)
 
     return pl.DataFrame(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,13 +11,28 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from tradeguard.demo.generator import DemoFiles
+from tradeguard.domain.access import Role
 from tradeguard.domain.money import minor_exponent
 from tradeguard.importing.reader import read_table
+from tradeguard.services import users
 from tradeguard.services.imports import import_file
 from tradeguard.store.bulk import insert_frame, read_frame
-from tradeguard.store.models import Dispute, Order, Organisation
+from tradeguard.store.models import Dispute, Order, Organisation, User
 
 DEMO_ORGANISATION = "Demo Exporter GmbH"
+DEMO_ADMIN = "admin@demo.tradeguard.example"
+
+
+def ensure_demo_admin(session: Session, org: Organisation, actor: str) -> tuple[str, str] | None:
+    """Create the demo's administrator with a random password, returned once.
+
+    None when the administrator already exists: its password is not shown again.
+    """
+    if session.scalar(select(User.id).where(User.email == DEMO_ADMIN)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    users.add_user(session, org, DEMO_ADMIN, Role.ADMIN, password, actor)
+    return DEMO_ADMIN, password
 
 
 def load_demo(

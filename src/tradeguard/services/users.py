@@ -135,9 +135,7 @@ def authenticate(
         return None
     wait = login_delay_seconds(user.failed_logins)
     if wait and user.last_failed_at is not None:
-        last = user.last_failed_at
-        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
-        remaining = (last + dt.timedelta(seconds=wait) - now).total_seconds()
+        remaining = (user.last_failed_at + dt.timedelta(seconds=wait) - now).total_seconds()
         if remaining > 0:
             raise LoginThrottledError(remaining)
     try:
@@ -209,8 +207,7 @@ def principal_for_web_session(session: Session, token: str) -> tuple[Principal, 
     if row is None:
         return None
     user, web = row
-    expires = web.expires_at if web.expires_at.tzinfo else web.expires_at.replace(tzinfo=dt.UTC)
-    if expires < dt.datetime.now(dt.UTC):
+    if web.expires_at < dt.datetime.now(dt.UTC):
         return None
     return _principal(user), web.csrf_token
 

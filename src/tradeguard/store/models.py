@@ -54,6 +54,29 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment in time, always timezone-aware UTC (SQLite would drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self,
+        value: dt.datetime | None,
+        dialect: Dialect,  # noqa: ARG002
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def _money() -> Mapped[int]:
     return mapped_column(BigInteger, nullable=False)
 
@@ -66,7 +89,7 @@ class Organisation(Base):
     base_currency: Mapped[str] = mapped_column(String(3))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
     )
 
 
@@ -242,7 +265,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
@@ -259,7 +282,7 @@ class CycleRun(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     step: Mapped[str] = mapped_column(String(40), primary_key=True)
-    ran_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ran_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -275,9 +298,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5), default="en")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC)
+        UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
     )
 
 
@@ -290,8 +313,8 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class WebSession(Base):
@@ -303,5 +326,5 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

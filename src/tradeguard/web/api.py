@@ -35,6 +35,25 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+BuyerSort = Literal[
+    "buyer_id", "-buyer_id", "name", "-name", "country", "-country", "industry", "-industry"
+]
+InvoiceSort = Literal[
+    "invoice_id",
+    "-invoice_id",
+    "issue_date",
+    "-issue_date",
+    "due_date",
+    "-due_date",
+    "amount",
+    "-amount",
+    "buyer_id",
+    "-buyer_id",
+]
+PaymentSort = Literal["payment_id", "-payment_id", "date", "-date", "amount", "-amount"]
+FinancialSort = Literal["buyer_id", "-buyer_id", "fiscal_year", "-fiscal_year"]
+OrderSort = Literal["order_id", "-order_id", "date", "-date", "amount", "-amount"]
+AuditSort = Literal["at", "-at", "id", "-id"]
 ImportKind = Literal[
     "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx"
 ]
@@ -51,7 +70,7 @@ def list_buyers(
     q: Annotated[str | None, Query(max_length=100)] = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
     industry: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Annotated[str, Query(max_length=30)] = "buyer_id",
+    sort: BuyerSort = "buyer_id",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[BuyerRead]:
@@ -97,7 +116,7 @@ def list_invoices(
     currency: Annotated[str | None, Query(max_length=3)] = None,
     issued_from: dt.date | None = None,
     issued_to: dt.date | None = None,
-    sort: Annotated[str, Query(max_length=30)] = "-issue_date",
+    sort: InvoiceSort = "-issue_date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[InvoiceRead]:
@@ -135,7 +154,7 @@ def list_payments(
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    sort: Annotated[str, Query(max_length=30)] = "-date",
+    sort: PaymentSort = "-date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[PaymentRead]:
@@ -164,7 +183,7 @@ def list_financials(
     caller: Reader,
     session: SessionDep,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
-    sort: Annotated[str, Query(max_length=30)] = "buyer_id",
+    sort: FinancialSort = "buyer_id",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[FinancialStatementRead]:
@@ -185,7 +204,7 @@ def list_orders(
     session: SessionDep,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-    sort: Annotated[str, Query(max_length=30)] = "-date",
+    sort: OrderSort = "-date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[OrderRead]:
@@ -223,7 +242,7 @@ def list_audit(
     session: SessionDep,
     entity: Annotated[str | None, Query(max_length=40)] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Annotated[str, Query(max_length=30)] = "-at",
+    sort: AuditSort = "-at",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[AuditRead]:
