@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -12,8 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tradeguard.cli.output import OutputFormat
+from tradeguard.domain.access import Permission, can
 from tradeguard.domain.errors import TradeGuardError
-from tradeguard.services import organisations
+from tradeguard.services import organisations, users
+from tradeguard.services.audit import cli_actor
 from tradeguard.store.db import get_engine, is_current, migrate, resolve_url, unit_of_work
 from tradeguard.store.models import Organisation
 
@@ -27,12 +30,16 @@ AsOfOption = Annotated[
 ]
 
 
+TOKEN_ENV = "TRADEGUARD_TOKEN"
+
+
 class Context:
-    """Global options, overridable per command."""
+    """Global options, overridable per command, and who is acting."""
 
     def __init__(self) -> None:
         self.db: str | None = None
         self.org: str | None = None
+        self.actor = cli_actor()
 
     def engine(self, db: str | None, *, create: bool = False) -> Engine:
         engine = get_engine(resolve_url(db or self.db))
@@ -48,10 +55,36 @@ class Context:
 STATE = Context()
 
 
+def authorise(session: Session, org: str | None, permission: Permission) -> Organisation:
+    """The organisation a command works on, checked against the caller's role.
+
+    With ``TRADEGUARD_TOKEN`` set, the command acts as that token's user: only in the
+    user's organisation and only with the user's permissions (as the API does). Without
+    it, the command runs with the rights of whoever holds the database (the operator).
+    """
+    token = os.environ.get(TOKEN_ENV)
+    if not token:
+        STATE.actor = cli_actor()
+        return organisations.resolve(session, org or STATE.org)
+    principal = users.principal_for_token(session, token)
+    if principal is None:
+        raise TradeGuardError(f"{TOKEN_ENV} is not a valid API token")
+    own = session.get_one(Organisation, principal.org_id)
+    wanted = org or STATE.org
+    if wanted is not None and wanted != own.name:
+        raise TradeGuardError(f"{principal.email} may only work in {own.name!r}")
+    if not can(principal.role, permission):
+        raise TradeGuardError(f"your role ({principal.role}) may not do this")
+    STATE.actor = f"user:{principal.email}"
+    return own
+
+
 @contextmanager
-def org_session(db: str | None, org: str | None) -> Iterator[tuple[Session, Organisation]]:
+def org_session(
+    db: str | None, org: str | None, permission: Permission = Permission.READ_LEDGER
+) -> Iterator[tuple[Session, Organisation]]:
     with unit_of_work(STATE.engine(db)) as session:
-        yield session, organisations.resolve(session, org or STATE.org)
+        yield session, authorise(session, org, permission)
 
 
 def as_of_date(value: dt.datetime | None) -> dt.date:

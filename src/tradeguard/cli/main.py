@@ -26,6 +26,7 @@ from tradeguard.cli.context import (
     org_session,
 )
 from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.domain.access import Permission
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.formats import FORMATS
 from tradeguard.importing.reader import UnreadableFileError
@@ -94,8 +95,11 @@ def import_(
     """Import a CSV or XLSX file; a file with any bad row is refused whole."""
     if kind not in FORMATS:
         raise TradeGuardError(f"unknown kind {kind!r}; choose one of: {', '.join(FORMATS)}")
-    with org_session(db, org) as (session, organisation), _steps(f"importing {file.name}") as step:
-        result = import_file(session, organisation, kind, file, cli_actor(), step)
+    with (
+        org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation),
+        _steps(f"importing {file.name}") as step,
+    ):
+        result = import_file(session, organisation, kind, file, STATE.actor, step)
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
     else:
@@ -111,8 +115,8 @@ def cycle(
 ) -> None:
     """Run the daily protection cycle for a date (twice does nothing twice)."""
     day = as_of_date(as_of)
-    with org_session(db, org) as (session, organisation):
-        outcomes = run_cycle(session, organisation, day, cli_actor())
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        outcomes = run_cycle(session, organisation, day, STATE.actor)
     if output is OutputFormat.JSON:
         emit_json(
             {

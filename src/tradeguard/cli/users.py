@@ -6,16 +6,25 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
-from tradeguard.cli.context import STATE, DbOption, FormatOption, org_session
+from tradeguard.cli.context import STATE, DbOption, FormatOption, authorise, org_session
 from tradeguard.cli.output import OutputFormat, emit_json, rows_table, stderr
-from tradeguard.domain.access import Role
-from tradeguard.services import organisations, users
-from tradeguard.services.audit import cli_actor
+from tradeguard.domain.access import Permission, Role
+from tradeguard.services import users
 from tradeguard.store.db import unit_of_work
+from tradeguard.store.models import Organisation, User
 
 user_app = typer.Typer(help="Users of the web application and API.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+
+
+def _user_in_scope(session: Session, email: str) -> User:
+    """The user named ``email``, if the caller may manage users of that organisation."""
+    user = users.find(session, email)
+    organisation = session.get_one(Organisation, user.org_id)
+    authorise(session, organisation.name, Permission.MANAGE_USERS)
+    return user
 
 
 def _read_password() -> str:
@@ -38,8 +47,8 @@ def add(
     """Add a user to an organisation (password read from stdin when piped)."""
     password = _read_password()
     with unit_of_work(STATE.engine(db)) as session:
-        organisation = organisations.resolve(session, org or STATE.org)
-        users.add_user(session, organisation, email, role, password, cli_actor())
+        organisation = authorise(session, org, Permission.MANAGE_USERS)
+        users.add_user(session, organisation, email, role, password, STATE.actor)
     stderr.print(f"user {email} added to {organisation.name} as {role.value}")
 
 
@@ -48,7 +57,7 @@ def passwd(email: str, db: DbOption = None) -> None:
     """Set a user's password (read from stdin when piped); signs out their browsers."""
     password = _read_password()
     with unit_of_work(STATE.engine(db)) as session:
-        users.set_password(session, users.find(session, email), password, cli_actor())
+        users.set_password(session, _user_in_scope(session, email), password, STATE.actor)
     stderr.print(f"password of {email} changed")
 
 
@@ -59,7 +68,7 @@ def list_(
     org: Annotated[str | None, typer.Option("--org")] = None,
 ) -> None:
     """List the users of an organisation."""
-    with org_session(db, org) as (session, organisation):
+    with org_session(db, org, Permission.MANAGE_USERS) as (session, organisation):
         rows = [
             {
                 "email": u.email,
@@ -83,6 +92,6 @@ def list_(
 def create(email: str, db: DbOption = None) -> None:
     """Create a personal API token and print it once (send it as ``Authorization: Bearer``)."""
     with unit_of_work(STATE.engine(db)) as session:
-        token = users.create_token(session, users.find(session, email), cli_actor())
+        token = users.create_token(session, _user_in_scope(session, email), STATE.actor)
     sys.stdout.write(token + "\n")
     stderr.print("store this token now: it is shown only once")
