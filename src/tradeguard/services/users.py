@@ -110,7 +110,18 @@ def set_language(session: Session, principal: Principal, language: str) -> None:
     if language not in LANGUAGES:
         raise TradeGuardError(f"unsupported language {language!r}")
     user = session.get_one(User, principal.user_id)
-    user.language = language
+    if user.language != language:
+        audit.record(
+            session,
+            org_id=user.org_id,
+            actor=f"user:{user.email}",
+            action="update",
+            entity="users",
+            entity_key=user.email,
+            before={"language": user.language},
+            after={"language": language},
+        )
+        user.language = language
 
 
 def list_users(session: Session, org_id: int | None = None) -> list[User]:
