@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy import Connection, select
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import currency_codes, minor_exponent
 from tradeguard.store.bulk import read_frame
-from tradeguard.store.models import Allocation, Buyer, FxRate, Invoice
+from tradeguard.store.models import Allocation, Buyer, Dispute, FxRate, Invoice
 
 
 class MissingFxRateError(TradeGuardError):
@@ -21,6 +21,13 @@ class MissingFxRateError(TradeGuardError):
         self.on = on
 
 
+DISPUTES_SCHEMA = {"invoice_id": pl.String, "opened_on": pl.Date, "resolved_on": pl.Date}
+
+
+def _no_disputes() -> pl.DataFrame:
+    return pl.DataFrame(schema=DISPUTES_SCHEMA)
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerSnapshot:
     base_currency: str
@@ -28,6 +35,8 @@ class LedgerSnapshot:
     invoices: pl.DataFrame  # invoice_id, buyer_id, issue_date, due_date, amount, currency
     allocations: pl.DataFrame  # invoice_id, source_type, date, amount
     fx: pl.DataFrame  # currency, date, rate (float, base units per unit)
+    # invoice_id, opened_on, resolved_on (null while open); a ledger may have none.
+    disputes: pl.DataFrame = field(default_factory=_no_disputes)
 
 
 def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> LedgerSnapshot:
@@ -76,6 +85,13 @@ def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> Le
             select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org_id),
             {"currency": pl.String, "date": pl.Date, "rate": pl.String},
         ).with_columns(pl.col("rate").cast(pl.Float64)),
+        disputes=read_frame(
+            connection,
+            select(Dispute.invoice_id, Dispute.opened_on, Dispute.resolved_on).where(
+                Dispute.org_id == org_id
+            ),
+            DISPUTES_SCHEMA,
+        ),
     )
 
 
@@ -125,3 +141,19 @@ def in_base_currency(
         )
         .drop("rate", "exponent")
     )
+
+
+def to_base(amount: pl.Expr, currency: pl.Expr, rates: pl.DataFrame, base: str) -> pl.Expr:
+    """``amount`` (minor units of ``currency``) in base minor units, rounded per row.
+
+    The same arithmetic as ``in_base_currency`` — (amount × rate) × 10^(base exponent −
+    own exponent), rounded on its own — but as an expression over a small lookup
+    instead of a join, so one whole-ledger pass can convert several columns cheaply.
+    ``rates`` is what ``rates_on`` returns for every currency that ``currency`` holds.
+    """
+    codes = rates["currency"].to_list()
+    exponent = minor_exponent(base)
+    scales = [10.0 ** (exponent - minor_exponent(code)) for code in codes]
+    rate = currency.replace_strict(codes, rates["rate"].to_list(), return_dtype=pl.Float64)
+    scale = currency.replace_strict(codes, scales, return_dtype=pl.Float64)
+    return (amount * rate * scale).round(0).cast(pl.Int64)

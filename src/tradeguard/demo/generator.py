@@ -943,8 +943,8 @@ class _Sink:
             else:
                 frame.write_csv(self._csv, include_header=False)
         else:
-            import pyarrow as pa  # type: ignore[import-untyped]
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
             table = frame.to_arrow()
             if self._parquet is None:

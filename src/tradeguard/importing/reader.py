@@ -1,4 +1,4 @@
-"""Read a CSV or XLSX file into a frame of text columns plus its spreadsheet row numbers.
+"""Read a CSV, XLSX or Parquet file into a frame of text columns plus its spreadsheet row numbers.
 
 Everything is read as text so that validation, not the reader, decides what is wrong,
 and can name the row and column. Row numbers count the header as row 1.
@@ -26,9 +26,11 @@ def read_table(path: Path) -> pl.DataFrame:
         frame = _read_xlsx(path)
     elif suffix in {".csv", ".txt", ""}:
         frame = _read_csv(path)
+    elif suffix == ".parquet":
+        frame = _read_parquet(path)
     else:
         raise UnreadableFileError(
-            f"{path.name}: unsupported file type {suffix!r} (use .csv or .xlsx)"
+            f"{path.name}: unsupported file type {suffix!r} (use .csv, .xlsx or .parquet)"
         )
     frame = frame.rename({c: c.strip().lower() for c in frame.columns})
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -46,6 +48,14 @@ def _read_csv(path: Path) -> pl.DataFrame:
         raise UnreadableFileError(
             f"{path.name}: not a readable UTF-8 CSV file ({error})"
         ) from error
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.ComputeError, OSError) as error:
+        raise UnreadableFileError(f"{path.name}: not a readable Parquet file ({error})") from error
+    return frame.with_columns(pl.all().cast(pl.String))
 
 
 def _cell_text(value: Any) -> str | None:

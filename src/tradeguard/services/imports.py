@@ -25,7 +25,7 @@ from tradeguard.importing.reader import read_table
 from tradeguard.importing.validate import Problems, check_columns, normalise, validate
 from tradeguard.services import audit
 from tradeguard.services.allocation import reallocate
-from tradeguard.store.bulk import insert_frame, read_frame
+from tradeguard.store.bulk import insert_frame, read_frame, refresh_statistics
 from tradeguard.store.models import Base, Buyer, Invoice, Organisation
 
 Progress = Callable[[str], None]
@@ -101,6 +101,7 @@ def import_file(
         if touched is None:  # write-offs name invoices, not buyers
             touched = set(_buyers_of_invoices(connection, org.id, rows["invoice_id"]))
         allocations = reallocate(session, org.id, touched)
+    refresh_statistics(connection)
     return ImportResult(
         kind,
         rows.height,

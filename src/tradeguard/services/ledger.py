@@ -290,11 +290,7 @@ def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date)
     base = org.base_currency
     if items.height == 0:
         return Exposure(as_of, base, from_minor(0, base), from_minor(0, base), 0, None)
-    fx = read_frame(
-        connection,
-        select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org.id),
-        {"currency": pl.String, "date": pl.Date, "rate": pl.String},
-    ).with_columns(pl.col("rate").cast(pl.Float64))
+    fx = latest_rates(session, org, items["currency"].unique().to_list(), as_of)
     items = in_base_currency(items, "open", fx, base, as_of).with_columns(
         days=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     )
@@ -306,4 +302,23 @@ def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date)
         from_minor(int(overdue["open_base"].sum() or 0), base),
         items.height,
         int(overdue["days"].max()) if overdue.height else None,  # type: ignore[arg-type]
+    )
+
+
+def latest_rates(
+    session: Session, org: Organisation, currencies: Sequence[str], on: dt.date
+) -> pl.DataFrame:
+    """The latest FX rate on or before ``on`` of each currency, one indexed lookup each."""
+    rows = []
+    for currency in currencies:
+        found = session.execute(
+            select(FxRate.date, FxRate.rate)
+            .where(FxRate.org_id == org.id, FxRate.currency == currency, FxRate.date <= on)
+            .order_by(FxRate.date.desc())
+            .limit(1)
+        ).one_or_none()
+        if found is not None:
+            rows.append((currency, found.date, float(found.rate)))
+    return pl.DataFrame(
+        rows, schema={"currency": pl.String, "date": pl.Date, "rate": pl.Float64}, orient="row"
     )

@@ -71,3 +71,9 @@ def _copy_postgres(connection: Connection, table: Table, frame: pl.DataFrame) ->
                 buffer, include_header=False, null_value="\\N"
             )
             copy.write(buffer.getvalue())
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """Let SQLite's planner see the new data (PostgreSQL's autovacuum does this itself)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA optimize")

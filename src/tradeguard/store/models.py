@@ -205,7 +205,7 @@ class Allocation(Base):
     __tablename__ = "allocations"
     __table_args__ = (
         ForeignKeyConstraint(["org_id", "invoice_id"], ["invoices.org_id", "invoices.invoice_id"]),
-        Index("ix_allocations_org_buyer", "org_id", "buyer_id"),
+        Index("ix_allocations_org_buyer", "org_id", "buyer_id", "invoice_id"),
         Index("ix_allocations_org_invoice", "org_id", "invoice_id"),
     )
 

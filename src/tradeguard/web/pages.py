@@ -42,7 +42,7 @@ PAGE_SIZE = 50
 
 @cache
 def _plotly_js() -> str:
-    from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
+    from plotly.offline import get_plotlyjs
 
     return str(get_plotlyjs())
 

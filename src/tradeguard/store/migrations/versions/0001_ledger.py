@@ -211,7 +211,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_allocations")),
     )
     with op.batch_alter_table("allocations", schema=None) as batch_op:
-        batch_op.create_index("ix_allocations_org_buyer", ["org_id", "buyer_id"], unique=False)
+        batch_op.create_index(
+            "ix_allocations_org_buyer", ["org_id", "buyer_id", "invoice_id"], unique=False
+        )
         batch_op.create_index("ix_allocations_org_invoice", ["org_id", "invoice_id"], unique=False)
 
     op.create_table(
