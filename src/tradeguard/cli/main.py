@@ -9,11 +9,20 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tradeguard.cli import reports, users
 from tradeguard.cli.context import (
@@ -33,7 +42,7 @@ from tradeguard.importing.reader import UnreadableFileError
 from tradeguard.services import organisations
 from tradeguard.services.audit import cli_actor
 from tradeguard.services.daily_cycle import run_cycle
-from tradeguard.services.imports import import_file
+from tradeguard.services.imports import IMPORT_STEPS, import_file
 from tradeguard.store.db import unit_of_work
 
 app = typer.Typer(
@@ -72,16 +81,41 @@ def init(
     stderr.print(f"organisation {name!r} {'created' if created else 'already exists'}")
 
 
+class DemoFileFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+class _Bar:
+    """A Rich progress bar: ``step`` advances one known step, ``chunk`` reports a count."""
+
+    def __init__(self, progress: Progress, task: TaskID, description: str) -> None:
+        self._progress, self._task, self._description = progress, task, description
+
+    def step(self, message: str) -> None:
+        self._progress.update(self._task, description=f"{self._description}: {message}")
+        self._progress.advance(self._task)
+
+    def chunk(self, message: str, done: int, total: int) -> None:
+        self._progress.update(
+            self._task,
+            description=f"{self._description}: {message}",
+            completed=done,
+            total=total,
+        )
+
+
 @contextmanager
-def _steps(description: str) -> Iterator[Any]:
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+def _bar(description: str, total: int | None = None) -> Iterator[_Bar]:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=stderr, transient=True) as progress:
-        task = progress.add_task(description, total=None)
-
-        def step(message: str) -> None:
-            progress.update(task, description=f"{description}: {message}")
-
-        yield step
+        yield _Bar(progress, progress.add_task(description, total=total), description)
 
 
 @app.command("import")
@@ -97,9 +131,9 @@ def import_(
         raise TradeGuardError(f"unknown kind {kind!r}; choose one of: {', '.join(FORMATS)}")
     with (
         org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation),
-        _steps(f"importing {file.name}") as step,
+        _bar(f"importing {file.name}", total=IMPORT_STEPS) as bar,
     ):
-        result = import_file(session, organisation, kind, file, STATE.actor, step)
+        result = import_file(session, organisation, kind, file, STATE.actor, bar.step)
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
     else:
@@ -181,6 +215,9 @@ def demo(
     years: Annotated[float, typer.Option(help="Years of history")] = 3.0,
     as_of: AsOfOption = None,
     out: Annotated[Path | None, typer.Option(help="Only write the files into this folder")] = None,
+    file_format: Annotated[
+        DemoFileFormat, typer.Option("--file-format", help="Files to write with --out")
+    ] = DemoFileFormat.CSV,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
@@ -190,25 +227,28 @@ def demo(
     from tradeguard.services.demo import DEMO_ORGANISATION, ensure_demo_admin, load_demo
 
     day = as_of_date(as_of)
-    spec = DemoSpec(seed=seed, buyers=buyers, years=years, as_of=day)
-    with _steps("generating the demo company") as step:
-        if out is not None:
-            files = generate(spec, out, lambda kind, done, total: step(f"{kind} {done}/{total}"))
-            stderr.print(
-                f"wrote {', '.join(f'{k}: {n:,}' for k, n in files.counts.items())} to {out}"
-            )
-            return
+    spec = DemoSpec(
+        seed=seed,
+        buyers=buyers,
+        years=years,
+        as_of=day,
+        file_format="parquet" if file_format is DemoFileFormat.PARQUET else "csv",
+    )
+    if out is not None:
+        with _bar("generating the demo company") as bar:
+            files = generate(spec, out, bar.chunk)
+        written = ", ".join(f"{kind}: {count:,}" for kind, count in files.counts.items())
+        stderr.print(f"wrote {written} to {out}")
+        return
     engine = STATE.engine(db, create=True)
     with tempfile.TemporaryDirectory(prefix="tradeguard-demo-") as folder:
-        with _steps("generating the demo company") as step:
-            files = generate(
-                spec, Path(folder), lambda kind, done, total: step(f"{kind} {done}/{total}")
-            )
-        with unit_of_work(engine) as session, _steps("loading") as step:
+        with _bar("generating the demo company") as bar:
+            files = generate(spec, Path(folder), bar.chunk)
+        with unit_of_work(engine) as session, _bar("loading", total=None) as bar:
             organisation, _ = organisations.create_or_get(
                 session, org or STATE.org or DEMO_ORGANISATION, "EUR", cli_actor()
             )
-            load_demo(session, organisation, files, cli_actor(), step)
+            load_demo(session, organisation, files, cli_actor(), bar.step)
             outcomes = run_cycle(session, organisation, day, cli_actor())
             admin = ensure_demo_admin(session, organisation, cli_actor())
     snapshot = next(o.result for o in outcomes if o.step == "exposure_snapshot")

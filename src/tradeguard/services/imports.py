@@ -29,6 +29,7 @@ from tradeguard.store.bulk import insert_frame, read_frame, refresh_statistics
 from tradeguard.store.models import Base, Buyer, Invoice, Organisation
 
 Progress = Callable[[str], None]
+IMPORT_STEPS = 6  # the progress messages an import reports, at most
 
 _KEY_CHUNK = 500
 _ALLOCATED_KINDS = {"invoices", "payments", "credit-notes", "write-offs"}
@@ -101,6 +102,7 @@ def import_file(
         if touched is None:  # write-offs name invoices, not buyers
             touched = set(_buyers_of_invoices(connection, org.id, rows["invoice_id"]))
         allocations = reallocate(session, org.id, touched)
+    step("updating statistics")
     refresh_statistics(connection)
     return ImportResult(
         kind,
