@@ -98,19 +98,21 @@ def positions(snapshot: LedgerSnapshot, as_of: dt.date, period_days: int = 90) -
     if period_days < 1:
         raise ValueError("the period must be at least one day")
     opening = as_of - dt.timedelta(days=period_days)
-    is_write_off = pl.col("source_type") == "write_off"
+    # when/then inside one aggregation is much cheaper than a filter per aggregate.
+    write_off = pl.col("write_off")
     settled = (
         snapshot.allocations.lazy()
         .filter(pl.col("date") <= as_of)
+        .with_columns(write_off=pl.col("source_type") == "write_off")
         .group_by("invoice_id")
         .agg(
             settled=pl.col("amount").sum(),
-            settled_opening=pl.col("amount").filter(pl.col("date") <= opening).sum(),
-            written_off_period=pl.col("amount")
-            .filter(is_write_off, pl.col("date") > opening)
+            settled_opening=pl.when(pl.col("date") <= opening).then(pl.col("amount")).sum(),
+            written_off_period=pl.when(write_off, pl.col("date") > opening)
+            .then(pl.col("amount"))
             .sum(),
-            written_off=is_write_off.any(),
-            last_cash=pl.col("date").filter(~is_write_off).max(),
+            written_off=write_off.any(),
+            last_cash=pl.when(~write_off).then(pl.col("date")).max(),
         )
     )
     invoices = snapshot.invoices.lazy().filter(pl.col("issue_date") <= as_of)
