@@ -145,7 +145,9 @@ def _countback(pos: Positions, receivables: int, convention: CountbackMonths) ->
     issued = pos.frame.select("issue_date", "amount_base")
     if issued.height == 0:
         return None
-    ends = countback_windows(pos.as_of, issued["issue_date"].min(), convention)  # type: ignore[arg-type]
+    earliest = issued["issue_date"].min()
+    assert isinstance(earliest, dt.date)  # a non-empty Date column
+    ends = countback_windows(pos.as_of, earliest, convention)
     # Month k covers (ends[k + 1], ends[k]]; ascending bounds make it a sorted search.
     bounds = pl.lit(pl.Series([*reversed(ends)], dtype=pl.Date))
     sales = (

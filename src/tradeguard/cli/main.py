@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tradeguard.cli import reports, users
+from tradeguard.cli import credit, reports, users
 from tradeguard.cli.context import (
     STATE,
     AsOfOption,
@@ -56,6 +56,7 @@ app = typer.Typer(
 app.add_typer(reports.app, name="report")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
+credit.register(app)
 
 
 @app.callback()

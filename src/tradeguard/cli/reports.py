@@ -2,8 +2,126 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+
+from tradeguard.cli.context import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    OrgOption,
+    as_of_date,
+    org_session,
+)
+from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table
+from tradeguard.services import reports
 
 app = typer.Typer(
     help="Receivables reports (ageing, KPIs, payment behaviour).", no_args_is_help=True
 )
+
+BucketsOption = Annotated[
+    str | None,
+    typer.Option("--buckets", help="Upper edges in days overdue (default 0,30,60,90,180)"),
+]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Also per buyer, country, industry or grade")
+]
+
+
+def _bucket_table(title: str, currency: str, rows: list[dict[str, Any]]) -> None:
+    rows_table(
+        title,
+        ["bucket", "invoices", f"amount ({currency})"],
+        [[b["label"], b["count"], b["amount"]] for b in rows],
+    )
+
+
+@app.command()
+def ageing(
+    as_of: AsOfOption = None,
+    buckets: BucketsOption = None,
+    by: ByOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Open receivables by days overdue, on any past date."""
+    day = as_of_date(as_of)
+    edges = reports.bucket_edges(buckets)
+    with org_session(db, org) as (session, organisation):
+        result = reports.ageing_report(session, organisation, day, edges, by)
+    if output is OutputFormat.JSON:
+        emit_json(result)
+        return
+    currency = result["currency"]
+    _bucket_table(f"Ageing on {day.isoformat()}", currency, result["buckets"])
+    for group in result["groups"]:
+        _bucket_table(f"{by} {group['group']}", currency, group["buckets"])
+
+
+@app.command()
+def kpis(
+    as_of: AsOfOption = None,
+    period_days: Annotated[int, typer.Option("--period-days", help="Days in the period")] = 90,
+    countback_months: Annotated[
+        str, typer.Option("--countback-months", help="calendar or 30-day")
+    ] = "calendar",
+    cei_sales: Annotated[
+        str, typer.Option("--cei-sales", help="total or monthly_average")
+    ] = "total",
+    trend: Annotated[bool, typer.Option("--trend", help="Also the last 8 quarters")] = False,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """DSO (standard and countback), best possible DSO, ADD, CEI, bad debt, concentration."""
+    day = as_of_date(as_of)
+    settings = reports.kpi_settings(period_days, countback_months, cei_sales)
+    with org_session(db, org) as (session, organisation):
+        result = reports.kpis_report(session, organisation, day, settings, trend=trend)
+    if output is OutputFormat.JSON:
+        emit_json(result)
+        return
+    skip = {"as_of", "currency", "settings", "trend"}
+    key_value_table(
+        f"KPIs on {day.isoformat()} ({result['currency']}, {period_days} days)",
+        [(name, value) for name, value in result.items() if name not in skip],
+    )
+    if trend:
+        names = ["dso", "dso_countback", "add", "cei", "bad_debt_ratio", "largest_buyer_share"]
+        rows_table(
+            "Trend",
+            ["as of", *names],
+            [[point["as_of"], *(point[n] for n in names)] for point in result["trend"]],
+        )
+
+
+@app.command()
+def behaviour(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Each buyer's payment behaviour over the trailing 12 months."""
+    day = as_of_date(as_of)
+    with org_session(db, org) as (session, organisation):
+        result = reports.behaviour_report(session, organisation, day)
+    if output is OutputFormat.JSON:
+        emit_json(result)
+        return
+    columns = [
+        "buyer_id",
+        "avg_days_beyond_terms",
+        "trend_days_per_month",
+        "late_share",
+        "max_delay_days",
+        "disputes",
+    ]
+    rows_table(
+        f"Payment behaviour, 12 months to {day.isoformat()}",
+        columns,
+        [[row[c] for c in columns] for row in result["buyers"]],
+    )

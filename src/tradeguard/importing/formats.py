@@ -150,6 +150,20 @@ FX = FileFormat(
     ),
 )
 
+# The organisation's own country grades, over the shipped table (docs/country-risk.md).
+COUNTRIES = FileFormat(
+    "countries",
+    "country_overrides",
+    ("country",),
+    (
+        _C("country", _K.COUNTRY),
+        _C("grade", _K.INTEGER),
+        _C("political_risk", _K.TEXT, required=False, max_length=10),
+        _C("note", _K.TEXT, required=False, max_length=2000),
+    ),
+)
+
 FORMATS: dict[str, FileFormat] = {
-    f.kind: f for f in (BUYERS, INVOICES, PAYMENTS, CREDIT_NOTES, WRITE_OFFS, FINANCIALS, FX)
+    f.kind: f
+    for f in (BUYERS, INVOICES, PAYMENTS, CREDIT_NOTES, WRITE_OFFS, FINANCIALS, FX, COUNTRIES)
 }

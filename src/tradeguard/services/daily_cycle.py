@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.serialisation import to_jsonable
-from tradeguard.services import audit
+from tradeguard.services import audit, credit
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.store.models import CycleRun, Organisation
 
@@ -32,6 +32,7 @@ def _exposure_snapshot(session: Session, org: Organisation, as_of: dt.date) -> d
 
 STEPS: dict[str, Step] = {
     "exposure_snapshot": _exposure_snapshot,
+    "credit_scoring": credit.cycle_step,
 }
 
 

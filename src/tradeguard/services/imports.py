@@ -266,6 +266,17 @@ def _check_references(
         problems.add(
             frame, pl.col("total_assets") <= 0, "total_assets", "must be greater than zero"
         )
+    if fmt.kind == "countries":
+        problems.add(
+            frame, ~pl.col("grade").is_between(1, 10), "grade", "grade must be between 1 and 10"
+        )
+        problems.add(
+            frame,
+            pl.col("political_risk").is_not_null()
+            & ~pl.col("political_risk").is_in(["low", "medium", "high", "very high"]),
+            "political_risk",
+            "political risk must be low, medium, high or very high",
+        )
 
 
 def _existing(

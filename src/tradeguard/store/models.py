@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -332,3 +334,131 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+# ---- credit assessment ---------------------------------------------------------------
+
+
+class CreditScore(Base):
+    """One buyer's assessment on one scoring date: the score history (one row per date)."""
+
+    __tablename__ = "credit_scores"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_credit_scores_org_as_of", "org_id", "as_of"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    model: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    pd: Mapped[float] = mapped_column(Float)
+    grade: Mapped[int] = mapped_column(Integer)
+    credit_class: Mapped[str] = mapped_column(String(1))
+    limit_recommended: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    altman_variant: Mapped[str | None] = mapped_column(String(4))
+    altman_value: Mapped[float | None] = mapped_column(Float)
+    altman_zone: Mapped[str | None] = mapped_column(String(10))
+    country_grade: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    scored_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CreditSettingsRow(Base):
+    """An organisation's credit settings (``domain.credit.settings.CreditSettings``)."""
+
+    __tablename__ = "credit_settings"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class CreditModel(Base):
+    """A model fitted on the organisation's own history, with its validation report."""
+
+    __tablename__ = "credit_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    fitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    fitted_by: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CountryOverride(Base):
+    """An organisation's own view of a country, over the shipped country risk table."""
+
+    __tablename__ = "country_overrides"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    grade: Mapped[int] = mapped_column(Integer)
+    political_risk: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CreditLimitRequest(Base):
+    """A request for a credit limit and its decision (pending → approved or rejected)."""
+
+    __tablename__ = "credit_limit_requests"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_credit_limit_requests_org_buyer", "org_id", "buyer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(10))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    approved_amount: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CreditLimit(Base):
+    """The credit limit in force for a buyer (set by an approved request)."""
+
+    __tablename__ = "credit_limits"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    amount: Mapped[int] = _money()
+    currency: Mapped[str] = mapped_column(String(3))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("credit_limit_requests.id"))
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class StopShipment(Base):
+    """No new deliveries to this buyer: temporary (until a date) or permanent."""
+
+    __tablename__ = "stop_shipments"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

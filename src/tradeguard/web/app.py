@@ -13,7 +13,7 @@ from tradeguard import __version__
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
-from tradeguard.web import api, pages, problems, reports
+from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, SessionDep
 
 _SECURITY_HEADERS = {
@@ -61,6 +61,7 @@ def create_app(engine: Engine) -> FastAPI:
         return result
 
     app.include_router(api.router)
+    app.include_router(credit.router)
     app.include_router(reports.router)
     app.include_router(pages.router)
     return app

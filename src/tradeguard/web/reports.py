@@ -1,7 +1,111 @@
-"""``/api/v1/reports/...``: receivables analytics over HTTP."""
+"""Receivables analytics over HTTP: ``/api/v1/reports/...`` and the ``/reports`` page.
+
+Endpoints are thin: the caller's organisation comes from ``deps``, one service call
+does the work, and amounts leave as decimal strings. The page renders the same
+service results with Plotly (served locally at ``/static/plotly.js``, never a CDN);
+clicking an ageing bar lists that bucket's invoices.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tradeguard.serialisation import to_jsonable
+from tradeguard.services import reports
+from tradeguard.web.deps import OrgDep, SessionDep
+from tradeguard.web.problems import PROBLEM_RESPONSES
+
+API = "/api/v1/reports"
+router = APIRouter(tags=["reports"])
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+PAGE_SIZE = 50
+
+AsOf = Annotated[dt.date | None, Query(description="Date of the report (default today)")]
+Buckets = Annotated[
+    str | None,
+    Query(max_length=200, description="Upper edges in days overdue, e.g. 0,30,60,90,180"),
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def _json(result: dict[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = to_jsonable(result)
+    return document
+
+
+@router.get(f"{API}/ageing", responses=PROBLEM_RESPONSES)
+def ageing(
+    org: OrgDep,
+    session: SessionDep,
+    as_of: AsOf = None,
+    buckets: Buckets = None,
+    by: Annotated[str | None, Query(max_length=20)] = None,
+) -> dict[str, Any]:
+    """Open receivables per ageing bucket in the base currency, optionally per group."""
+    edges = reports.bucket_edges(buckets)
+    return _json(reports.ageing_report(session, org, as_of or dt.date.today(), edges, by))
+
+
+@router.get(f"{API}/ageing/{{bucket_index}}/invoices", responses=PROBLEM_RESPONSES)
+def ageing_invoices(
+    bucket_index: int,
+    org: OrgDep,
+    session: SessionDep,
+    as_of: AsOf = None,
+    buckets: Buckets = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The open invoices of one bucket (0 = current), most overdue first, paginated."""
+    edges = reports.bucket_edges(buckets)
+    return _json(
+        reports.bucket_invoices_report(
+            session, org, as_of or dt.date.today(), bucket_index, edges, limit, offset
+        )
+    )
+
+
+@router.get(f"{API}/kpis", responses=PROBLEM_RESPONSES)
+def kpis(
+    org: OrgDep,
+    session: SessionDep,
+    as_of: AsOf = None,
+    period_days: Annotated[int, Query(ge=1, le=3660)] = 90,
+    countback_months: Annotated[str, Query(pattern="^(calendar|30-day)$")] = "calendar",
+    cei_sales: Annotated[str, Query(pattern="^(total|monthly_average)$")] = "total",
+    trend: bool = False,
+) -> dict[str, Any]:
+    """DSO (standard, countback), best possible DSO, ADD, CEI, bad debt and concentration."""
+    settings = reports.kpi_settings(period_days, countback_months, cei_sales)
+    return _json(reports.kpis_report(session, org, as_of or dt.date.today(), settings, trend=trend))
+
+
+@router.get(f"{API}/behaviour", responses=PROBLEM_RESPONSES)
+def behaviour(org: OrgDep, session: SessionDep, as_of: AsOf = None) -> dict[str, Any]:
+    """Each buyer's payment behaviour over the trailing 12 months."""
+    return _json(reports.behaviour_report(session, org, as_of or dt.date.today()))
+
+
+@router.get("/reports", include_in_schema=False)
+def reports_page(
+    request: Request,
+    org: OrgDep,
+    session: SessionDep,
+    as_of: AsOf = None,
+    bucket: Annotated[int | None, Query(ge=0, le=50)] = None,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    day = as_of or dt.date.today()
+    report = reports.dashboard_report(
+        session, org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
+    )
+    return TEMPLATES.TemplateResponse(
+        request, "reports.html", {"org": org, "r": _json(report), "page_size": PAGE_SIZE}
+    )

@@ -1,0 +1,263 @@
+"""Credit limit requests and decisions, the limit in force, and stop-shipment flags.
+
+A request moves ``pending`` → ``approved`` | ``rejected`` | ``withdrawn``, once; only a
+pending request can be decided, and the decision names who, when and why. Approving
+sets the buyer's limit in force (``credit_limits``) to the approved amount (the
+requested one unless the approver gives another). Every step is in the audit log, and
+the requests themselves are the history. A stop-shipment flag is temporary (until a
+date, inclusive) or permanent, and is lifted explicitly (audited).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tradeguard.domain.errors import TradeGuardError
+from tradeguard.domain.money import from_minor, to_minor
+from tradeguard.services import audit
+from tradeguard.services.ledger import NotFoundError
+from tradeguard.store.models import (
+    Buyer,
+    CreditLimit,
+    CreditLimitRequest,
+    Organisation,
+    StopShipment,
+)
+
+PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+DECISIONS = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}
+
+
+class LimitWorkflowError(TradeGuardError):
+    pass
+
+
+def _buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
+    buyer = session.get(Buyer, (org.id, buyer_id))
+    if buyer is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    return buyer
+
+
+def request_as_dict(row: CreditLimitRequest) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "buyer_id": row.buyer_id,
+        "amount": from_minor(row.amount, row.currency),
+        "currency": row.currency,
+        "reason": row.reason,
+        "requested_by": row.requested_by,
+        "requested_at": row.requested_at.isoformat(),
+        "status": row.status,
+        "decided_by": row.decided_by,
+        "decided_at": None if row.decided_at is None else row.decided_at.isoformat(),
+        "decision_reason": row.decision_reason,
+        "approved_amount": None
+        if row.approved_amount is None
+        else from_minor(row.approved_amount, row.currency),
+    }
+
+
+def request_limit(
+    session: Session,
+    org: Organisation,
+    buyer_id: str,
+    amount: Decimal,
+    reason: str | None,
+    actor: str,
+) -> CreditLimitRequest:
+    _buyer(session, org, buyer_id)
+    if amount < 0:
+        raise LimitWorkflowError("a limit cannot be negative")
+    row = CreditLimitRequest(
+        org_id=org.id,
+        buyer_id=buyer_id,
+        amount=to_minor(amount, org.base_currency),
+        currency=org.base_currency,
+        reason=reason,
+        requested_by=actor,
+        requested_at=dt.datetime.now(dt.UTC),
+        status=PENDING,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="request",
+        entity="credit_limit_requests",
+        entity_key=str(row.id),
+        after=_jsonable(request_as_dict(row)),
+    )
+    return row
+
+
+def decide(
+    session: Session,
+    org: Organisation,
+    request_id: int,
+    decision: str,
+    reason: str,
+    actor: str,
+    amount: Decimal | None = None,
+) -> CreditLimitRequest:
+    """Approve, reject or withdraw a pending request (with a reason)."""
+    if decision not in DECISIONS:
+        raise LimitWorkflowError(f"unknown decision {decision!r}: approve, reject or withdraw")
+    row = session.get(CreditLimitRequest, request_id)
+    if row is None or row.org_id != org.id:
+        raise NotFoundError(f"no limit request {request_id}")
+    if row.status != PENDING:
+        raise LimitWorkflowError(f"request {request_id} is already {row.status}")
+    if not reason.strip():
+        raise LimitWorkflowError("a decision needs a reason")
+    before = _jsonable(request_as_dict(row))
+    now = dt.datetime.now(dt.UTC)
+    row.status, row.decided_by, row.decided_at, row.decision_reason = (
+        DECISIONS[decision],
+        actor,
+        now,
+        reason,
+    )
+    if decision == "approve":
+        approved = row.amount if amount is None else to_minor(amount, row.currency)
+        if approved < 0:
+            raise LimitWorkflowError("a limit cannot be negative")
+        row.approved_amount = approved
+        _set_limit(session, org, row, approved, actor, now)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action=decision,
+        entity="credit_limit_requests",
+        entity_key=str(row.id),
+        before=before,
+        after=_jsonable(request_as_dict(row)),
+    )
+    return row
+
+
+def _set_limit(
+    session: Session,
+    org: Organisation,
+    request: CreditLimitRequest,
+    amount: int,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    current = session.get(CreditLimit, (org.id, request.buyer_id))
+    before = (
+        None if current is None else {"amount": str(from_minor(current.amount, current.currency))}
+    )
+    if current is None:
+        current = CreditLimit(org_id=org.id, buyer_id=request.buyer_id)
+        session.add(current)
+    current.amount, current.currency, current.request_id = amount, request.currency, request.id
+    current.set_by, current.set_at = actor, now
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="update" if before else "insert",
+        entity="credit_limits",
+        entity_key=request.buyer_id,
+        before=before,
+        after={"amount": str(from_minor(amount, request.currency)), "request_id": request.id},
+    )
+
+
+def limit_in_force(session: Session, org: Organisation, buyer_id: str) -> Decimal | None:
+    row = session.get(CreditLimit, (org.id, buyer_id))
+    return None if row is None else from_minor(row.amount, row.currency)
+
+
+def history(
+    session: Session, org: Organisation, buyer_id: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(CreditLimitRequest).where(CreditLimitRequest.org_id == org.id)
+    if buyer_id is not None:
+        query = query.where(CreditLimitRequest.buyer_id == buyer_id)
+    return [request_as_dict(r) for r in session.scalars(query.order_by(CreditLimitRequest.id))]
+
+
+# ---- stop shipment ------------------------------------------------------------------
+
+
+def stop_shipment(
+    session: Session,
+    org: Organisation,
+    buyer_id: str,
+    reason: str,
+    actor: str,
+    until: dt.date | None = None,
+) -> StopShipment:
+    """Stop deliveries: until a date (temporary, inclusive) or, without one, permanently."""
+    _buyer(session, org, buyer_id)
+    if not reason.strip():
+        raise LimitWorkflowError("a stop-shipment needs a reason")
+    row = session.get(StopShipment, (org.id, buyer_id))
+    before = None if row is None else _stop_dict(row)
+    if row is None:
+        row = StopShipment(org_id=org.id, buyer_id=buyer_id)
+        session.add(row)
+    row.kind = "permanent" if until is None else "temporary"
+    row.until, row.reason, row.set_by, row.set_at = until, reason, actor, dt.datetime.now(dt.UTC)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="stop_shipment",
+        entity="stop_shipments",
+        entity_key=buyer_id,
+        before=before,
+        after=_stop_dict(row),
+    )
+    return row
+
+
+def lift_stop(session: Session, org: Organisation, buyer_id: str, reason: str, actor: str) -> None:
+    row = session.get(StopShipment, (org.id, buyer_id))
+    if row is None:
+        raise NotFoundError(f"buyer {buyer_id!r} has no stop-shipment")
+    before = _stop_dict(row)
+    session.delete(row)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="lift_stop_shipment",
+        entity="stop_shipments",
+        entity_key=buyer_id,
+        before=before,
+        after={"reason": reason},
+    )
+
+
+def is_stopped(session: Session, org: Organisation, buyer_id: str, on: dt.date) -> bool:
+    row = session.get(StopShipment, (org.id, buyer_id))
+    return row is not None and (row.until is None or on <= row.until)
+
+
+def _stop_dict(row: StopShipment) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "until": None if row.until is None else row.until.isoformat(),
+        "reason": row.reason,
+    }
+
+
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    from tradeguard.serialisation import to_jsonable
+
+    result: dict[str, Any] = to_jsonable(value)
+    return result
