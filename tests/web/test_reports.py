@@ -87,5 +87,21 @@ def test_page_authentication_and_isolation(client: TestClient, world: World) -> 
         assert element in html
     assert "I1" in html
     assert "Open invoices in 1-30" in html
+    assert 'href="/buyers"' in html  # the site's navigation: the page uses the common layout
     assert client.get("/static/plotly.js").headers["content-type"].startswith("text/javascript")
     assert "cdn" not in html.lower()
+
+
+def test_reports_page_in_chinese(client: TestClient, world: World) -> None:
+    from tradeguard.services import users
+    from tradeguard.store.db import unit_of_work
+
+    with unit_of_work(world.engine) as session:
+        viewer = users.principal_for_token(session, world.tokens["viewer"])
+        assert viewer is not None
+        users.set_language(session, viewer, "zh")
+    page = client.get("/reports", params={**AS_OF, "bucket": 0}, headers=bearer(world, "viewer"))
+    assert page.status_code == 200
+    assert '<html lang="zh-Hans">' in page.text
+    for text in ("应收账款", "账龄", "近 8 个季度的 DSO", "最大买方", "未结发票：", "未到期"):
+        assert text in page.text

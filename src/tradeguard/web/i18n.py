@@ -77,6 +77,23 @@ ZH: dict[str, str] = {
     "of": "共",
     "Open amount": "未结金额",
     "Overdue amount": "逾期金额",
+    "Receivables": "应收账款",
+    "Show": "显示",
+    "Countback DSO": "倒推法 DSO",
+    "Best possible DSO": "最佳可能 DSO",
+    "Largest buyer": "最大买方",
+    "Bucket": "账龄段",
+    "Total": "合计",
+    "Open invoices in": "未结发票：",
+    "Invoice": "发票",
+    "Days overdue": "逾期天数",
+    "DSO over the last 8 quarters": "近 8 个季度的 DSO",
+    "Cumulative share": "累计占比",
+    "days": "天",
+    "Receivables at the end / credit sales of the period × days": "期末应收账款 / 期内赊销额 × 天数",
+    "Average days delinquent": "平均逾期天数",
+    "Collection effectiveness index": "回款有效性指数",
+    "Herfindahl–Hirschman index of the exposures": "风险敞口的赫芬达尔–赫希曼指数",
 }
 
 

@@ -9,21 +9,19 @@ clicking an ageing bar lists that bucket's invoices.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import reports
-from tradeguard.web.deps import OrgDep, SessionDep
+from tradeguard.web import pages
+from tradeguard.web.deps import OrgDep, Reader, SessionDep
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
 API = "/api/v1/reports"
 router = APIRouter(tags=["reports"])
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PAGE_SIZE = 50
 
 AsOf = Annotated[dt.date | None, Query(description="Date of the report (default today)")]
@@ -96,7 +94,7 @@ def behaviour(org: OrgDep, session: SessionDep, as_of: AsOf = None) -> dict[str,
 @router.get("/reports", include_in_schema=False)
 def reports_page(
     request: Request,
-    org: OrgDep,
+    caller: Reader,
     session: SessionDep,
     as_of: AsOf = None,
     bucket: Annotated[int | None, Query(ge=0, le=50)] = None,
@@ -104,8 +102,6 @@ def reports_page(
 ) -> HTMLResponse:
     day = as_of or dt.date.today()
     report = reports.dashboard_report(
-        session, org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
+        session, caller.org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
     )
-    return TEMPLATES.TemplateResponse(
-        request, "reports.html", {"org": org, "r": _json(report), "page_size": PAGE_SIZE}
-    )
+    return pages._page(request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE)
