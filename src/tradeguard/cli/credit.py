@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,17 +115,36 @@ def country_show(
     )
 
 
+class ReportFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+
+
+class ReportLanguage(StrEnum):
+    EN = "en"
+    ZH = "zh"
+
+
 @country_app.command("report")
 def country_report(
     code: Annotated[str, typer.Argument(help="ISO 3166 alpha-2 code")],
-    out: OutOption,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the report")],
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", help="html or pdf")
+    ] = ReportFormat.HTML,
+    language: Annotated[
+        ReportLanguage, typer.Option("--lang", help="en or zh")
+    ] = ReportLanguage.EN,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """The market risk report of a country as HTML."""
+    """The market risk report of a country (indicators, sources, a short text): HTML or PDF."""
     with org_session(db, org) as (session, organisation):
         risk = countries.country_risk(session, organisation, code)
-    out.write_text(credit_reports.country_html(risk), encoding="utf-8")
+    if report_format is ReportFormat.PDF:
+        out.write_bytes(credit_reports.country_pdf(risk, language.value))
+    else:
+        out.write_text(credit_reports.country_html(risk, language.value), encoding="utf-8")
     stderr.print(f"wrote {out}")
 
 

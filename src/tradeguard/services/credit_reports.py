@@ -1,10 +1,17 @@
-"""HTML reports of the credit assessment: a country's market risk, a model's validation."""
+"""Reports of the credit assessment: a country's market risk (HTML or PDF, English or
+Chinese), a model's validation (HTML)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from functools import cache
 from html import escape
 from typing import Any
 
+import jinja2
+
+from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services.country import SOURCES, CountryRisk
 
 _STYLE = (
@@ -31,8 +38,75 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def country_text(risk: CountryRisk) -> str:
+# ---- the country market-risk report (HTML through Jinja, PDF through ReportLab) -------
+
+REPORT_LANGUAGES = ("en", "zh")
+_ZH = {
+    "Market risk report": "市场风险报告",
+    "country grade (1 lowest risk … 10)": "国家等级（1 风险最低 … 10）",
+    "political risk": "政治风险",
+    "transfer and convertibility": "汇兑与转移风险",
+    "expropriation": "征收风险",
+    "war and civil disturbance": "战争与内乱风险",
+    "OECD country risk category (0–7)": "经合组织国家风险类别（0–7）",
+    "OECD review date": "经合组织评审日期",
+    "WGI governance (mean of six estimates)": "全球治理指标（六项估计的均值）",
+    "WGI political stability": "全球治理指标：政治稳定",
+    "WGI rule of law": "全球治理指标：法治",
+    "WGI year": "全球治理指标年份",
+    "World Bank income group (FY2025)": "世界银行收入组别（2025 财年）",
+    "fragile or conflict-affected (FY2025)": "脆弱或受冲突影响（2025 财年）",
+    "grade source": "等级来源",
+    "indicator": "指标",
+    "value": "数值",
+    "Summary": "摘要",
+    "Indicators": "指标",
+    "Sources": "来源",
+    "Generated on": "生成日期",
+    "shipped table": "内置数据表",
+    "your organisation's override": "本组织的覆盖设置",
+    "yes": "是",
+    "no": "否",
+    "low": "低",
+    "medium": "中",
+    "high": "高",
+    "very high": "很高",
+    "High income": "高收入",
+    "Upper middle income": "中高收入",
+    "Lower middle income": "中低收入",
+    "Low income": "低收入",
+}
+_SOURCE_ZH = {
+    "oecd_category": "经合组织国家风险分类（官方支持出口信贷安排），经合组织条款，注明出处可再使用",
+    "wgi": "世界银行全球治理指标 2023（缺失值取 1996–2021 面板），CC BY 4.0",
+    "income_group": "世界银行国家与贷款组别，2025 财年，CC BY 4.0",
+    "fragile": "世界银行脆弱及受冲突影响局势名单，2025 财年，CC BY 4.0",
+}
+
+
+def _tr(language: str, text: str) -> str:
+    return _ZH.get(text, text) if language == "zh" else text
+
+
+def country_name(risk: CountryRisk, language: str) -> str:
+    """The country's name in the report's language (ISO 3166 names from pycountry)."""
+    if language != "zh":
+        return risk.name
+    import gettext
+
+    import pycountry
+
+    try:
+        names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    except OSError:
+        return risk.name
+    return names.gettext(risk.name)
+
+
+def country_text(risk: CountryRisk, language: str = "en") -> str:
     """A short reading of the figures, for the report."""
+    if language == "zh":
+        return _country_text_zh(risk)
     level = {1: "very low", 2: "low", 3: "low", 4: "moderate", 5: "moderate", 6: "elevated"}
     grade_words = level.get(risk.grade, "high" if risk.grade < 9 else "very high")
     parts = [
@@ -57,31 +131,170 @@ def country_text(risk: CountryRisk) -> str:
     return " ".join(parts)
 
 
-def country_html(risk: CountryRisk) -> str:
+def _country_text_zh(risk: CountryRisk) -> str:
+    level = {1: "很低", 2: "低", 3: "低", 4: "中等", 5: "中等", 6: "较高"}
+    grade_words = level.get(risk.grade, "高" if risk.grade < 9 else "很高")
+    name = country_name(risk, "zh")
+    parts = [
+        f"{name}的国家等级为 {risk.grade}/10（风险{grade_words}），"
+        f"政治风险{_tr('zh', risk.political_risk)}。"
+    ]
+    category = risk.indicators.get("oecd_category")
+    if category is not None:
+        parts.append(f"经合组织将其列入国家风险类别 {category}/7。")
+    elif risk.income_group == "High income":
+        parts.append("经合组织未对其分类（高收入经济体，保费最低）。")
+    if risk.fragile:
+        parts.append("世界银行将其列为脆弱及受冲突影响局势：建议款到发货或投保政治风险。")
+    if risk.source == "override":
+        parts.append(
+            f"本组织将数据表的等级 {risk.table_grade} 覆盖为 {risk.grade}"
+            + (f"：{risk.note}。" if risk.note else "。")
+        )
+    return "".join(parts)
+
+
+def country_report(
+    risk: CountryRisk, language: str = "en", generated: dt.date | None = None
+) -> dict[str, Any]:
+    """What the report shows, in ``language`` (en or zh): title, text, indicators, sources."""
+    if language not in REPORT_LANGUAGES:
+        raise TradeGuardError(f"unknown language {language!r}: en or zh")
     data = risk.as_dict()
     detail = data["political_risk_detail"]
-    rows: list[list[Any]] = [
-        ["country grade (1 lowest risk … 10)", risk.grade],
-        ["political risk", risk.political_risk],
-        ["transfer and convertibility", detail["transfer_and_convertibility"]],
-        ["expropriation", detail["expropriation"]],
-        ["war and civil disturbance", detail["war_and_civil_disturbance"]],
-        ["OECD country risk category (0–7)", data["indicators"]["oecd_category"]],
-        ["OECD review date", data["indicators"]["oecd_date"]],
-        ["WGI governance (mean of six estimates)", data["indicators"]["wgi_governance"]],
-        ["WGI political stability", data["indicators"]["wgi_political_stability"]],
-        ["WGI rule of law", data["indicators"]["wgi_rule_of_law"]],
-        ["WGI year", data["indicators"]["wgi_year"]],
-        ["World Bank income group (FY2025)", risk.income_group],
-        ["fragile or conflict-affected (FY2025)", "yes" if risk.fragile else "no"],
+    indicators = data["indicators"]
+
+    def level(value: str | None) -> str | None:
+        return None if value is None else _tr(language, value)
+
+    rows: list[tuple[str, Any]] = [
+        ("country grade (1 lowest risk … 10)", risk.grade),
+        ("political risk", level(risk.political_risk)),
+        ("transfer and convertibility", level(detail["transfer_and_convertibility"])),
+        ("expropriation", level(detail["expropriation"])),
+        ("war and civil disturbance", level(detail["war_and_civil_disturbance"])),
+        ("OECD country risk category (0–7)", indicators["oecd_category"]),
+        ("OECD review date", indicators["oecd_date"]),
+        ("WGI governance (mean of six estimates)", indicators["wgi_governance"]),
+        ("WGI political stability", indicators["wgi_political_stability"]),
+        ("WGI rule of law", indicators["wgi_rule_of_law"]),
+        ("WGI year", indicators["wgi_year"]),
+        ("World Bank income group (FY2025)", level(risk.income_group)),
+        ("fragile or conflict-affected (FY2025)", _tr(language, "yes" if risk.fragile else "no")),
+        (
+            "grade source",
+            _tr(
+                language,
+                "your organisation's override" if risk.source == "override" else "shipped table",
+            ),
+        ),
     ]
-    sources = "".join(f"<li>{escape(v)}</li>" for v in SOURCES.values())
-    body = (
-        f"<p>{escape(country_text(risk))}</p>"
-        + _table(["indicator", "value"], rows)
-        + f'<p class="note">Sources:</p><ul class="note">{sources}</ul>'
+    sources = _SOURCE_ZH if language == "zh" else SOURCES
+    return {
+        "language": language,
+        "country": risk.country,
+        "title": f"{_tr(language, 'Market risk report')}{'：' if language == 'zh' else ': '}"
+        f"{country_name(risk, language)} ({risk.country})",
+        "text": country_text(risk, language),
+        "rows": [(_tr(language, label), "" if v is None else str(v)) for label, v in rows],
+        "sources": list(sources.values()),
+        "generated": (generated or dt.date.today()).isoformat(),
+        "labels": {
+            key: _tr(language, key)
+            for key in ("Summary", "Indicators", "Sources", "Generated on", "indicator", "value")
+        },
+    }
+
+
+@cache
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("tradeguard", "web/templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return _page(f"Market risk report: {risk.name} ({risk.country})", body)
+
+
+def country_html(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> str:
+    report = country_report(risk, language, generated)
+    return _jinja().get_template("country_report.html").render(r=report)
+
+
+def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> bytes:
+    """The same report as a PDF (A4); Chinese in ReportLab's built-in CID font STSong-Light."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
+    from reportlab.lib.units import mm  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
+    from reportlab.platypus import (  # type: ignore[import-untyped]
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    report = country_report(risk, language, generated)
+    font = "Helvetica"
+    if language == "zh":
+        font = "STSong-Light"
+        if font not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    styles = getSampleStyleSheet()
+    for name in ("Title", "Heading2", "BodyText"):
+        styles[name].fontName = font
+        if language == "zh":
+            styles[name].wordWrap = "CJK"
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+
+    def para(text: str, style: Any = styles["BodyText"]) -> Any:
+        return Paragraph(xml_escape(text), style)
+
+    labels = report["labels"]
+    table = Table(
+        [[para(labels["indicator"]), para(labels["value"])]]
+        + [[para(label), para(value)] for label, value in report["rows"]],
+        colWidths=[100 * mm, 60 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story = [
+        para(report["title"], styles["Title"]),
+        para(labels["Summary"], styles["Heading2"]),
+        para(report["text"]),
+        para(labels["Indicators"], styles["Heading2"]),
+        table,
+        Spacer(1, 4 * mm),
+        para(labels["Sources"], styles["Heading2"]),
+        *[para(f"• {source}", small) for source in report["sources"]],
+        Spacer(1, 4 * mm),
+        para(f"{labels['Generated on']} {report['generated']} · TradeGuard", small),
+    ]
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=report["title"],
+        author="TradeGuard",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    )
+    document.build(story)
+    return buffer.getvalue()
 
 
 def model_html(model_id: int, report: dict[str, Any]) -> str:

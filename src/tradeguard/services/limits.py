@@ -179,6 +179,33 @@ def limit_in_force(session: Session, org: Organisation, buyer_id: str) -> Decima
     return None if row is None else from_minor(row.amount, row.currency)
 
 
+def limit_as_dict(row: CreditLimit) -> dict[str, Any]:
+    return {
+        "amount": from_minor(row.amount, row.currency),
+        "currency": row.currency,
+        "request_id": row.request_id,
+        "set_by": row.set_by,
+        "set_at": row.set_at.isoformat(),
+    }
+
+
+def buyer_limits(
+    session: Session, org: Organisation, buyer_id: str, on: dt.date | None = None
+) -> dict[str, Any]:
+    """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``,
+    today by default) and every limit request with its decision, oldest first."""
+    _buyer(session, org, buyer_id)
+    day = on or dt.date.today()
+    limit = session.get(CreditLimit, (org.id, buyer_id))
+    stop = session.get(StopShipment, (org.id, buyer_id))
+    return {
+        "buyer_id": buyer_id,
+        "limit": None if limit is None else limit_as_dict(limit),
+        "stop_shipment": None if stop is None else stop_as_dict(stop, day),
+        "requests": history(session, org, buyer_id),
+    }
+
+
 def history(
     session: Session, org: Organisation, buyer_id: str | None = None
 ) -> list[dict[str, Any]]:
@@ -246,6 +273,16 @@ def lift_stop(session: Session, org: Organisation, buyer_id: str, reason: str, a
 def is_stopped(session: Session, org: Organisation, buyer_id: str, on: dt.date) -> bool:
     row = session.get(StopShipment, (org.id, buyer_id))
     return row is not None and (row.until is None or on <= row.until)
+
+
+def stop_as_dict(row: StopShipment, on: dt.date) -> dict[str, Any]:
+    """The flag as the API and the buyer page show it; ``active`` on the day ``on``."""
+    return {
+        **_stop_dict(row),
+        "set_by": row.set_by,
+        "set_at": row.set_at.isoformat(),
+        "active": row.until is None or on <= row.until,
+    }
 
 
 def _stop_dict(row: StopShipment) -> dict[str, Any]:

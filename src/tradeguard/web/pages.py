@@ -18,7 +18,7 @@ from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.formats import FORMATS
 from tradeguard.importing.reader import UnreadableFileError
 from tradeguard.serialisation import to_jsonable
-from tradeguard.services import ledger, users
+from tradeguard.services import credit, ledger, limits, users
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.imports import import_file
 from tradeguard.services.summary import portfolio_summary
@@ -170,7 +170,8 @@ def overview(request: Request, caller: Reader, session: SessionDep) -> HTMLRespo
     summary = latest_snapshot(session, caller.org)
     if summary is None:
         summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
-    return _page(request, caller, "overview.html", s=summary)
+    grades = to_jsonable(credit.grade_distribution(session, caller.org))
+    return _page(request, caller, "overview.html", s=summary, grades=grades)
 
 
 @router.get("/buyers")
@@ -194,11 +195,22 @@ def buyer_page(
     invoices = ledger.invoices(session, caller.org, buyer_id=buyer_id, limit=100)
     settled = ledger.settled_amounts(session, caller.org, [i.invoice_id for i in invoices.items])
     payments = ledger.payments(session, caller.org, buyer_id=buyer_id, limit=100)
+    try:
+        score: dict[str, Any] | None = to_jsonable(
+            credit.buyer_score(session, caller.org, buyer_id)
+        )
+        score_error = None
+    except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
+        score, score_error = None, str(error)
     return _page(
         request,
         caller,
         "buyer.html",
         buyer=buyer,
+        score=score,
+        score_error=score_error,
+        score_history=to_jsonable(credit.score_history(session, caller.org, buyer_id)),
+        credit_status=to_jsonable(limits.buyer_limits(session, caller.org, buyer_id)),
         exposure=exposure,
         invoices=[InvoiceRead.of(i, settled.get(i.invoice_id, 0)) for i in invoices.items],
         invoice_total=invoices.total,
