@@ -125,51 +125,102 @@ def _check(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Expr:
     raise AssertionError(kind)
 
 
-def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Expr:
-    """Decimal text to integer minor units of the row's currency, exactly (no floats)."""
+@cache
+def _exponents() -> dict[str, int]:
+    return {c: minor_exponent(c) for c in currency_codes()}
+
+
+def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series:
+    """Decimal text to integer minor units of the row's currency, exactly (no floats).
+
+    The regex extractions and the currency lookup are computed once into helper
+    columns; every mask and the result are cheap expressions over those.
+    """
     name = column.name
     value = pl.col(name)
-    present = value.is_not_null()
-    not_number = present & ~value.str.contains(_NUMBER)
-    problems.add(frame, not_number, name, pl.format("not a number: {}", _quoted(name)))
-    ok = present & ~not_number
-    negative = value.str.starts_with("-")
-    integer = value.str.extract(r"^-?(\d+)", 1).str.strip_chars_start("0")
-    fraction = value.str.extract(r"\.(\d+)$", 1).fill_null("").str.strip_chars_end("0")
-    exponent = pl.col("currency").replace_strict(
-        {c: minor_exponent(c) for c in currency_codes()}, default=None, return_dtype=pl.Int64
+    helpers = frame.select(
+        pl.col(ROW),
+        value,
+        pl.col("currency"),
+        value.is_not_null().alias("_present"),
+        value.str.contains(_NUMBER).fill_null(False).alias("_number"),
+        value.str.starts_with("-").fill_null(False).alias("_negative"),
+        value.str.extract(r"^-?(\d+)", 1).str.strip_chars_start("0").alias("_integer"),
+        value.str.extract(r"\.(\d+)$", 1).fill_null("").str.strip_chars_end("0").alias("_fraction"),
+        pl.col("currency")
+        .replace_strict(_exponents(), default=None, return_dtype=pl.Int64)
+        .alias("_exponent"),
+    ).with_columns(
+        (pl.col("_present") & pl.col("_number")).alias("_ok"),
+        pl.col("_integer").str.len_chars().alias("_integer_digits"),
+        pl.col("_fraction").str.len_chars().alias("_fraction_digits"),
     )
-    too_big = ok & (integer.str.len_chars() > _MAX_INTEGER_DIGITS)
-    problems.add(frame, too_big, name, pl.format("amount too large: {}", _quoted(name)))
-    too_fine = ok & exponent.is_not_null() & (fraction.str.len_chars() > exponent)
-    problems.add(
-        frame,
-        too_fine,
-        name,
-        pl.format("{} has more decimal places than {} allows", _quoted(name), pl.col("currency")),
+    present, ok, negative = pl.col("_present"), pl.col("_ok"), pl.col("_negative")
+    integer, fraction, exponent = pl.col("_integer"), pl.col("_fraction"), pl.col("_exponent")
+    not_number = present & ~pl.col("_number")
+    too_big = ok & (pl.col("_integer_digits") > _MAX_INTEGER_DIGITS)
+    too_fine = ok & exponent.is_not_null() & (pl.col("_fraction_digits") > exponent)
+    flags = helpers.select(
+        not_number.any().alias("not_number"),
+        too_big.any().alias("too_big"),
+        too_fine.any().alias("too_fine"),
+        (ok & negative).any().alias("negative"),
+    ).row(0, named=True)
+    if flags["not_number"]:
+        problems.add(helpers, not_number, name, pl.format("not a number: {}", _quoted(name)))
+    if flags["too_big"]:
+        problems.add(helpers, too_big, name, pl.format("amount too large: {}", _quoted(name)))
+    if flags["too_fine"]:
+        problems.add(
+            helpers,
+            too_fine,
+            name,
+            pl.format(
+                "{} has more decimal places than {} allows", _quoted(name), pl.col("currency")
+            ),
+        )
+    if column.kind is ColumnKind.MONEY and flags["negative"]:
+        problems.add(helpers, ok & negative, name, pl.format("negative amount: {}", _quoted(name)))
+    usable = ok & ~too_big & ~too_fine
+    safe_integer = pl.when(usable & (integer != "")).then(integer).otherwise(pl.lit("0"))
+    fraction_minor = (
+        pl.when(usable & (fraction != ""))
+        .then(pl.concat_str(fraction, pl.lit("000000")).str.slice(0, exponent))
+        .otherwise(pl.lit("0"))
+        .cast(pl.Int64, strict=False)
     )
-    if column.kind is ColumnKind.MONEY:
-        problems.add(frame, ok & negative, name, pl.format("negative amount: {}", _quoted(name)))
-    magnitude = pl.when(integer == "").then(pl.lit("0")).otherwise(integer).cast(pl.Int64) * pl.lit(
-        10, pl.Int64
-    ).pow(exponent) + pl.when(fraction == "").then(0).otherwise(
-        pl.concat_str(fraction, pl.lit("000000")).str.slice(0, exponent).cast(pl.Int64)
+    magnitude = (
+        safe_integer.cast(pl.Int64, strict=False) * pl.lit(10, pl.Int64).pow(exponent)
+        + fraction_minor
     )
     minor = pl.when(negative).then(-magnitude).otherwise(magnitude)
+    result = helpers.select(
+        pl.col(ROW), usable.alias("_usable"), minor.alias("_minor"), ok, negative, exponent
+    )
     if column.kind is ColumnKind.MONEY:
-        zero = ok & ~negative & ~too_big & ~too_fine & exponent.is_not_null() & (minor == 0)
-        problems.add(frame, zero, name, "must be greater than zero")
-    usable = ok & ~too_big & ~too_fine
-    return pl.when(usable).then(minor).otherwise(None).cast(pl.Int64).alias(name)
+        zero = pl.col("_usable") & ~negative & exponent.is_not_null() & (pl.col("_minor") == 0)
+        if result.select(zero.any()).item():
+            problems.add(result, zero, name, "must be greater than zero")
+    return (
+        result.select(
+            pl.when(pl.col("_usable")).then(pl.col("_minor")).otherwise(None).cast(pl.Int64)
+        )
+        .to_series()
+        .alias(name)
+    )
 
 
 def _check_duplicates(frame: pl.DataFrame, fmt: FileFormat, problems: Problems) -> None:
     key = list(fmt.key)
+    complete = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    keys = pl.struct(key) if len(key) > 1 else pl.col(key[0])
+    if not complete.select(keys.is_duplicated().any()).item():
+        return
     dupes = (
-        frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-        .group_by(key)
+        complete.group_by(key)
         .agg(pl.col(ROW).sort())
         .filter(pl.col(ROW).list.len() > 1)
+        .sort(pl.col(ROW).list.first())
     )
     label = " / ".join(key)
     for row in dupes.iter_rows(named=True):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tradeguard.domain.errors import ImportRejectedError
@@ -25,7 +25,13 @@ from tradeguard.importing.reader import read_table
 from tradeguard.importing.validate import Problems, check_columns, normalise, validate
 from tradeguard.services import audit
 from tradeguard.services.allocation import reallocate
-from tradeguard.store.bulk import insert_frame, read_frame, refresh_statistics
+from tradeguard.store.bulk import (
+    count_at_most,
+    insert_frame,
+    read_frame,
+    read_matching,
+    refresh_statistics,
+)
 from tradeguard.store.models import Base, Buyer, Invoice, Organisation
 
 Progress = Callable[[str], None]
@@ -163,8 +169,19 @@ def _lookup_invoices(connection: Connection, org_id: int, ids: pl.Series) -> pl.
         Invoice.amount,
     )
     if len(wanted) > 20 * _KEY_CHUNK:
-        every = read_frame(connection, select(*columns).where(Invoice.org_id == org_id), schema)
-        return every.filter(pl.col("invoice_id").is_in(wanted))
+        every = select(*columns).where(Invoice.org_id == org_id)
+        present = select(Invoice.org_id).where(Invoice.org_id == org_id)
+        stored = count_at_most(connection, present, 2 * len(wanted) + 1)
+        if stored > 2 * len(wanted):  # a large ledger: read only the wanted invoices
+            return read_matching(
+                connection,
+                Invoice.__table__,  # type: ignore[arg-type]
+                list(schema),
+                org_id,
+                pl.DataFrame({"invoice_id": wanted}, schema={"invoice_id": pl.String}),
+                schema,
+            )
+        return read_frame(connection, every, schema).filter(pl.col("invoice_id").is_in(wanted))
     frames = [
         read_frame(
             connection,
@@ -286,15 +303,18 @@ def _existing(
     schema = dict(rows.schema)
     columns = [table.c[name] for name in rows.columns]
     base = select(*columns).where(table.c.org_id == org_id)
-    if (
-        connection.execute(select(func.count()).select_from(base.limit(1).subquery())).scalar_one()
-        == 0
-    ):
-        return pl.DataFrame(schema=schema)
     key = list(fmt.key)
+    present = select(table.c.org_id).where(table.c.org_id == org_id)
     if rows.height > 20 * _KEY_CHUNK:
+        stored = count_at_most(connection, present, 2 * rows.height + 1)
+        if stored == 0:
+            return pl.DataFrame(schema=schema)
+        if stored > 2 * rows.height:  # a large ledger: read only the file's keys
+            return read_matching(connection, table, rows.columns, org_id, rows.select(key), schema)
         every = read_frame(connection, base, schema)
         return every.join(rows.select(key), on=key, how="semi")
+    if count_at_most(connection, present, 1) == 0:
+        return pl.DataFrame(schema=schema)
     key_columns = [table.c[k] for k in key]
     values = rows.select(key).rows()
     frames = []
@@ -351,6 +371,11 @@ def _update(
     connection.execute(statement, params)
 
 
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 def _audit_value(fmt: FileFormat, column: str, value: Any, currency: str | None) -> Any:
     kinds = {c.name: c.kind for c in fmt.columns}
     if value is None:
@@ -404,7 +429,7 @@ def _audit(
         entity=fmt.table,
         entity_key=path.name,
         after={
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "sha256": _sha256(path),
             "rows": total,
             "inserted": inserted,
             "updated": changed.height,
