@@ -193,3 +193,65 @@ def test_organisations_never_see_each_others_rows(
 
     with pytest.raises(ImportRejectedError, match="1 problem"), unit_of_work(engine) as session:
         import_file(session, other, "payments", path, "test")
+
+
+def _many_invoices(first: int, count: int, buyers: int, amount: str = "100.00") -> str:
+    lines = ["invoice_id,buyer_id,issue_date,due_date,amount,currency"]
+    for n in range(first, first + count):
+        buyer = f"M{n % buyers}"
+        lines.append(f"MI{n:04d},{buyer},2024-01-{1 + n % 28:02d},2024-03-01,{amount},EUR")
+    return "\n".join(lines)
+
+
+def test_large_ledger_paths_read_only_the_rows_they_need(
+    engine: Engine, org: Organisation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files much smaller than the stored ledger: key tables and buyer lists, same results."""
+    from tradeguard.services import allocation, imports
+    from tradeguard.services.allocation import reallocate
+
+    buyers = "buyer_id,name,country,industry,currency,terms_days\n" + "\n".join(
+        f"M{n},Buyer {n},DE,machinery,EUR,30" for n in range(10)
+    )
+    _import(engine, org, "buyers", write_csv(tmp_path, "mb.csv", buyers))
+    _import(engine, org, "invoices", write_csv(tmp_path, "m1.csv", _many_invoices(0, 100, 10)))
+    monkeypatch.setattr(imports, "_KEY_CHUNK", 1)  # files over 20 rows take the bulk paths
+    monkeypatch.setattr(allocation, "_MANY_BUYERS", 2)
+    monkeypatch.setattr(allocation, "_IN_CHUNK", 2)
+    # 25 rows against 100 stored: 5 changed, 20 unchanged, then 5 new ones
+    rest = _many_invoices(80, 20, 10).split("\n", 1)[1]
+    changed = _many_invoices(75, 5, 10, "120.00") + "\n" + rest
+    result = _import(engine, org, "invoices", write_csv(tmp_path, "m2.csv", changed))
+    assert (result["inserted"], result["updated"], result["unchanged"]) == (0, 5, 20)
+    result = _import(
+        engine, org, "invoices", write_csv(tmp_path, "m3.csv", _many_invoices(100, 25, 10))
+    )
+    assert (result["inserted"], result["updated"], result["unchanged"]) == (25, 0, 0)
+    # payments of 3 of the 10 buyers, naming 30 invoices: allocation reads those buyers only
+    payments = ["payment_id,buyer_id,date,amount,currency,invoice_id"]
+    payments += [
+        f"MP{n},M{n % 10},2024-02-15,50.00,EUR,MI{n:04d}" for n in range(100) if n % 10 < 3
+    ]
+    _import(engine, org, "payments", write_csv(tmp_path, "mp.csv", "\n".join(payments)))
+    partial = _allocations(engine)
+    assert len(partial) == 30
+    with unit_of_work(engine) as session:
+        reallocate(session, org.id)
+    assert _allocations(engine) == partial
+
+
+def test_imports_in_one_unit_of_work_see_each_others_rows(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    """Reads inside a transaction that has written take the driver path, not a snapshot."""
+    payments = "payment_id,buyer_id,date,amount,currency,invoice_id\nP1,B1,2024-02-20,1200.00,EUR,"
+    with unit_of_work(engine) as session:
+        import_file(session, org, "buyers", write_csv(tmp_path, "b.csv", BUYERS), "t")
+        import_file(session, org, "invoices", write_csv(tmp_path, "i.csv", INVOICES), "t")
+        again = import_file(session, org, "invoices", tmp_path / "i.csv", "t")
+        import_file(session, org, "payments", write_csv(tmp_path, "p.csv", payments), "t")
+    assert (again.inserted, again.unchanged) == (0, 4)
+    assert {(a[0], a[4]) for a in _allocations(engine)} == {
+        ("I2", 40000),
+        ("I1", 80000),
+    }
