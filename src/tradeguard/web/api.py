@@ -55,7 +55,7 @@ FinancialSort = Literal["buyer_id", "-buyer_id", "fiscal_year", "-fiscal_year"]
 OrderSort = Literal["order_id", "-order_id", "date", "-date", "amount", "-amount"]
 AuditSort = Literal["at", "-at", "id", "-id"]
 ImportKind = Literal[
-    "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx"
+    "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx", "countries"
 ]
 
 
