@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -9,7 +10,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import World, bearer
-from tradeguard.store.models import AuditEntry, Buyer, User
+from tradeguard.services import limits
+from tradeguard.store.db import unit_of_work
+from tradeguard.store.models import (
+    AuditEntry,
+    Buyer,
+    CountryOverride,
+    CreditLimit,
+    CreditLimitRequest,
+    StopShipment,
+    User,
+)
 
 ALL = {"admin", "credit_manager", "sales", "viewer"}
 OPERATIONS = {"admin", "credit_manager"}
@@ -28,6 +39,14 @@ READS: list[tuple[str, set[str]]] = [
     ("/api/v1/users/me", ALL),
     ("/api/v1/audit", OPERATIONS),
     ("/api/v1/users", ADMIN),
+    ("/api/v1/buyers/B1/score?as_of=2024-03-01", ALL),
+    ("/api/v1/buyers/B1/score-history", ALL),
+    ("/api/v1/buyers/B1/limits", ALL),
+    ("/api/v1/credit/grades", ALL),
+    ("/api/v1/credit/settings", ALL),
+    ("/api/v1/countries/DE", ALL),
+    ("/api/v1/countries/DE/report", ALL),
+    ("/api/v1/countries/DE/report?format=pdf", ALL),
 ]
 
 
@@ -51,7 +70,15 @@ def test_reads_by_role(client: TestClient, world: World, path: str, allowed: set
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/buyers/B1", "/api/v1/invoices/I1", "/api/v1/payments/P1"]
+    "path",
+    [
+        "/api/v1/buyers/B1",
+        "/api/v1/invoices/I1",
+        "/api/v1/payments/P1",
+        "/api/v1/buyers/B1/score",
+        "/api/v1/buyers/B1/score-history",
+        "/api/v1/buyers/B1/limits",
+    ],
 )
 def test_other_organisation_gets_404_for_guessed_ids(
     client: TestClient, world: World, path: str
@@ -110,6 +137,98 @@ def test_writes_by_role_change_nothing_when_refused(
     response = client.post(path, headers=bearer(world, role), **payload)
     assert response.status_code in {200, 201}, response.text
     assert _state(world) != before
+
+
+# Credit writes: (method, path, JSON body, roles allowed); ``{request}`` is a pending
+# limit request of the first organisation, made before the test.
+CREDIT_WRITES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
+    ("POST", "/api/v1/buyers/B1/limit-requests", {"amount": "5000", "reason": "x"}, OPERATIONS),
+    ("POST", "/api/v1/limit-requests/{request}/approve", {"reason": "good payer"}, OPERATIONS),
+    ("POST", "/api/v1/limit-requests/{request}/reject", {"reason": "too much"}, OPERATIONS),
+    ("POST", "/api/v1/limit-requests/{request}/withdraw", {"reason": "not needed"}, OPERATIONS),
+    ("PUT", "/api/v1/buyers/B1/stop-shipment", {"reason": "overdue"}, OPERATIONS),
+    (
+        "PUT",
+        "/api/v1/buyers/B1/stop-shipment",
+        {"reason": "overdue", "until": "2030-01-01"},
+        OPERATIONS,
+    ),
+    ("DELETE", "/api/v1/buyers/B1/stop-shipment?reason=paid", None, OPERATIONS),
+    ("PUT", "/api/v1/credit/settings", {"mode": "fitted"}, OPERATIONS),
+    (
+        "POST",
+        "/api/v1/imports/countries",
+        {"file": b"country,grade,political_risk,note\nDE,3,medium,own view\n"},
+        OPERATIONS,
+    ),
+]
+
+
+def _credit_state(world: World) -> tuple[int, ...]:
+    """Rows of the audit log and the credit tables, and the pending limit requests."""
+    queries = [
+        select(func.count()).select_from(model)
+        for model in (AuditEntry, CreditLimitRequest, CreditLimit, StopShipment, CountryOverride)
+    ]
+    queries.append(
+        select(func.count())
+        .select_from(CreditLimitRequest)
+        .where(CreditLimitRequest.status == "pending")
+    )
+    with world.engine.connect() as connection:
+        return tuple(connection.execute(query).scalar_one() for query in queries)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), CREDIT_WRITES)
+def test_credit_writes_by_role_and_organisation_change_nothing_when_refused(
+    client: TestClient,
+    world: World,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    allowed: set[str],
+) -> None:
+    with unit_of_work(world.engine) as session:
+        pending = limits.request_limit(session, world.org, "B1", Decimal(100), None, "test")
+        if method == "DELETE":
+            limits.stop_shipment(session, world.org, "B1", "overdue", "test")
+    path = path.format(request=pending.id)
+    if path.startswith("/api/v1/imports/"):
+        payload: dict[str, Any] = {"files": {"file": ("c.csv", body["file"], "text/csv")}}  # type: ignore[index]
+    else:
+        payload = {} if body is None else {"json": body}
+    before = _credit_state(world)
+    assert client.request(method, path, **payload).status_code == 401
+    for role in sorted(ALL - allowed):
+        response = client.request(method, path, headers=bearer(world, role), **payload)
+        assert response.status_code == 403, (role, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    # another organisation's admin: the buyer and the request do not exist for it
+    rival = client.request(method, path, headers=bearer(world, "other_admin"), **payload)
+    if "/B1/" in path or "/limit-requests/" in path:
+        assert rival.status_code == 404, rival.text
+    if rival.status_code == 404:
+        assert _credit_state(world) == before
+    else:  # settings and imports are the rival's own: they change only its rows
+        with world.engine.connect() as connection:
+            assert not connection.execute(
+                select(AuditEntry).where(
+                    AuditEntry.org_id == world.org.id, AuditEntry.actor == "user:admin@rival.test"
+                )
+            ).first()
+        before = _credit_state(world)
+    role = sorted(allowed)[0]
+    response = client.request(method, path, headers=bearer(world, role), **payload)
+    assert response.status_code in {200, 201, 204}, response.text
+    assert _credit_state(world) != before
+    with world.engine.connect() as connection:
+        last = connection.execute(
+            select(AuditEntry.actor)
+            .where(AuditEntry.org_id == world.org.id)
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).scalar_one()
+    assert last == f"user:{role}@acme.test"
 
 
 def test_import_by_api_is_audited_with_the_user(client: TestClient, world: World) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, World
+from tradeguard.services import credit, limits
+from tradeguard.store.db import unit_of_work
 
 HTML = {"Accept": "text/html"}
 
@@ -111,4 +115,65 @@ def test_wrong_passwords_are_slowed_down(client: TestClient, world: World) -> No
         assert _login(client, "sales@acme.test", "wrong password!") == 401
     # the sixth attempt must wait, even with the right password
     assert _login(client, "sales@acme.test") == 429
+    del world
+
+
+def test_buyer_page_shows_the_credit_assessment_in_both_languages(
+    client: TestClient, world: World
+) -> None:
+    with unit_of_work(world.engine) as session:
+        for day in (dt.date(2024, 3, 1), dt.date(2024, 6, 30)):
+            credit.score_buyers(session, world.org, day)
+        request = limits.request_limit(session, world.org, "B1", Decimal(5000), "new", "sales")
+        limits.decide(session, world.org, request.id, "approve", "good payer", "cm")
+        limits.stop_shipment(session, world.org, "B1", "insolvency filed", "cm")
+        score = credit.buyer_score(session, world.org, "B1")
+    assert _login(client, "viewer@acme.test") == 303
+    page = client.get("/buyers/B1", headers=HTML)
+    assert page.status_code == 200
+    text = page.text
+    assert f'id="buyer-grade">{score["grade"]} / 10<' in text
+    assert f">{score['credit_class']}</b>" in text
+    assert f"{score['pd'] * 100:.2f}%" in text
+    assert 'id="buyer-limit-in-force">€5,000.00<' in text
+    assert 'id="buyer-altman">No financial statements.' in text
+    for reason in score["reasons"]:
+        assert reason["code"] in text
+        assert reason["factor"] in text
+    assert ("no data" in text) == any(r["value"] is None for r in score["reasons"])
+    assert 'class="flag stop" id="stop-shipment"' in text
+    assert "insolvency filed" in text
+    assert 'id="score-history-chart"' in text
+    assert '"as_of": "2024-03-01"' in text
+    assert '"as_of": "2024-06-30"' in text
+    assert '<script src="/static/plotly.js">' in text
+    assert "good payer" in text
+    overview = client.get("/", headers=HTML)
+    assert '<div id="grade-chart"' in overview.text
+    assert '"credit_class": "A"' in overview.text
+    switched = client.post(
+        "/language", data={"language": "zh", "csrf_token": _csrf(text), "next": "/buyers/B1"}
+    )
+    assert switched.status_code == 200
+    for words in (
+        "信用评估",
+        "等级",
+        "违约概率（一年）",
+        "已停止发货",
+        "额度历史",
+        "已批准",
+        "评分历史",
+    ):
+        assert words in switched.text
+    assert "等级分布" in client.get("/", headers=HTML).text
+
+
+def test_buyer_page_without_scores_or_limits(client: TestClient, world: World) -> None:
+    assert _login(client, "sales@acme.test") == 303
+    page = client.get("/buyers/B2", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="buyer-grade"' in page.text  # computed on the fly, not saved
+    assert "Shipments allowed" in page.text
+    assert "No limit requests." in page.text
+    assert 'id="grade-chart">Not scored yet.' in client.get("/", headers=HTML).text
     del world

@@ -418,12 +418,14 @@ def buyer_score(
 
 
 def score_history(session: Session, org: Organisation, buyer_id: str) -> list[dict[str, Any]]:
-    """One row per scoring date, oldest first."""
+    """One row per scoring date, oldest first (none for a buyer never scored)."""
     rows = session.scalars(
         select(CreditScore)
         .where(CreditScore.org_id == org.id, CreditScore.buyer_id == buyer_id)
         .order_by(CreditScore.as_of)
-    )
+    ).all()
+    if not rows and session.get(Buyer, (org.id, buyer_id)) is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
     return [
         {"as_of": r.as_of, "pd": r.pd, "grade": r.grade, "credit_class": r.credit_class}
         for r in rows
