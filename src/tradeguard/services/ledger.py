@@ -16,10 +16,9 @@ import polars as pl
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from tradeguard.analytics.ledger import in_base_currency
+from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.errors import TradeGuardError
-from tradeguard.domain.money import from_minor
-from tradeguard.store.bulk import read_frame
+from tradeguard.domain.money import from_minor, minor_exponent
 from tradeguard.store.models import (
     Allocation,
     AuditEntry,
@@ -265,43 +264,64 @@ class Exposure:
 
 
 def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
-    connection = session.connection()
-    items = read_frame(
-        connection,
-        select(Invoice.invoice_id, Invoice.due_date, Invoice.amount, Invoice.currency).where(
-            Invoice.org_id == org.id, Invoice.buyer_id == buyer_id, Invoice.issue_date <= as_of
-        ),
-        {"invoice_id": pl.String, "due_date": pl.Date, "amount": pl.Int64, "currency": pl.String},
-    )
-    settled = read_frame(
-        connection,
-        select(Allocation.invoice_id, func.sum(Allocation.amount))
+    """One buyer's open and overdue amounts on ``as_of``, in one query.
+
+    The database returns each open invoice (issued by ``as_of``, less what was allocated
+    to it by then) with the latest FX rate of its currency on or before ``as_of``; each
+    amount is converted and rounded to the base minor unit on its own (as
+    ``analytics.ledger.in_base_currency`` does), so totals are exact sums of integers.
+    """
+    settled = (
+        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
         .where(
             Allocation.org_id == org.id, Allocation.buyer_id == buyer_id, Allocation.date <= as_of
         )
-        .group_by(Allocation.invoice_id),
-        {"invoice_id": pl.String, "settled": pl.Int64},
+        .group_by(Allocation.invoice_id)
+        .subquery("settled")
     )
-    items = (
-        items.join(settled, on="invoice_id", how="left")
-        .with_columns(open=pl.col("amount") - pl.col("settled").fill_null(0))
-        .filter(pl.col("open") > 0)
+    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
+    rate = (
+        select(FxRate.rate)
+        .where(FxRate.org_id == org.id, FxRate.currency == Invoice.currency, FxRate.date <= as_of)
+        .order_by(FxRate.date.desc())
+        .limit(1)
+        .correlate(Invoice)
+        .scalar_subquery()
     )
+    rows = session.execute(
+        select(Invoice.due_date, Invoice.currency, open_amount.label("open"), rate.label("rate"))
+        .select_from(Invoice)
+        .outerjoin(settled, settled.c.invoice_id == Invoice.invoice_id)
+        .where(
+            Invoice.org_id == org.id,
+            Invoice.buyer_id == buyer_id,
+            Invoice.issue_date <= as_of,
+            open_amount > 0,
+        )
+    ).all()
     base = org.base_currency
-    if items.height == 0:
-        return Exposure(as_of, base, from_minor(0, base), from_minor(0, base), 0, None)
-    fx = latest_rates(session, org, items["currency"].unique().to_list(), as_of)
-    items = in_base_currency(items, "open", fx, base, as_of).with_columns(
-        days=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()
-    )
-    overdue = items.filter(pl.col("days") > 0)
+    missing = sorted({r.currency for r in rows if r.rate is None and r.currency != base})
+    if missing:
+        raise MissingFxRateError(missing[0], as_of)
+    base_exponent = minor_exponent(base)
+    open_total = overdue_total = 0
+    oldest: int | None = None
+    for due_date, currency, open_minor, fx_rate in rows:
+        rate_value = 1.0 if fx_rate is None else float(fx_rate)
+        scale = 10.0 ** (base_exponent - minor_exponent(currency))
+        in_base = round(int(open_minor) * rate_value * scale)
+        open_total += in_base
+        days = (as_of - due_date).days
+        if days > 0:
+            overdue_total += in_base
+            oldest = days if oldest is None else max(oldest, days)
     return Exposure(
         as_of,
         base,
-        from_minor(int(items["open_base"].sum()), base),
-        from_minor(int(overdue["open_base"].sum() or 0), base),
-        items.height,
-        int(overdue["days"].max()) if overdue.height else None,  # type: ignore[arg-type]
+        from_minor(open_total, base),
+        from_minor(overdue_total, base),
+        len(rows),
+        oldest,
     )
 
 

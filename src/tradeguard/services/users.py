@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -184,12 +185,28 @@ def create_token(session: Session, user: User, actor: str) -> str:
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
+    found = caller_for_token(session, token)
+    return None if found is None else found[0]
+
+
+# The columns a request needs of its caller, read with the organisation in one query.
+_CALLER_COLUMNS = (User.id, User.email, User.org_id, User.role, User.language)
+
+
+def _caller_principal(row: Any) -> Principal:
+    return Principal(row.id, row.email, row.org_id, Role(row.role), row.language)
+
+
+def caller_for_token(session: Session, token: str) -> tuple[Principal, Organisation] | None:
+    """The token's user and their organisation, in one query (once per API request)."""
     row = session.execute(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
+        select(*_CALLER_COLUMNS, Organisation)
+        .select_from(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .join(Organisation, Organisation.id == User.org_id)
         .where(ApiToken.token_hash == _digest(token))
-    ).scalar_one_or_none()
-    return None if row is None else _principal(row)
+    ).one_or_none()
+    return None if row is None else (_caller_principal(row), row.Organisation)
 
 
 def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
@@ -210,17 +227,24 @@ def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
 
 
 def principal_for_web_session(session: Session, token: str) -> tuple[Principal, str] | None:
+    found = caller_for_web_session(session, token)
+    return None if found is None else (found[0], found[2])
+
+
+def caller_for_web_session(
+    session: Session, token: str
+) -> tuple[Principal, Organisation, str] | None:
+    """The browser session's user, their organisation and the session's CSRF token."""
     row = session.execute(
-        select(User, WebSession)
-        .join(WebSession, WebSession.user_id == User.id)
+        select(*_CALLER_COLUMNS, Organisation, WebSession.expires_at, WebSession.csrf_token)
+        .select_from(WebSession)
+        .join(User, User.id == WebSession.user_id)
+        .join(Organisation, Organisation.id == User.org_id)
         .where(WebSession.token_hash == _digest(token))
     ).one_or_none()
-    if row is None:
+    if row is None or row.expires_at < dt.datetime.now(dt.UTC):
         return None
-    user, web = row
-    if web.expires_at < dt.datetime.now(dt.UTC):
-        return None
-    return _principal(user), web.csrf_token
+    return _caller_principal(row), row.Organisation, row.csrf_token
 
 
 def close_web_session(session: Session, token: str) -> None:

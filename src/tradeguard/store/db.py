@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -38,23 +39,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Connections per engine: the web server runs sync endpoints in a pool of 40 worker
+# threads and lets at most 20 requests hold a unit of work at once (``web.deps``), so
+# 20 pooled connections plus 20 overflow are never the bottleneck (SQLAlchemy's default
+# of 5 + 10 was). Command-line use opens one.
+POOL_SIZE = 20
+MAX_OVERFLOW = 20
+
+
+def _is_sqlite_memory(url: str) -> bool:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    return database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+
+
 @cache
 def get_engine(url: str) -> Engine:
     """One engine per URL for the life of the process."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # A file database gets a queue pool sized like PostgreSQL's; an in-memory one
+        # keeps SQLAlchemy's own pool (one connection per thread or a static one).
+        sizing: dict[str, Any] = {}
+        if not _is_sqlite_memory(url):
+            sizing = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
+        engine = create_engine(url, connect_args={"timeout": 30}, **sizing)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
+        )
     return engine
+
+
+_SESSION_FACTORIES: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One ``sessionmaker`` per engine (building one costs more than the session itself)."""
+    factory = _SESSION_FACTORIES.get(engine)
+    if factory is None:
+        factory = _SESSION_FACTORIES.setdefault(
+            engine, sessionmaker(engine, expire_on_commit=False)
+        )
+    return factory
 
 
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """All or nothing: commit when the block ends normally, roll back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session, session.begin():
+    with _session_factory(engine)() as session, session.begin():
         yield session
 
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
@@ -20,7 +20,6 @@ from tradeguard.web.schemas import (
     AuditRead,
     BuyerDetailRead,
     BuyerRead,
-    ExposureRead,
     FinancialStatementRead,
     ImportResultRead,
     InvoiceRead,
@@ -89,23 +88,19 @@ def list_buyers(
     )
 
 
-@router.get("/buyers/{buyer_id}", tags=["buyers"])
+@router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerDetailRead)
 def get_buyer(
     buyer_id: str, caller: Reader, session: SessionDep, as_of: dt.date | None = None
-) -> BuyerDetailRead:
+) -> Response:
+    """One buyer with its exposure (open and overdue amounts in the base currency).
+
+    The answer is built and validated once here and sent as JSON as it is: returning the
+    model would make FastAPI validate it a second time, in another worker-thread trip.
+    """
     buyer = ledger.buyer(session, caller.org, buyer_id)
     exposure = ledger.exposure(session, caller.org, buyer_id, as_of or dt.date.today())
-    return BuyerDetailRead(
-        **BuyerRead.of(buyer).model_dump(),
-        exposure=ExposureRead(
-            as_of=exposure.as_of,
-            currency=exposure.currency,
-            open_amount=str(exposure.open_amount),
-            overdue_amount=str(exposure.overdue_amount),
-            open_invoices=exposure.open_invoices,
-            oldest_days_overdue=exposure.oldest_days_overdue,
-        ),
-    )
+    body = BuyerDetailRead.with_exposure(buyer, exposure)
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get("/invoices", tags=["invoices"])

@@ -8,7 +8,8 @@ request, so nothing can read or change another organisation's rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,14 +25,28 @@ from tradeguard.store.models import Organisation
 SESSION_COOKIE = "tg_session"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+# Requests that hold a unit of work at the same time. Waiting for a turn takes no worker
+# thread, and the engine's pool (``get_engine``: 20 + 20 overflow) always has a
+# connection for each, so a thread never blocks on the pool while a request that holds
+# a connection waits for a thread (the hang with 16+ concurrent requests).
+MAX_CONCURRENT_UNITS_OF_WORK = 20
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed (or rolled back) before the response is sent."""
     with unit_of_work(request.app.state.engine) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work ends when the endpoint returns, so a client that
+# reads right after a write sees it (FastAPI's default, "request", commits only after the
+# response has been sent). An error in a dependency or the endpoint rolls it back.
+SessionDep = Annotated[
+    Session,
+    Depends(get_session, scope="function", max_concurrency=MAX_CONCURRENT_UNITS_OF_WORK),
+]
 
 
 class NotAuthenticatedError(Exception):
@@ -45,44 +60,66 @@ class Caller:
     csrf_token: str | None  # set for browser sessions; API tokens need none
 
 
-async def _csrf_from(request: Request) -> str | None:
+async def sent_csrf_token(request: Request) -> str | None:
+    """The CSRF token a browser sent with a state-changing request, else None.
+
+    Async because a form body must be awaited; it does no database work, so it never
+    blocks the event loop. API calls (bearer token) and safe methods need none, so their
+    bodies (uploads) are not parsed here.
+    """
+    if request.method in _SAFE_METHODS or request.headers.get(
+        "authorization", ""
+    ).lower().startswith("bearer "):
+        return None
+    if SESSION_COOKIE not in request.cookies:
+        return None
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
-    if request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        form = await request.form()  # cached on the request: the endpoint reads the same
         value = form.get("csrf_token")
         return value if isinstance(value, str) else None
     return None
 
 
-async def get_caller(request: Request, session: SessionDep) -> Caller:
+def get_caller(
+    request: Request,
+    session: SessionDep,
+    sent_csrf: Annotated[str | None, Depends(sent_csrf_token)],
+) -> Caller:
+    """Authenticate the request (plain ``def``: the database work runs in a worker thread)."""
     authorization = request.headers.get("authorization", "")
     csrf: str | None = None
-    principal: Principal | None = None
+    found: tuple[Principal, Organisation] | None = None
     if authorization.lower().startswith("bearer "):
-        principal = users.principal_for_token(session, authorization[7:].strip())
+        found = users.caller_for_token(session, authorization[7:].strip())
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        found = users.principal_for_web_session(session, cookie)
-        if found is not None:
-            principal, csrf = found
-            if request.method not in _SAFE_METHODS and await _csrf_from(request) != csrf:
+        web = users.caller_for_web_session(session, cookie)
+        if web is not None:
+            principal, org, csrf = web
+            if request.method not in _SAFE_METHODS and (
+                sent_csrf is None or not secrets.compare_digest(sent_csrf, csrf)
+            ):
                 raise HTTPException(403, "missing or wrong CSRF token")
-    if principal is None:
+            found = principal, org
+    if found is None:
         raise NotAuthenticatedError
-    org = session.get_one(Organisation, principal.org_id)
+    principal, org = found
     return Caller(principal, org, csrf)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def require(permission: Permission) -> Callable[[Caller], Caller]:
-    """A dependency that lets the request through only with ``permission``."""
+def require(permission: Permission) -> Callable[[Caller], Awaitable[Caller]]:
+    """A dependency that lets the request through only with ``permission``.
 
-    def check(caller: CallerDep) -> Caller:
+    Async only because it is a pure check (no I/O): it then runs on the event loop
+    instead of costing a trip to a worker thread on every request.
+    """
+
+    async def check(caller: CallerDep) -> Caller:
         if not can(caller.principal.role, permission):
             raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
         return caller
@@ -96,7 +133,7 @@ Auditor = Annotated[Caller, Depends(require(Permission.READ_AUDIT))]
 Admin = Annotated[Caller, Depends(require(Permission.MANAGE_USERS))]
 
 
-def current_org(caller: Reader) -> Organisation:
+async def current_org(caller: Reader) -> Organisation:
     """The organisation of a caller allowed to read the ledger."""
     return caller.org
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.domain.access import Role
 from tradeguard.domain.money import from_minor
+from tradeguard.services.ledger import Exposure
 from tradeguard.store import models
 
 T = TypeVar("T")
@@ -50,6 +51,27 @@ class ExposureRead(BaseModel):
 
 class BuyerDetailRead(BuyerRead):
     exposure: ExposureRead
+
+    @classmethod
+    def with_exposure(cls, buyer: models.Buyer, exposure: Exposure) -> BuyerDetailRead:
+        """The buyer and its exposure, validated once."""
+        return cls(
+            buyer_id=buyer.buyer_id,
+            name=buyer.name,
+            country=buyer.country,
+            industry=buyer.industry,
+            registration_number=buyer.registration_number,
+            currency=buyer.currency,
+            terms_days=buyer.terms_days,
+            exposure=ExposureRead(
+                as_of=exposure.as_of,
+                currency=exposure.currency,
+                open_amount=str(exposure.open_amount),
+                overdue_amount=str(exposure.overdue_amount),
+                open_invoices=exposure.open_invoices,
+                oldest_days_overdue=exposure.oldest_days_overdue,
+            ),
+        )
 
 
 class InvoiceRead(BaseModel):
