@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from typer.testing import Result
 
 from tests.conftest import write_csv
+from tradeguard.analytics.receivables import GradesNotComputedError
 from tradeguard.domain.access import Role
 from tradeguard.domain.errors import ImportRejectedError
 from tradeguard.services import country as countries
-from tradeguard.services import credit, users
+from tradeguard.services import credit, reports, users
 from tradeguard.services.imports import import_file
 from tradeguard.store.db import unit_of_work
 from tradeguard.store.models import AuditEntry, CountryOverride, CreditScore, Organisation
@@ -112,6 +113,24 @@ def test_history_one_row_per_date_and_distribution(engine: Engine, ledger: Organ
     assert distribution["as_of"] == AS_OF + dt.timedelta(days=30)
     assert sum(g["buyers"] for g in distribution["grades"]) == 3
     assert distribution["grades"][9]["buyers"] == 1
+
+
+def test_ageing_by_grade_uses_the_latest_scores(engine: Engine, ledger: Organisation) -> None:
+    later = AS_OF + dt.timedelta(days=30)
+    with unit_of_work(engine) as session:
+        with pytest.raises(GradesNotComputedError):
+            reports.ageing_report(session, ledger, AS_OF, by="grade")
+        credit.score_buyers(session, ledger, AS_OF - dt.timedelta(days=30), buyer_id="B3")
+        on_date = {r["buyer_id"]: r["grade"] for r in credit.score_buyers(session, ledger, AS_OF)}
+        # an earlier score is superseded by AS_OF's; a later one is not known on AS_OF
+        credit.score_buyers(session, ledger, later, buyer_id="B3")
+        session.execute(update(CreditScore).where(CreditScore.as_of == later).values(grade=1))
+        result = reports.ageing_report(session, ledger, AS_OF, by="grade")
+        at_later = reports.ageing_report(session, ledger, later, by="grade")
+    # B1 and B2 are paid: only B3's 800.00 is open
+    assert [(g["group"], str(g["total"])) for g in result["groups"]] == [(on_date["B3"], "800.00")]
+    assert [g["group"] for g in at_later["groups"]] == [1]
+    assert sum(b["amount"] for b in result["groups"][0]["buckets"]) == result["total"]
 
 
 def test_settings_change_the_classes_and_are_audited(engine: Engine, ledger: Organisation) -> None:
@@ -236,3 +255,7 @@ def test_cli_score_and_country_show(tmp_path: Path) -> None:
     assert run("country", "report", "JP", "--lang", "zh", "--out", str(zh)).exit_code == 0
     assert "市场风险报告：日本 (JP)" in zh.read_text(encoding="utf-8")
     assert isinstance(run("country", "show", "XX").exception, NotFoundError)
+    aged = run("report", "ageing", "--as-of", "2024-06-30", "--by", "grade", "--format", "json")
+    assert aged.exit_code == 0, aged.output
+    groups = {g["group"]: g["total"] for g in json.loads(aged.stdout)["groups"]}
+    assert groups == {row["grade"]: "1000.00", None: "1300.00"}  # only B1 was scored

@@ -166,22 +166,30 @@ class GradesNotComputedError(TradeGuardError):
 
 
 def ageing(
-    pos: Positions, edges: Sequence[int] = DEFAULT_BUCKET_EDGES, by: str | None = None
+    pos: Positions,
+    edges: Sequence[int] = DEFAULT_BUCKET_EDGES,
+    by: str | None = None,
+    grades: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Open balance per bucket (and per group with ``by``): columns [group,] bucket, count, amount.
 
     Only non-empty cells appear; ``bucket`` indexes ``buckets(edges)`` and ``amount`` is
-    in base minor units. ``group`` is the buyer id, country or industry.
+    in base minor units. ``group`` is the buyer id, country, industry or credit grade;
+    ``by="grade"`` needs ``grades`` (columns buyer_id, grade: each buyer's latest credit
+    grade), a buyer without one is in the null group.
     """
     buckets(edges)  # validates the edges before any work
     if by is not None and by not in AGEING_GROUPS:
         raise ValueError(f"unknown grouping {by!r}; choose one of: {', '.join(AGEING_GROUPS)}")
-    if by == "grade":
+    if by == "grade" and grades is None:
         raise GradesNotComputedError
     items = pos.frame.lazy().filter(pl.col("open") > 0)
     keys = ["bucket"]
     if by == "buyer":
         items = items.with_columns(group=pl.col("buyer_id"))
+    elif by == "grade" and grades is not None:
+        attributes = grades.lazy().select("buyer_id", pl.col("grade").alias("group"))
+        items = items.join(attributes, on="buyer_id", how="left")
     elif by is not None:
         attributes = pos.snapshot.buyers.lazy().select("buyer_id", pl.col(by).alias("group"))
         items = items.join(attributes, on="buyer_id", how="left")

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from tradeguard.analytics.behaviour import behaviour
 from tradeguard.analytics.ledger import LedgerSnapshot, load_snapshot, rates_on
-from tradeguard.analytics.receivables import positions
+from tradeguard.analytics.receivables import GradesNotComputedError, positions
 from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.altman import is_manufacturer
 from tradeguard.domain.credit.assess import Assessment, BuyerInputs, assess, pick
@@ -430,6 +430,31 @@ def score_history(session: Session, org: Organisation, buyer_id: str) -> list[di
         {"as_of": r.as_of, "pd": r.pd, "grade": r.grade, "credit_class": r.credit_class}
         for r in rows
     ]
+
+
+def latest_grades(session: Session, org: Organisation, as_of: dt.date) -> pl.DataFrame:
+    """Each buyer's grade from its latest score on or before ``as_of`` (buyer_id, grade);
+    ``GradesNotComputedError`` when no buyer has been scored by then."""
+    latest = (
+        select(CreditScore.buyer_id, func.max(CreditScore.as_of).label("as_of"))
+        .where(CreditScore.org_id == org.id, CreditScore.as_of <= as_of)
+        .group_by(CreditScore.buyer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CreditScore.buyer_id, CreditScore.grade)
+        .join(
+            latest,
+            (CreditScore.buyer_id == latest.c.buyer_id) & (CreditScore.as_of == latest.c.as_of),
+        )
+        .where(CreditScore.org_id == org.id)
+    ).all()
+    if not rows:
+        raise GradesNotComputedError
+    return pl.DataFrame(
+        {"buyer_id": [r[0] for r in rows], "grade": [int(r[1]) for r in rows]},
+        schema={"buyer_id": pl.String, "grade": pl.Int64},
+    )
 
 
 def grade_distribution(

@@ -37,6 +37,7 @@ from tradeguard.analytics.receivables import (
     positions,
 )
 from tradeguard.domain.money import from_minor
+from tradeguard.services.credit import latest_grades
 from tradeguard.services.ledger import BadQueryError
 from tradeguard.store.models import Organisation
 
@@ -124,8 +125,10 @@ def ageing_of(
     as_of: dt.date,
     edges: Sequence[int] = DEFAULT_BUCKET_EDGES,
     by: str | None = None,
+    grades: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The ageing report: totals per bucket and, with ``by``, per group (largest first)."""
+    """The ageing report: totals per bucket and, with ``by``, per group (largest first);
+    ``by="grade"`` groups by ``grades`` (each buyer's latest credit grade; null: none)."""
     if by is not None and by not in AGEING_GROUPS:
         raise BadQueryError("by", f"choose one of: {', '.join(AGEING_GROUPS)}")
     currency = snapshot.base_currency
@@ -134,7 +137,7 @@ def ageing_of(
     rows, total = _bucket_rows(cells, edges, currency)
     groups: list[dict[str, Any]] = []
     if by is not None:
-        per_group = ageing(pos, edges, by)
+        per_group = ageing(pos, edges, by, grades)
         names = dict(snapshot.buyers.select("buyer_id", "name").iter_rows())
         for (key,), group_cells in per_group.group_by(["group"], maintain_order=True):
             group_rows, group_total = _bucket_rows(group_cells, edges, currency)
@@ -159,7 +162,8 @@ def ageing_report(
     edges: Sequence[int] = DEFAULT_BUCKET_EDGES,
     by: str | None = None,
 ) -> dict[str, Any]:
-    return ageing_of(_snapshot(session, org), as_of, edges, by)
+    grades = latest_grades(session, org, as_of) if by == "grade" else None
+    return ageing_of(_snapshot(session, org), as_of, edges, by, grades)
 
 
 def _bucket_page(
