@@ -339,3 +339,62 @@ def test_the_importer_accepts_every_file(spec: DemoSpec, tmp_path: Path) -> None
                 pytest.fail(f"{kind} refused: {[str(e) for e in error.errors[:20]]}")
     expected = {kind.replace("-", "_"): n for kind, n in imported.items()}
     assert expected == {k: files.counts[k] for k in expected}
+
+
+def test_batches_hold_exactly_the_rows_of_the_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(generator, "_CHUNK_BUYERS", 25)
+    whole = generate(SMALL, tmp_path / "whole")
+    parts: dict[str, list[pl.DataFrame]] = {}
+    folders = []
+    for batch in generator.generate_batches(SMALL, tmp_path / "batches"):
+        folders.append(batch.buyers.parent if batch.buyers else None)
+        for kind, path in batch.in_import_order():
+            parts.setdefault(kind, []).append(_read(path))
+        for kind, count in batch.counts.items():
+            path = getattr(batch, kind)
+            assert (path is None) == (count == 0)
+    assert len(folders) == 3
+    assert len(parts["fx"]) == 1  # the rates come with the first batch
+    assert not any(folder is not None and folder.exists() for folder in folders)  # cleaned up
+    for kind, path in whole.in_import_order():
+        assert pl.concat(parts[kind]).equals(_read(path)), kind
+
+
+def test_batched_load_gives_the_same_ledger_as_one_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from tradeguard.services.demo import load_demo, load_demo_batches
+    from tradeguard.store.models import Allocation, Invoice, Payment
+
+    def ledger(db: str) -> tuple[list[tuple[object, ...]], ...]:
+        engine = get_engine(f"sqlite:///{tmp_path / db}")
+        with engine.connect() as connection:
+            return tuple(
+                sorted(tuple(r) for r in connection.execute(select(*columns)))
+                for columns in (
+                    (Invoice.invoice_id, Invoice.buyer_id, Invoice.amount, Invoice.due_date),
+                    (Payment.payment_id, Payment.amount, Payment.date),
+                    (Allocation.invoice_id, Allocation.source_id, Allocation.amount),
+                )
+            )
+
+    monkeypatch.setattr(generator, "_CHUNK_BUYERS", 25)
+    files = generate(SMALL, tmp_path / "files")
+    whole = get_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    migrate(whole)
+    with unit_of_work(whole) as session:
+        org, _ = create_or_get(session, "Demo", "EUR", "test")
+        load_demo(session, org, files, "test")
+    batched = get_engine(f"sqlite:///{tmp_path / 'batched.db'}")
+    migrate(batched)
+    with unit_of_work(batched) as session:
+        org, _ = create_or_get(session, "Demo", "EUR", "test")
+        counts = load_demo_batches(
+            session, org, generator.generate_batches(SMALL, tmp_path / "b"), "test"
+        )
+    assert counts == files.counts
+    assert ledger("batched.db") == ledger("whole.db")

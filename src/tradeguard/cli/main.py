@@ -224,8 +224,12 @@ def demo(
     org: OrgOption = None,
 ) -> None:
     """Generate a realistic seller, load it, run the daily cycle and print a summary."""
-    from tradeguard.demo.generator import DemoSpec, generate
-    from tradeguard.services.demo import DEMO_ORGANISATION, ensure_demo_admin, load_demo
+    from tradeguard.demo.generator import DemoSpec, generate, generate_batches
+    from tradeguard.services.demo import (
+        DEMO_ORGANISATION,
+        ensure_demo_admin,
+        load_demo_batches,
+    )
 
     day = as_of_date(as_of)
     spec = DemoSpec(
@@ -242,16 +246,29 @@ def demo(
         stderr.print(f"wrote {written} to {out}")
         return
     engine = STATE.engine(db, create=True)
-    with tempfile.TemporaryDirectory(prefix="tradeguard-demo-") as folder:
-        with _bar("generating the demo company") as bar:
-            files = generate(spec, Path(folder), bar.chunk)
-        with unit_of_work(engine) as session, _bar("loading", total=None) as bar:
-            organisation, _ = organisations.create_or_get(
-                session, org or STATE.org or DEMO_ORGANISATION, "EUR", cli_actor()
-            )
-            load_demo(session, organisation, files, cli_actor(), bar.step)
-            outcomes = run_cycle(session, organisation, day, cli_actor())
-            admin = ensure_demo_admin(session, organisation, cli_actor())
+    # Generated and imported one batch of buyers at a time: bounded memory and disk.
+    with (
+        tempfile.TemporaryDirectory(prefix="tradeguard-demo-") as folder,
+        unit_of_work(engine) as session,
+        _bar("loading the demo company", total=buyers) as bar,
+    ):
+        done = [0, buyers]
+
+        def generated(_kind: str, count: int, total: int) -> None:
+            if _kind == "buyers":
+                done[:] = [count, total]
+
+        def loading(message: str) -> None:
+            bar.chunk(message, done[0], done[1])
+
+        organisation, _ = organisations.create_or_get(
+            session, org or STATE.org or DEMO_ORGANISATION, "EUR", cli_actor()
+        )
+        batches = generate_batches(spec, Path(folder), generated)
+        load_demo_batches(session, organisation, batches, cli_actor(), loading)
+        loading("daily cycle")
+        outcomes = run_cycle(session, organisation, day, cli_actor())
+        admin = ensure_demo_admin(session, organisation, cli_actor())
     snapshot = next(o.result for o in outcomes if o.step == "exposure_snapshot")
     if output is OutputFormat.JSON:
         emit_json(snapshot)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -212,29 +213,66 @@ _KINDS = (
 
 def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> DemoFiles:
     """Write the demo ledger of ``spec`` into ``out_dir``, one chunk of buyers at a time."""
-    step = progress or (lambda _kind, _done, _total: None)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sinks = {
+        kind: _Sink(out_dir / f"{kind}.{spec.file_format}", spec.file_format) for kind in _KINDS
+    }
+    with _Sinks(sinks):
+        for frames in _frames(spec, progress):
+            for kind, frame in frames.items():
+                sinks[kind].write(frame)
+    return _Sinks(sinks).files()
+
+
+def generate_batches(
+    spec: DemoSpec, out_dir: Path, progress: Progress | None = None
+) -> Iterator[DemoFiles]:
+    """The same ledger as ``generate``, as one set of files per chunk of buyers.
+
+    Each batch is written into its own folder under ``out_dir``, yielded, and deleted
+    when the caller asks for the next one, so memory and disk stay bounded whatever
+    the number of buyers. The first batch also holds the FX rates; every batch is
+    self-contained (its payments, credit notes, write-offs, disputes and orders name
+    only its own buyers and invoices), so importing the batches in order loads exactly
+    the rows of ``generate``'s files.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for number, frames in enumerate(_frames(spec, progress)):
+        folder = out_dir / f"batch-{number:05d}"
+        folder.mkdir(exist_ok=True)
+        sinks = {
+            kind: _Sink(folder / f"{kind}.{spec.file_format}", spec.file_format) for kind in _KINDS
+        }
+        try:
+            with _Sinks(sinks):
+                for kind, frame in frames.items():
+                    sinks[kind].write(frame)
+            del frames
+            yield _Sinks(sinks).files()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _frames(spec: DemoSpec, progress: Progress | None) -> Iterator[dict[str, pl.DataFrame]]:
+    """The rows of every kind, one chunk of buyers at a time (FX rates with the first)."""
+    step = progress or (lambda _kind, _done, _total: None)
     seeds = np.random.SeedSequence(spec.seed)
     plan_seed, fx_seed, chunk_seed = seeds.spawn(3)
     calendar = _Calendar.of(spec)
     book = _plan_buyers(spec, np.random.default_rng(plan_seed), calendar)
     fx = _fx_rates(book.currencies, calendar, np.random.default_rng(fx_seed))
-    sinks = {
-        kind: _Sink(out_dir / f"{kind}.{spec.file_format}", spec.file_format) for kind in _KINDS
-    }
-    with _Sinks(sinks):
-        sinks["fx"].write(_fx_frame(book.currencies, fx, calendar))
-        step("fx", 1, 1)
-        counters = _Counters()
-        n_chunks = math.ceil(spec.buyers / _CHUNK_BUYERS)
-        for chunk, rng_seed in enumerate(chunk_seed.spawn(n_chunks)):
-            lo, hi = chunk * _CHUNK_BUYERS, min(spec.buyers, (chunk + 1) * _CHUNK_BUYERS)
-            frames = _chunk(book, fx, calendar, lo, hi, np.random.default_rng(rng_seed), counters)
-            for kind, frame in frames.items():
-                sinks[kind].write(frame)
-            step("buyers", hi, spec.buyers)
-    paths = {kind: sink.written for kind, sink in sinks.items()}
-    return DemoFiles(**paths, counts={kind: sinks[kind].rows for kind in _KINDS})
+    fx_frame: dict[str, pl.DataFrame] = {"fx": _fx_frame(book.currencies, fx, calendar)}
+    step("fx", 1, 1)
+    counters = _Counters()
+    n_chunks = math.ceil(spec.buyers / _CHUNK_BUYERS)
+    for chunk, rng_seed in enumerate(chunk_seed.spawn(n_chunks)):
+        lo, hi = chunk * _CHUNK_BUYERS, min(spec.buyers, (chunk + 1) * _CHUNK_BUYERS)
+        # yielded without a local name, so the chunk is freed once the caller drops it
+        yield {
+            **(fx_frame if chunk == 0 else {}),
+            **_chunk(book, fx, calendar, lo, hi, np.random.default_rng(rng_seed), counters),
+        }
+        step("buyers", hi, spec.buyers)
 
 
 # ----------------------------------------------------------------------------- calendar
@@ -977,3 +1015,7 @@ class _Sinks:
     ) -> None:
         for sink in self.sinks.values():
             sink.close()
+
+    def files(self) -> DemoFiles:
+        paths = {kind: sink.written for kind, sink in self.sinks.items()}
+        return DemoFiles(**paths, counts={kind: self.sinks[kind].rows for kind in _KINDS})

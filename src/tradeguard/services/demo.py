@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -54,6 +54,27 @@ def load_demo(
         _insert_missing(session, org, Dispute.__table__, _disputes(files.disputes), "dispute_id")  # type: ignore[arg-type]
     if files.orders is not None:
         _insert_missing(session, org, Order.__table__, _orders(files.orders), "order_id")  # type: ignore[arg-type]
+
+
+def load_demo_batches(
+    session: Session,
+    org: Organisation,
+    batches: Iterable[DemoFiles],
+    actor: str,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Load a demo written as batches of buyers (``generate_batches``), one after another.
+
+    Every batch is imported whole (all or nothing with the caller's unit of work) before
+    the next is generated, so memory follows the batch size, not the ledger. Returns the
+    rows loaded per kind.
+    """
+    counts: dict[str, int] = {}
+    for files in batches:
+        load_demo(session, org, files, actor, progress)
+        for kind, count in files.counts.items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts
 
 
 def _disputes(path: Path) -> pl.DataFrame:
