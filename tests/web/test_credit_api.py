@@ -97,6 +97,12 @@ def test_limit_request_approve_reject_and_history(client: TestClient, world: Wor
         == 422
     )
 
+    for amount, code in (("12.345", 400), ("1e13", 422), ("NaN", 422)):
+        answer = client.post(
+            "/api/v1/buyers/B1/limit-requests", headers=manager, json={"amount": amount}
+        )
+        assert answer.status_code == code, (amount, answer.text)
+
     status = client.get("/api/v1/buyers/B1/limits", headers=sales).json()
     assert status["limit"]["amount"] == "40000.00"
     assert status["limit"]["request_id"] == first["id"]
@@ -224,10 +230,9 @@ def test_settings_model_mode(client: TestClient, world: World) -> None:
     wrong = client.put("/api/v1/credit/settings", headers=manager, json={"mode": "magic"})
     assert wrong.status_code == 422
     assert "mode" in wrong.json()["detail"]
-    assert (
-        client.put("/api/v1/credit/settings", headers=manager, json={"colour": 1}).status_code
-        == 422
-    )
+    for wrong_kind in ({"colour": 1}, {"grade_bounds": "abc"}, {"class_a_max_grade": "x"}):
+        answer = client.put("/api/v1/credit/settings", headers=manager, json=wrong_kind)
+        assert answer.status_code == 422, wrong_kind
     # another organisation keeps its own settings
     assert (
         client.get("/api/v1/credit/settings", headers=bearer(world, "other_admin")).json()["mode"]

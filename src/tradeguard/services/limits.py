@@ -44,6 +44,15 @@ def _buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
     return buyer
 
 
+def _minor(amount: Decimal, currency: str) -> int:
+    if not amount.is_finite() or amount < 0:
+        raise LimitWorkflowError("a limit is an amount of at least 0")
+    try:
+        return to_minor(amount, currency)
+    except ValueError as error:
+        raise LimitWorkflowError(str(error)) from None
+
+
 def request_as_dict(row: CreditLimitRequest) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -72,12 +81,11 @@ def request_limit(
     actor: str,
 ) -> CreditLimitRequest:
     _buyer(session, org, buyer_id)
-    if amount < 0:
-        raise LimitWorkflowError("a limit cannot be negative")
+    minor = _minor(amount, org.base_currency)
     row = CreditLimitRequest(
         org_id=org.id,
         buyer_id=buyer_id,
-        amount=to_minor(amount, org.base_currency),
+        amount=minor,
         currency=org.base_currency,
         reason=reason,
         requested_by=actor,
@@ -126,9 +134,7 @@ def decide(
         reason,
     )
     if decision == "approve":
-        approved = row.amount if amount is None else to_minor(amount, row.currency)
-        if approved < 0:
-            raise LimitWorkflowError("a limit cannot be negative")
+        approved = row.amount if amount is None else _minor(amount, row.currency)
         row.approved_amount = approved
         _set_limit(session, org, row, approved, actor, now)
     session.flush()

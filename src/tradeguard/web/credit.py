@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -116,7 +116,17 @@ def country(code: str, caller: Reader, session: SessionDep) -> dict[str, Any]:
     return result
 
 
-@router.get("/countries/{code}/report", tags=["credit"], response_model=None)
+@router.get(
+    "/countries/{code}/report",
+    tags=["credit"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report",
+            "content": {"text/html": {}, "application/pdf": {}},
+        }
+    },
+)
 def country_report(
     code: str,
     caller: Reader,
@@ -163,15 +173,18 @@ def put_settings(
 # ---- limits and stop-shipment -----------------------------------------------------------
 
 
+MAX_LIMIT = Decimal(10) ** 12
+
+
 class LimitRequestCreate(BaseModel):
-    amount: Decimal = Field(ge=0, max_digits=18, description="In the base currency")
+    amount: Decimal = Field(ge=0, le=MAX_LIMIT, description="In the base currency")
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class DecisionCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     amount: Decimal | None = Field(
-        default=None, ge=0, max_digits=18, description="Approve another amount"
+        default=None, ge=0, le=MAX_LIMIT, description="Approve another amount"
     )
 
 
@@ -253,7 +266,7 @@ def create_limit_request(
 
 @router.post("/limit-requests/{request_id}/{decision}", tags=["limits"])
 def decide_limit_request(
-    request_id: int,
+    request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     decision: Literal["approve", "reject", "withdraw"],
     body: DecisionCreate,
     caller: Writer,

@@ -69,6 +69,8 @@ class CreditSettings:
             problems.append("terms_a: 0 < min <= max")
         if not 0 <= self.prepayment_b_share <= 1:
             problems.append("prepayment_b_share: between 0 and 1")
+        if not math.isfinite(self.pd_intercept):
+            problems.append("pd_intercept: a finite number")
         if not self.pd_slope < 0:
             problems.append("pd_slope: must be negative (a higher score is a lower PD)")
         if not 0 <= self.prior_subscore <= 100:
@@ -105,10 +107,10 @@ class CreditSettings:
         if unknown:
             raise InvalidSettingsError(f"unknown credit settings: {', '.join(sorted(unknown))}")
         values = dict(data)
-        for name in ("grade_bounds", "limit_factors"):
-            if name in values:
-                values[name] = tuple(float(v) for v in values[name])
         try:
+            for name in ("grade_bounds", "limit_factors"):
+                if name in values:
+                    values[name] = tuple(float(v) for v in values[name])
             return cls(**values)
-        except TypeError as error:
-            raise InvalidSettingsError(str(error)) from None
+        except (TypeError, ValueError) as error:  # a value of the wrong kind
+            raise InvalidSettingsError(f"invalid credit settings: {error}") from None
