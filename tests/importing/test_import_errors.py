@@ -197,3 +197,56 @@ def test_good_rows_are_not_written_when_one_row_is_bad(
             connection.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
             == before["audit_log"]
         )
+
+
+def test_amounts_become_exact_minor_units_of_their_currency(
+    engine: Engine, ledger: Organisation, tmp_path: Path
+) -> None:
+    """Trailing zeros beyond the currency's decimals are fine (1.0 JPY, 2.500 EUR)."""
+    from tradeguard.store.models import Invoice
+
+    path = write_csv(
+        tmp_path,
+        "amounts.csv",
+        """
+        invoice_id,buyer_id,issue_date,due_date,amount,currency
+        A1,B1,2024-01-01,2024-03-01,1.0,JPY
+        A2,B1,2024-01-01,2024-03-01,2.500,EUR
+        A3,B1,2024-01-01,2024-03-01,0007.1,EUR
+        A4,B1,2024-01-01,2024-03-01,150000,JPY
+        A5,B2,2024-01-01,2024-03-01,999999999999999.99,GBP
+        """,
+    )
+    with unit_of_work(engine) as session:
+        import_file(session, ledger, "invoices", path, "test")
+    with engine.connect() as connection:
+        amounts = dict(
+            connection.execute(
+                select(Invoice.invoice_id, Invoice.amount).where(Invoice.invoice_id.like("A%"))
+            ).all()
+        )
+    assert amounts == {"A1": 1, "A2": 250, "A3": 710, "A4": 150000, "A5": 99999999999999999}
+
+
+def test_every_duplicate_is_reported_against_its_first_row(
+    engine: Engine, ledger: Organisation, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        "dupes.csv",
+        """
+        invoice_id,buyer_id,issue_date,due_date,amount,currency
+        D2,B1,2024-01-01,2024-03-01,5,EUR
+        D1,B1,2024-01-01,2024-03-01,5,EUR
+        D2,B1,2024-01-01,2024-03-01,6,EUR
+        D1,B1,2024-01-01,2024-03-01,5,EUR
+        D2,B1,2024-01-01,2024-03-01,5,EUR
+        """,
+    )
+    with pytest.raises(ImportRejectedError) as rejected, unit_of_work(engine) as session:
+        import_file(session, ledger, "invoices", path, "test")
+    assert sorted(str(e) for e in rejected.value.errors) == [
+        "row 4, column invoice_id: duplicate invoice_id 'D2' (first on row 2)",
+        "row 5, column invoice_id: duplicate invoice_id 'D1' (first on row 3)",
+        "row 6, column invoice_id: duplicate invoice_id 'D2' (first on row 2)",
+    ]

@@ -138,6 +138,12 @@ def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series
     """
     name = column.name
     value = pl.col(name)
+    # Only the currencies present are looked up (a handful instead of every ISO code);
+    # integer and fraction come from splitting at the point, which equals the regex
+    # extraction wherever the value is a number (elsewhere they are never used).
+    codes = set(frame["currency"].drop_nulls().unique().to_list())
+    exponents = {c: e for c, e in _exponents().items() if c in codes}
+    parts = value.str.strip_prefix("-").str.split_exact(".", 1)
     helpers = frame.select(
         pl.col(ROW),
         value,
@@ -145,10 +151,10 @@ def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series
         value.is_not_null().alias("_present"),
         value.str.contains(_NUMBER).fill_null(False).alias("_number"),
         value.str.starts_with("-").fill_null(False).alias("_negative"),
-        value.str.extract(r"^-?(\d+)", 1).str.strip_chars_start("0").alias("_integer"),
-        value.str.extract(r"\.(\d+)$", 1).fill_null("").str.strip_chars_end("0").alias("_fraction"),
+        parts.struct.field("field_0").str.strip_chars_start("0").alias("_integer"),
+        parts.struct.field("field_1").fill_null("").str.strip_chars_end("0").alias("_fraction"),
         pl.col("currency")
-        .replace_strict(_exponents(), default=None, return_dtype=pl.Int64)
+        .replace_strict(exponents, default=None, return_dtype=pl.Int64)
         .alias("_exponent"),
     ).with_columns(
         (pl.col("_present") & pl.col("_number")).alias("_ok"),
@@ -183,12 +189,10 @@ def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series
         problems.add(helpers, ok & negative, name, pl.format("negative amount: {}", _quoted(name)))
     usable = ok & ~too_big & ~too_fine
     safe_integer = pl.when(usable & (integer != "")).then(integer).otherwise(pl.lit("0"))
-    fraction_minor = (
-        pl.when(usable & (fraction != ""))
-        .then(pl.concat_str(fraction, pl.lit("000000")).str.slice(0, exponent))
-        .otherwise(pl.lit("0"))
-        .cast(pl.Int64, strict=False)
-    )
+    fraction_digits = pl.col("_fraction_digits").cast(pl.Int64)
+    fraction_minor = pl.when(usable & (fraction != "")).then(fraction).otherwise(pl.lit("0")).cast(
+        pl.Int64, strict=False
+    ) * pl.lit(10, pl.Int64).pow(pl.max_horizontal(exponent - fraction_digits, pl.lit(0)))
     magnitude = (
         safe_integer.cast(pl.Int64, strict=False) * pl.lit(10, pl.Int64).pow(exponent)
         + fraction_minor
@@ -210,11 +214,26 @@ def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series
     )
 
 
+def _any_duplicate(frame: pl.DataFrame, key: list[str]) -> bool:
+    """Whether a key occurs twice, cheaply: a sorted column (ids usually come in order)
+    compares neighbours; otherwise 64-bit hashes, checked exactly only if two collide."""
+    if len(key) == 1:
+        column = frame[key[0]]
+        if column.is_sorted():
+            return bool((column == column.shift(1)).any())
+        hashes = column.hash()
+    else:
+        hashes = frame.select(pl.struct(key).hash()).to_series()
+    if not hashes.is_duplicated().any():
+        return False
+    keys = pl.struct(key) if len(key) > 1 else pl.col(key[0])
+    return bool(frame.select(keys.is_duplicated().any()).item())
+
+
 def _check_duplicates(frame: pl.DataFrame, fmt: FileFormat, problems: Problems) -> None:
     key = list(fmt.key)
     complete = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-    keys = pl.struct(key) if len(key) > 1 else pl.col(key[0])
-    if not complete.select(keys.is_duplicated().any()).item():
+    if not _any_duplicate(complete, key):
         return
     dupes = (
         complete.group_by(key)
