@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tradeguard.analytics.ledger import MissingFxRateError
@@ -99,8 +99,14 @@ def buyers(
     return _page(session, query, sortable, sort, limit, offset, Buyer.buyer_id)
 
 
+_BUYER = select(Buyer).where(
+    Buyer.org_id == bindparam("org_id", type_=Integer),
+    Buyer.buyer_id == bindparam("buyer_id", type_=String),
+)
+
+
 def buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
-    found = session.get(Buyer, (org.id, buyer_id))
+    found = session.execute(_BUYER, {"org_id": org.id, "buyer_id": buyer_id}).scalar_one_or_none()
     if found is None:
         raise NotFoundError(f"no buyer {buyer_id!r}")
     return found
@@ -263,6 +269,48 @@ class Exposure:
     oldest_days_overdue: int | None
 
 
+def _exposure_statement() -> Select[dt.date, str, int, Decimal]:
+    """Each open invoice of one buyer on a date, with the latest FX rate of its currency.
+
+    Built once: composing a statement of this size costs several times more than running
+    it, and a prebuilt one with bound parameters also keeps its cache key cheap.
+    """
+    org_id = bindparam("org_id", type_=Integer)
+    buyer_id = bindparam("buyer_id", type_=String)
+    as_of = bindparam("as_of", type_=Date)
+    settled = (
+        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
+        .where(
+            Allocation.org_id == org_id, Allocation.buyer_id == buyer_id, Allocation.date <= as_of
+        )
+        .group_by(Allocation.invoice_id)
+        .subquery("settled")
+    )
+    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
+    rate = (
+        select(FxRate.rate)
+        .where(FxRate.org_id == org_id, FxRate.currency == Invoice.currency, FxRate.date <= as_of)
+        .order_by(FxRate.date.desc())
+        .limit(1)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+    return (
+        select(Invoice.due_date, Invoice.currency, open_amount.label("open"), rate.label("rate"))
+        .select_from(Invoice)
+        .outerjoin(settled, settled.c.invoice_id == Invoice.invoice_id)
+        .where(
+            Invoice.org_id == org_id,
+            Invoice.buyer_id == buyer_id,
+            Invoice.issue_date <= as_of,
+            open_amount > 0,
+        )
+    )
+
+
+_EXPOSURE = _exposure_statement()
+
+
 def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
     """One buyer's open and overdue amounts on ``as_of``, in one query.
 
@@ -271,33 +319,8 @@ def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date)
     amount is converted and rounded to the base minor unit on its own (as
     ``analytics.ledger.in_base_currency`` does), so totals are exact sums of integers.
     """
-    settled = (
-        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
-        .where(
-            Allocation.org_id == org.id, Allocation.buyer_id == buyer_id, Allocation.date <= as_of
-        )
-        .group_by(Allocation.invoice_id)
-        .subquery("settled")
-    )
-    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
-    rate = (
-        select(FxRate.rate)
-        .where(FxRate.org_id == org.id, FxRate.currency == Invoice.currency, FxRate.date <= as_of)
-        .order_by(FxRate.date.desc())
-        .limit(1)
-        .correlate(Invoice)
-        .scalar_subquery()
-    )
     rows = session.execute(
-        select(Invoice.due_date, Invoice.currency, open_amount.label("open"), rate.label("rate"))
-        .select_from(Invoice)
-        .outerjoin(settled, settled.c.invoice_id == Invoice.invoice_id)
-        .where(
-            Invoice.org_id == org.id,
-            Invoice.buyer_id == buyer_id,
-            Invoice.issue_date <= as_of,
-            open_amount > 0,
-        )
+        _EXPOSURE, {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}
     ).all()
     base = org.base_currency
     missing = sorted({r.currency for r in rows if r.rate is None and r.currency != base})

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import String, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Role, login_delay_seconds
@@ -189,8 +189,23 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     return None if found is None else found[0]
 
 
-# The columns a request needs of its caller, read with the organisation in one query.
+# What a request needs of its caller (the user's columns and the organisation), read in
+# one query by statements built once (composing one costs more than running it).
 _CALLER_COLUMNS = (User.id, User.email, User.org_id, User.role, User.language)
+_BY_TOKEN = (
+    select(*_CALLER_COLUMNS, Organisation)
+    .select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+    .join(Organisation, Organisation.id == User.org_id)
+    .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
+)
+_BY_WEB_SESSION = (
+    select(*_CALLER_COLUMNS, Organisation, WebSession.expires_at, WebSession.csrf_token)
+    .select_from(WebSession)
+    .join(User, User.id == WebSession.user_id)
+    .join(Organisation, Organisation.id == User.org_id)
+    .where(WebSession.token_hash == bindparam("token_hash", type_=String))
+)
 
 
 def _caller_principal(row: Any) -> Principal:
@@ -199,13 +214,7 @@ def _caller_principal(row: Any) -> Principal:
 
 def caller_for_token(session: Session, token: str) -> tuple[Principal, Organisation] | None:
     """The token's user and their organisation, in one query (once per API request)."""
-    row = session.execute(
-        select(*_CALLER_COLUMNS, Organisation)
-        .select_from(ApiToken)
-        .join(User, User.id == ApiToken.user_id)
-        .join(Organisation, Organisation.id == User.org_id)
-        .where(ApiToken.token_hash == _digest(token))
-    ).one_or_none()
+    row = session.execute(_BY_TOKEN, {"token_hash": _digest(token)}).one_or_none()
     return None if row is None else (_caller_principal(row), row.Organisation)
 
 
@@ -235,13 +244,7 @@ def caller_for_web_session(
     session: Session, token: str
 ) -> tuple[Principal, Organisation, str] | None:
     """The browser session's user, their organisation and the session's CSRF token."""
-    row = session.execute(
-        select(*_CALLER_COLUMNS, Organisation, WebSession.expires_at, WebSession.csrf_token)
-        .select_from(WebSession)
-        .join(User, User.id == WebSession.user_id)
-        .join(Organisation, Organisation.id == User.org_id)
-        .where(WebSession.token_hash == _digest(token))
-    ).one_or_none()
+    row = session.execute(_BY_WEB_SESSION, {"token_hash": _digest(token)}).one_or_none()
     if row is None or row.expires_at < dt.datetime.now(dt.UTC):
         return None
     return _caller_principal(row), row.Organisation, row.csrf_token

@@ -9,10 +9,13 @@ request, so nothing can read or change another organisation's rows.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
@@ -34,10 +37,34 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_CONCURRENT_UNITS_OF_WORK = 20
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed (or rolled back) before the response is sent."""
-    with unit_of_work(request.app.state.engine) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed (or rolled back) before the response is sent.
+
+    Starting one does no I/O (the session takes a connection at its first query, which
+    runs in a worker thread), so it starts here on the event loop; ending it (commit or
+    rollback, and returning the connection) runs in a worker thread of its own, like
+    FastAPI's exit of a sync dependency: it never waits for the busy worker pool.
+    """
+    work = unit_of_work(request.app.state.engine)
+    session = work.__enter__()
+    try:
         yield session
+    except BaseException as error:
+        await _end(work, error)
+        raise
+    else:
+        await _end(work, None)
+
+
+async def _end(work: AbstractContextManager[Session], error: BaseException | None) -> None:
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(
+            work.__exit__,
+            None if error is None else type(error),
+            error,
+            None if error is None else error.__traceback__,
+            limiter=anyio.CapacityLimiter(1),
+        )
 
 
 # scope="function": the unit of work ends when the endpoint returns, so a client that
