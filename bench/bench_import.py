@@ -643,7 +643,7 @@ STEPS = {
     "validating": "validate, check buyers",
     "comparing with the ledger": "read the stored rows, diff",
     "writing": "insert, audit",
-    "allocating payments": "allocation (reads the buyers' ledger back)",
+    "allocating payments": "allocation (money items first: none, so no invoices read)",
     "updating statistics": "`PRAGMA optimize` (SQLite only)",
     "commit": "commit",
 }

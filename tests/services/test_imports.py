@@ -255,3 +255,40 @@ def test_imports_in_one_unit_of_work_see_each_others_rows(
         ("I2", 40000),
         ("I1", 80000),
     }
+
+
+def test_bulk_reads_agree_on_every_path(engine: Engine, ledger: Organisation) -> None:
+    """ADBC or COPY (nothing written yet), the raw driver (after a write), SQLAlchemy rows."""
+    import polars as pl
+    from sqlalchemy import literal
+
+    from tradeguard.store import bulk
+
+    statement = select(
+        literal("it's"),
+        Invoice.invoice_id,
+        Invoice.invoice_id,
+        Invoice.amount,
+        Invoice.issue_date,
+        Invoice.delivery_date,
+    ).where(Invoice.org_id == ledger.id)
+    schema = {
+        "label": pl.String,
+        "invoice_id": pl.String,
+        "again": pl.String,
+        "amount": pl.Int64,
+        "issue_date": pl.Date,
+        "delivery_date": pl.Date,
+    }
+    with engine.connect() as connection:
+        generic = bulk._read_generic(connection, statement, schema).sort("invoice_id")
+        fresh = bulk.read_frame(connection, statement, schema).sort("invoice_id")
+    with unit_of_work(engine) as session:
+        connection = session.connection()
+        connection.execute(Invoice.__table__.delete().where(Invoice.invoice_id == "I4"))
+        written = bulk.read_frame(connection, statement, schema).sort("invoice_id")
+        session.rollback()
+    assert generic.height == 4
+    assert generic["delivery_date"].null_count() == 4
+    assert fresh.equals(generic)
+    assert written.equals(generic.filter(pl.col("invoice_id") != "I4"))

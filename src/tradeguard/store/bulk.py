@@ -132,10 +132,10 @@ def _read_sqlite(connection: Connection, sql: str, schema: dict[str, Any]) -> pl
         except Exception:  # e.g. a column whose type changes after the first batch
             table = None
         if table is not None:
-            frame = pl.DataFrame(table)
+            # positional names: a select may repeat a column name
+            frame = pl.DataFrame(table.rename_columns([f"c{i}" for i in range(len(schema))]))
             if frame.height == 0:
                 return pl.DataFrame(schema=schema)
-            frame.columns = [f"c{i}" for i in range(len(schema))]
             return _typed(frame, schema, text_booleans=False)
     cursor = driver.cursor()  # type: ignore[union-attr]
     names = [f"c{i}" for i in range(len(schema))]
