@@ -175,5 +175,9 @@ def test_buyer_page_without_scores_or_limits(client: TestClient, world: World) -
     assert 'id="buyer-grade"' in page.text  # computed on the fly, not saved
     assert "Shipments allowed" in page.text
     assert "No limit requests." in page.text
+    assert '<p id="score-history-chart">No score recorded yet' in page.text
+    report = re.search(r'id="country-report" href="([^"]+)"', page.text)
+    assert report is not None
+    assert "Market risk report: France (FR)" in client.get(report.group(1)).text
     assert 'id="grade-chart">Not scored yet.' in client.get("/", headers=HTML).text
     del world

@@ -163,6 +163,9 @@ ZH: dict[str, str] = {
     "industry risk (-1 low, 0 average, +1 high)": "行业风险（-1 低，0 平均，+1 高）",
     "years since the first invoice": "首张发票至今年数",
     "Country market risk report": "国家市场风险报告",
+    "No score recorded yet (the daily cycle or tradeguard score records one a day).": (
+        "尚无评分记录（每日周期或 tradeguard score 每天记录一次）。"
+    ),
 }
 
 
