@@ -7,6 +7,8 @@ def test_roles_carry_their_permissions() -> None:
     assert not can(Role.CREDIT_MANAGER, Permission.MANAGE_USERS)
     assert can(Role.SALES, Permission.READ_LEDGER)
     assert not can(Role.SALES, Permission.WRITE_LEDGER)
+    assert can(Role.SALES, Permission.REQUEST_LIMITS)
+    assert not can(Role.VIEWER, Permission.REQUEST_LIMITS)
     assert not can(Role.VIEWER, Permission.READ_AUDIT)
 
 

@@ -142,7 +142,12 @@ def test_writes_by_role_change_nothing_when_refused(
 # Credit writes: (method, path, JSON body, roles allowed); ``{request}`` is a pending
 # limit request of the first organisation, made before the test.
 CREDIT_WRITES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
-    ("POST", "/api/v1/buyers/B1/limit-requests", {"amount": "5000", "reason": "x"}, OPERATIONS),
+    (
+        "POST",
+        "/api/v1/buyers/B1/limit-requests",
+        {"amount": "5000", "reason": "x"},
+        OPERATIONS | {"sales"},
+    ),
     ("POST", "/api/v1/limit-requests/{request}/approve", {"reason": "good payer"}, OPERATIONS),
     ("POST", "/api/v1/limit-requests/{request}/reject", {"reason": "too much"}, OPERATIONS),
     ("POST", "/api/v1/limit-requests/{request}/withdraw", {"reason": "not needed"}, OPERATIONS),

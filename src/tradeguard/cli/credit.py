@@ -254,7 +254,7 @@ def limit_request(
     org: OrgOption = None,
 ) -> None:
     """Ask for a credit limit on a buyer (pending until approved or rejected)."""
-    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+    with org_session(db, org, Permission.REQUEST_LIMITS) as (session, organisation):
         row = limits.request_limit(
             session, organisation, buyer_id, _amount(amount), reason or None, STATE.actor
         )

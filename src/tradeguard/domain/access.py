@@ -2,7 +2,8 @@
 
 Roles (issue "Web application and REST API"): ``admin`` manages users and settings
 and can do everything; ``credit_manager`` runs operations (imports, limits, dunning,
-claims); ``sales`` reads buyers and screens orders; ``viewer`` only reads.
+claims); ``sales`` reads buyers, screens orders and asks for credit limits (which a
+credit manager then decides); ``viewer`` only reads.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Role(StrEnum):
 class Permission(StrEnum):
     READ_LEDGER = "read_ledger"
     WRITE_LEDGER = "write_ledger"
+    REQUEST_LIMITS = "request_limits"
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
 
@@ -27,9 +29,14 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.CREDIT_MANAGER: frozenset(
-        {Permission.READ_LEDGER, Permission.WRITE_LEDGER, Permission.READ_AUDIT}
+        {
+            Permission.READ_LEDGER,
+            Permission.WRITE_LEDGER,
+            Permission.REQUEST_LIMITS,
+            Permission.READ_AUDIT,
+        }
     ),
-    Role.SALES: frozenset({Permission.READ_LEDGER}),
+    Role.SALES: frozenset({Permission.READ_LEDGER, Permission.REQUEST_LIMITS}),
     Role.VIEWER: frozenset({Permission.READ_LEDGER}),
 }
 

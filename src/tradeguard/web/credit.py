@@ -20,7 +20,7 @@ from tradeguard.domain.credit.settings import InvalidSettingsError
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import country as countries
 from tradeguard.services import credit, credit_reports, limits
-from tradeguard.web.deps import Caller, Reader, SessionDep, Writer
+from tradeguard.web.deps import Caller, LimitRequester, Reader, SessionDep, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -255,7 +255,7 @@ def buyer_limits(buyer_id: str, caller: Reader, session: SessionDep) -> BuyerLim
     "/buyers/{buyer_id}/limit-requests", tags=["limits"], status_code=status.HTTP_201_CREATED
 )
 def create_limit_request(
-    buyer_id: str, body: LimitRequestCreate, caller: Writer, session: SessionDep
+    buyer_id: str, body: LimitRequestCreate, caller: LimitRequester, session: SessionDep
 ) -> LimitRequestRead:
     """Ask for a credit limit (pending until approved, rejected or withdrawn)."""
     row = limits.request_limit(

@@ -156,6 +156,7 @@ def require(permission: Permission) -> Callable[[Caller], Awaitable[Caller]]:
 
 Reader = Annotated[Caller, Depends(require(Permission.READ_LEDGER))]
 Writer = Annotated[Caller, Depends(require(Permission.WRITE_LEDGER))]
+LimitRequester = Annotated[Caller, Depends(require(Permission.REQUEST_LIMITS))]
 Auditor = Annotated[Caller, Depends(require(Permission.READ_AUDIT))]
 Admin = Annotated[Caller, Depends(require(Permission.MANAGE_USERS))]
 
