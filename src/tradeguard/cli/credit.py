@@ -224,7 +224,7 @@ def settings_set(
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Change settings, e.g. ``mode=\\"fitted\\" class_a_max_grade=4`` (audited)."""
+    """Change settings, e.g. `mode=fitted class_a_max_grade=4` (audited)."""
     changes: dict[str, Any] = {}
     for item in values:
         name, _, text = item.partition("=")
