@@ -65,7 +65,8 @@ def _render(
     return TEMPLATES.TemplateResponse(request, template, {**helpers, **context})
 
 
-def _page(request: Request, caller: Caller, template: str, **context: Any) -> HTMLResponse:
+def render_page(request: Request, caller: Caller, template: str, **context: Any) -> HTMLResponse:
+    """A page of the site in the caller's language, with the common layout."""
     return _render(request, template, caller, caller.principal.language, **context)
 
 
@@ -171,7 +172,7 @@ def overview(request: Request, caller: Reader, session: SessionDep) -> HTMLRespo
     if summary is None:
         summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
     grades = to_jsonable(credit.grade_distribution(session, caller.org))
-    return _page(request, caller, "overview.html", s=summary, grades=grades)
+    return render_page(request, caller, "overview.html", s=summary, grades=grades)
 
 
 @router.get("/buyers")
@@ -183,7 +184,7 @@ def buyers_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     page = ledger.buyers(session, caller.org, q=q, sort="name", limit=PAGE_SIZE, offset=offset)
-    return _page(request, caller, "buyers.html", page=page, q=q or "")
+    return render_page(request, caller, "buyers.html", page=page, q=q or "")
 
 
 @router.get("/buyers/{buyer_id}")
@@ -202,7 +203,7 @@ def buyer_page(
         score_error = None
     except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
         score, score_error = None, str(error)
-    return _page(
+    return render_page(
         request,
         caller,
         "buyer.html",
@@ -221,7 +222,9 @@ def buyer_page(
 
 @router.get("/import")
 def import_form(request: Request, caller: Writer) -> HTMLResponse:
-    return _page(request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None)
+    return render_page(
+        request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None
+    )
 
 
 @router.post("/import")
@@ -248,7 +251,7 @@ def import_upload(
             context["errors"] = [(e.row, e.column, e.message) for e in rejected.errors]
         except UnreadableFileError as error:
             context["errors"] = [(1, "file", str(error))]
-    response = _page(request, caller, "import.html", **context)
+    response = render_page(request, caller, "import.html", **context)
     if context["errors"]:
         response.status_code = 422
     return response
@@ -259,4 +262,4 @@ def audit_page(
     request: Request, caller: Auditor, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0
 ) -> HTMLResponse:
     page = ledger.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
-    return _page(request, caller, "audit.html", page=page)
+    return render_page(request, caller, "audit.html", page=page)

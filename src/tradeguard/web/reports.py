@@ -104,4 +104,4 @@ def reports_page(
     report = reports.dashboard_report(
         session, caller.org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
     )
-    return pages._page(request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE)
+    return pages.render_page(request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE)
