@@ -398,3 +398,9 @@ def test_batched_load_gives_the_same_ledger_as_one_load(
         )
     assert counts == files.counts
     assert ledger("batched.db") == ledger("whole.db")
+    # allocated once per batch, as if every file had been allocated on import
+    from tradeguard.services.allocation import reallocate
+
+    with unit_of_work(batched) as session:
+        reallocate(session, org.id)
+    assert ledger("batched.db") == ledger("whole.db")

@@ -15,11 +15,13 @@ from tradeguard.domain.access import Role
 from tradeguard.domain.money import minor_exponent
 from tradeguard.importing.reader import read_table
 from tradeguard.services import users
+from tradeguard.services.allocation import reallocate
 from tradeguard.services.imports import import_file
 from tradeguard.store.bulk import insert_frame, read_frame
 from tradeguard.store.models import Dispute, Order, Organisation, User
 
 DEMO_ORGANISATION = "Demo Exporter GmbH"
+_LEDGER_KINDS = frozenset({"invoices", "payments", "credit-notes", "write-offs"})
 DEMO_ADMIN = "admin@demo.tradeguard.example"
 
 
@@ -43,12 +45,23 @@ def load_demo(
     progress: Callable[[str], None] | None = None,
 ) -> None:
     step = progress or (lambda _message: None)
+    ledger_changed = False
     for kind, path in files.in_import_order():
 
         def report(message: str, kind: str = kind) -> None:
             step(f"{kind}: {message}")
 
-        import_file(session, org, kind, path, actor, report)
+        # The ledger files are allocated once at the end rather than after each file:
+        # allocation depends only on the ledger, so the result is the same.
+        ledger = kind in _LEDGER_KINDS
+        result = import_file(session, org, kind, path, actor, report, allocate=not ledger)
+        ledger_changed |= ledger and bool(result.inserted or result.updated)
+    if ledger_changed:
+        step("allocating payments")
+        buyers = (
+            None if files.buyers is None else read_table(files.buyers)["buyer_id"].str.strip_chars()
+        )
+        reallocate(session, org.id, None if buyers is None else set(buyers.to_list()))
     step("disputes and orders")
     if files.disputes is not None:
         _insert_missing(session, org, Dispute.__table__, _disputes(files.disputes), "dispute_id")  # type: ignore[arg-type]

@@ -67,7 +67,14 @@ def import_file(
     path: Path,
     actor: str,
     progress: Progress | None = None,
+    *,
+    allocate: bool = True,
 ) -> ImportResult:
+    """Import one file; ``allocate=False`` leaves the allocations to the caller.
+
+    A caller that loads several ledger files in one unit of work (the demo) may skip the
+    allocation after each and call ``reallocate`` once for the buyers they touched.
+    """
     step = progress or (lambda _message: None)
     fmt = FORMATS[kind]
     step("reading")
@@ -96,7 +103,7 @@ def import_file(
     _update(connection, table, org.id, fmt, changed)
     _audit(session, org, actor, fmt, path, rows.height, new.height, changed)
     allocations = None
-    if kind in _ALLOCATED_KINDS and (new.height or changed.height):
+    if allocate and kind in _ALLOCATED_KINDS and (new.height or changed.height):
         step("allocating payments")
         touched = (
             set(new["buyer_id"]) | set(changed["buyer_id"]) if "buyer_id" in rows.columns else None

@@ -184,7 +184,7 @@ def read_matching(
     the organisation's table: memory follows the keys, not the table.
     """
     key_names = list(keys.columns)
-    keys = keys.unique()
+    keys = keys.unique().sort(key_names)  # in key order: the lookups walk the index in order
     name = f"tg_keys_{uuid.uuid4().hex[:12]}"
     temporary = Table(
         name,
