@@ -13,7 +13,18 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Date, Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tradeguard.analytics.ledger import MissingFxRateError
@@ -269,19 +280,23 @@ class Exposure:
     oldest_days_overdue: int | None
 
 
-def _exposure_statement() -> Select[dt.date, str, int, Decimal]:
+_ORG_ID = bindparam("org_id", type_=Integer)
+_BUYER_ID = bindparam("buyer_id", type_=String)
+_AS_OF = bindparam("as_of", type_=Date)
+
+
+def _open_items_statement() -> Select[dt.date, str, int, Decimal]:
     """Each open invoice of one buyer on a date, with the latest FX rate of its currency.
 
     Built once: composing a statement of this size costs several times more than running
-    it, and a prebuilt one with bound parameters also keeps its cache key cheap.
+    it (parameters: ``org_id``, ``buyer_id``, ``as_of``).
     """
-    org_id = bindparam("org_id", type_=Integer)
-    buyer_id = bindparam("buyer_id", type_=String)
-    as_of = bindparam("as_of", type_=Date)
     settled = (
         select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
         .where(
-            Allocation.org_id == org_id, Allocation.buyer_id == buyer_id, Allocation.date <= as_of
+            Allocation.org_id == _ORG_ID,
+            Allocation.buyer_id == _BUYER_ID,
+            Allocation.date <= _AS_OF,
         )
         .group_by(Allocation.invoice_id)
         .subquery("settled")
@@ -289,52 +304,74 @@ def _exposure_statement() -> Select[dt.date, str, int, Decimal]:
     open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
     rate = (
         select(FxRate.rate)
-        .where(FxRate.org_id == org_id, FxRate.currency == Invoice.currency, FxRate.date <= as_of)
+        .where(FxRate.org_id == _ORG_ID, FxRate.currency == Invoice.currency, FxRate.date <= _AS_OF)
         .order_by(FxRate.date.desc())
         .limit(1)
         .correlate(Invoice)
         .scalar_subquery()
     )
     return (
-        select(Invoice.due_date, Invoice.currency, open_amount.label("open"), rate.label("rate"))
+        select(
+            Invoice.due_date.label("due_date"),
+            Invoice.currency.label("item_currency"),
+            open_amount.label("open"),
+            rate.label("rate"),
+        )
         .select_from(Invoice)
         .outerjoin(settled, settled.c.invoice_id == Invoice.invoice_id)
         .where(
-            Invoice.org_id == org_id,
-            Invoice.buyer_id == buyer_id,
-            Invoice.issue_date <= as_of,
+            Invoice.org_id == _ORG_ID,
+            Invoice.buyer_id == _BUYER_ID,
+            Invoice.issue_date <= _AS_OF,
             open_amount > 0,
         )
     )
 
 
-_EXPOSURE = _exposure_statement()
+_OPEN_ITEMS = _open_items_statement()
+_OPEN = _OPEN_ITEMS.subquery("open_items")
+# The buyer's own columns with its open items: one row per open invoice, or one row with
+# empty item columns when there is none, and no row for an unknown buyer.
+_BUYER_WITH_OPEN_ITEMS = (
+    select(
+        Buyer.buyer_id,
+        Buyer.name,
+        Buyer.country,
+        Buyer.industry,
+        Buyer.registration_number,
+        Buyer.currency,
+        Buyer.terms_days,
+        _OPEN.c.due_date,
+        _OPEN.c.item_currency,
+        _OPEN.c.open,
+        _OPEN.c.rate,
+    )
+    .select_from(Buyer)
+    .outerjoin(_OPEN, true())
+    .where(Buyer.org_id == _ORG_ID, Buyer.buyer_id == _BUYER_ID)
+)
 
 
-def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
-    """One buyer's open and overdue amounts on ``as_of``, in one query.
+def _exposure_of(rows: Sequence[Any], base: str, as_of: dt.date) -> Exposure:
+    """Sum open items (``due_date``, ``item_currency``, ``open``, ``rate``) in ``base``.
 
-    The database returns each open invoice (issued by ``as_of``, less what was allocated
-    to it by then) with the latest FX rate of its currency on or before ``as_of``; each
-    amount is converted and rounded to the base minor unit on its own (as
-    ``analytics.ledger.in_base_currency`` does), so totals are exact sums of integers.
+    Each amount is converted and rounded to the base minor unit on its own (as
+    ``analytics.ledger.in_base_currency`` does), so totals are exact sums of integers;
+    the latest rate of a currency is its rate, the base currency's is 1 unless the
+    organisation recorded one, and a missing one is an error.
     """
-    rows = session.execute(
-        _EXPOSURE, {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}
-    ).all()
-    base = org.base_currency
-    missing = sorted({r.currency for r in rows if r.rate is None and r.currency != base})
+    missing = sorted({r.item_currency for r in rows if r.rate is None and r.item_currency != base})
     if missing:
         raise MissingFxRateError(missing[0], as_of)
     base_exponent = minor_exponent(base)
     open_total = overdue_total = 0
     oldest: int | None = None
-    for due_date, currency, open_minor, fx_rate in rows:
-        rate_value = 1.0 if fx_rate is None else float(fx_rate)
-        scale = 10.0 ** (base_exponent - minor_exponent(currency))
-        in_base = round(int(open_minor) * rate_value * scale)
+    for row in rows:
+        rate = 1.0 if row.rate is None else float(row.rate)
+        scale = 10.0 ** (base_exponent - minor_exponent(row.item_currency))
+        in_base = round(int(row.open) * rate * scale)
         open_total += in_base
-        days = (as_of - due_date).days
+        days = (as_of - row.due_date).days
         if days > 0:
             overdue_total += in_base
             oldest = days if oldest is None else max(oldest, days)
@@ -346,6 +383,52 @@ def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date)
         len(rows),
         oldest,
     )
+
+
+def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
+    """One buyer's open and overdue amounts on ``as_of``, in one query.
+
+    The database returns each open invoice (issued by ``as_of``, less what was allocated
+    to it by then) with the latest FX rate of its currency on or before ``as_of``.
+    """
+    parameters = {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}
+    rows = session.execute(_OPEN_ITEMS, parameters).all()
+    return _exposure_of(rows, org.base_currency, as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerFacts:
+    """A buyer's own columns, as the API shows them."""
+
+    buyer_id: str
+    name: str
+    country: str
+    industry: str
+    registration_number: str | None
+    currency: str | None
+    terms_days: int | None
+
+
+def buyer_with_exposure(
+    session: Session, org: Organisation, buyer_id: str, as_of: dt.date
+) -> tuple[BuyerFacts, Exposure]:
+    """``buyer`` and ``exposure`` together, in one query (the API's buyer endpoint)."""
+    parameters = {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}
+    rows = session.execute(_BUYER_WITH_OPEN_ITEMS, parameters).all()
+    if not rows:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    first = rows[0]
+    facts = BuyerFacts(
+        first.buyer_id,
+        first.name,
+        first.country,
+        first.industry,
+        first.registration_number,
+        first.currency,
+        first.terms_days,
+    )
+    items = rows if first.item_currency is not None else []
+    return facts, _exposure_of(items, org.base_currency, as_of)
 
 
 def latest_rates(

@@ -97,8 +97,9 @@ def get_buyer(
     The answer is built and validated once here and sent as JSON as it is: returning the
     model would make FastAPI validate it a second time, in another worker-thread trip.
     """
-    buyer = ledger.buyer(session, caller.org, buyer_id)
-    exposure = ledger.exposure(session, caller.org, buyer_id, as_of or dt.date.today())
+    buyer, exposure = ledger.buyer_with_exposure(
+        session, caller.org, buyer_id, as_of or dt.date.today()
+    )
     body = BuyerDetailRead.with_exposure(buyer, exposure)
     return Response(body.model_dump_json(), media_type="application/json")
 

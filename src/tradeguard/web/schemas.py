@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradeguard.domain.access import Role
 from tradeguard.domain.money import from_minor
-from tradeguard.services.ledger import Exposure
+from tradeguard.services.ledger import BuyerFacts, Exposure
 from tradeguard.store import models
 
 T = TypeVar("T")
@@ -53,7 +53,7 @@ class BuyerDetailRead(BuyerRead):
     exposure: ExposureRead
 
     @classmethod
-    def with_exposure(cls, buyer: models.Buyer, exposure: Exposure) -> BuyerDetailRead:
+    def with_exposure(cls, buyer: models.Buyer | BuyerFacts, exposure: Exposure) -> BuyerDetailRead:
         """The buyer and its exposure, validated once."""
         return cls(
             buyer_id=buyer.buyer_id,
