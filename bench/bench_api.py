@@ -42,7 +42,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -65,6 +65,7 @@ class Round:
     rps: float
     p50_ms: float
     p99_ms: float
+    server_cpu_ms: float | None = None  # the server process's CPU time per request (Linux)
 
 
 # ----------------------------------------------------------------------------- data
@@ -217,8 +218,7 @@ def run_wrk(base: str, script: Path, seconds: float, connections: int, endpoint:
     if data["requests"] == 0:
         raise SystemExit(
             f"{endpoint}: the server answered nothing in {seconds:g} s with {connections} "
-            "connections: it is stuck (see BENCHMARKS.md, 'API throughput': a blocked event "
-            "loop once the connection pool is exhausted); retry with fewer --connections"
+            "connections: it is stuck (see BENCHMARKS.md, 'API'); the server log is in --work"
         )
     elapsed = data["duration_us"] / 1e6
     return Round(
@@ -269,6 +269,15 @@ def run_httpx(
         quantiles[49] * 1000,
         quantiles[98] * 1000,
     )
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of the server process so far (Linux ``/proc``), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ----------------------------------------------------------------------------- profile
@@ -374,9 +383,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and round")
     parser.add_argument("--warmup", type=float, default=1.0, help="per endpoint, untimed")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--connections", type=int, default=8, help="below the pool's 15: see BENCHMARKS.md"
-    )
+    parser.add_argument("--connections", type=int, default=8, help="concurrent client connections")
     parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--profile", action="store_true", help="py-spy the buyer endpoint")
     parser.add_argument("--profile-seconds", type=float, default=10.0)
@@ -424,11 +431,17 @@ def main() -> None:
             load(base, endpoint, args.warmup)
         for number in range(1, args.rounds + 1):
             for endpoint in ("healthz", "buyer"):
+                cpu_before = server_cpu_seconds(pid)
                 result = load(base, endpoint, args.seconds)
+                cpu_after = server_cpu_seconds(pid)
+                if cpu_before is not None and cpu_after is not None:
+                    used = (cpu_after - cpu_before) * 1000 / max(result.requests, 1)
+                    result = replace(result, server_cpu_ms=used)
                 rounds.append(result)
+                cpu = "" if result.server_cpu_ms is None else f"  cpu {result.server_cpu_ms:.2f} ms"
                 print(
                     f"  round {number} {endpoint:>7}: {result.rps:8.0f} req/s  "
-                    f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                    f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms{cpu}  "
                     f"({result.requests:,} requests)"
                 )
         hotspots = None
@@ -451,6 +464,18 @@ def main() -> None:
         f"(rounds {min(per_round):.1%}..{max(per_round):.1%}); {verdict} the "
         f"{TARGET_RATIO:.0%} target"
     )
+    cpu_cost = {
+        endpoint: statistics.median(
+            r.server_cpu_ms for r in rounds if r.endpoint == endpoint and r.server_cpu_ms
+        )
+        for endpoint in ("healthz", "buyer")
+        if any(r.server_cpu_ms for r in rounds if r.endpoint == endpoint)
+    }
+    if len(cpu_cost) == 2:
+        print(
+            f"server CPU per request (median): healthz {cpu_cost['healthz']:.2f} ms, "
+            f"buyer {cpu_cost['buyer']:.2f} ms; ratio {cpu_cost['healthz'] / cpu_cost['buyer']:.1%}"
+        )
     if client == "httpx":
         print("(httpx: the Python client shares the CPUs and caps /healthz; prefer wrk)")
     if hotspots:
@@ -474,6 +499,7 @@ def main() -> None:
                 "healthz_rps": health,
                 "buyer_rps": buyer,
                 "ratio": ratio,
+                "server_cpu_ms_per_request": cpu_cost,
                 "target": TARGET_RATIO,
                 "profile": hotspots,
             },
