@@ -25,7 +25,13 @@ POSTGRES_URL = os.environ.get(
     "TRADEGUARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("TRADEGUARD_REQUIRE_POSTGRES") == "1"
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Real public data sets for validation tests (skipped where absent): the project's
+# shared folder beside the checkout, or TRADEGUARD_SHARED_DATA.
+SHARED_DATA = Path(
+    os.environ.get(
+        "TRADEGUARD_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
 
 _postgres_problem: str | None = None
 _postgres_checked = False
