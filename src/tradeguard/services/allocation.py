@@ -156,14 +156,6 @@ def load_money(connection: Connection, org_id: int, chunks: list[list[str] | Non
     return pl.concat(frames).sort("source_type", "source_id")
 
 
-def load_ledger(
-    connection: Connection, org_id: int, buyers: Collection[str] | None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The invoices and money items (payments, credit notes, write-offs) of some buyers."""
-    money = load_money(connection, org_id, _plan(connection, org_id, buyers))
-    return load_invoices(connection, org_id, buyers), money
-
-
 def compute_allocations(invoices: pl.DataFrame, money: pl.DataFrame) -> pl.DataFrame:
     """Apply the allocation rule; one row per settlement, ready for the table."""
     groups = (

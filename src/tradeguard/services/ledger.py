@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import polars as pl
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -429,22 +428,3 @@ def buyer_with_exposure(
     )
     items = rows if first.item_currency is not None else []
     return facts, _exposure_of(items, org.base_currency, as_of)
-
-
-def latest_rates(
-    session: Session, org: Organisation, currencies: Sequence[str], on: dt.date
-) -> pl.DataFrame:
-    """The latest FX rate on or before ``on`` of each currency, one indexed lookup each."""
-    rows = []
-    for currency in currencies:
-        found = session.execute(
-            select(FxRate.date, FxRate.rate)
-            .where(FxRate.org_id == org.id, FxRate.currency == currency, FxRate.date <= on)
-            .order_by(FxRate.date.desc())
-            .limit(1)
-        ).one_or_none()
-        if found is not None:
-            rows.append((currency, found.date, float(found.rate)))
-    return pl.DataFrame(
-        rows, schema={"currency": pl.String, "date": pl.Date, "rate": pl.Float64}, orient="row"
-    )

@@ -235,11 +235,6 @@ def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
     return token, csrf
 
 
-def principal_for_web_session(session: Session, token: str) -> tuple[Principal, str] | None:
-    found = caller_for_web_session(session, token)
-    return None if found is None else (found[0], found[2])
-
-
 def caller_for_web_session(
     session: Session, token: str
 ) -> tuple[Principal, Organisation, str] | None:
