@@ -103,5 +103,13 @@ def test_reports_page_in_chinese(client: TestClient, world: World) -> None:
     page = client.get("/reports", params={**AS_OF, "bucket": 0}, headers=bearer(world, "viewer"))
     assert page.status_code == 200
     assert '<html lang="zh-Hans">' in page.text
-    for text in ("应收账款", "账龄", "近 8 个季度的 DSO", "最大买方", "未结发票：", "未到期"):
+    for text in (
+        "应收账款",
+        "账龄",
+        "近 8 个季度的 DSO",
+        "最大买方",
+        "未结发票：",
+        "未到期",
+        "180 天以上",
+    ):
         assert text in page.text

@@ -173,6 +173,19 @@ def translate(language: str, text: str) -> str:
     return ZH.get(text, text) if language == "zh" else text
 
 
+def bucket(language: str, label: str) -> str:
+    """An ageing bucket's label ("current", "1-30", "over 180", "up to 15") in the language."""
+    if language != "zh":
+        return label
+    if label.startswith("over "):
+        return f"{label[5:]} 天以上"
+    if label.startswith("up to "):
+        return f"{label[6:]} 天以内"
+    if label == "current":
+        return translate(language, label)
+    return f"{label} 天"
+
+
 def locale(language: str) -> str:
     return LOCALES.get(language, LOCALES["en"])
 

@@ -56,6 +56,7 @@ def _render(
         "fmt_number": partial(i18n.number, language),
         "fmt_percent": partial(i18n.percent, language),
         "fmt_date": partial(i18n.date, language),
+        "fmt_bucket": partial(i18n.bucket, language),
         "language": language,
         "caller": caller,
         "csrf": caller.csrf_token if caller else None,
