@@ -10,7 +10,7 @@ Steps:
 2. Each engine runs in a fresh process that loads the cached tables into memory (Arrow
    for DuckDB, Polars for TradeGuard, pandas for pandas), then times ageing, the KPIs
    and payment behaviour for one as-of date (best of ``--repeat``), and reports its peak
-   resident memory (``ru_maxrss``, data included). Every engine writes its results, and
+   resident memory (``VmHWM``, data included). Every engine writes its results, and
    the parent checks that they agree: ageing exactly, ratios to 1e-6, behaviour to 1e-6.
 3. pandas is run on the first ``--pandas-buyers`` buyers only (it would take many
    minutes on the whole ledger); its time is scaled linearly by invoices (full /
@@ -511,6 +511,14 @@ def _per_buyer_apply(observations: Any) -> Any:
 
 
 def _peak_rss_mib() -> float:
+    """This process's peak resident memory (``VmHWM``).
+
+    Not ``ru_maxrss``: Linux carries a parent's high-water mark across fork and exec into
+    it, so a worker started by a parent that built the tables would report the parent's.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
