@@ -42,6 +42,7 @@ from tradeguard.domain.credit.ratios import Statements
 from tradeguard.domain.credit.scorecard import industry_risk
 from tradeguard.domain.credit.settings import CreditSettings
 from tradeguard.domain.money import from_minor, minor_exponent
+from tradeguard.importing.formats import FINANCIALS, ColumnKind
 from tradeguard.services import audit
 from tradeguard.services.country import country_risks, is_emerging
 from tradeguard.services.ledger import NotFoundError
@@ -56,17 +57,8 @@ from tradeguard.store.models import (
 )
 
 WINDOW_DAYS = 365
-_LINES = (
-    "total_assets",
-    "current_assets",
-    "current_liabilities",
-    "total_liabilities",
-    "retained_earnings",
-    "ebit",
-    "sales",
-    "equity",
-    "market_equity",
-)
+# The statement lines the assessment reads: every amount of the financials format.
+_LINES = tuple(c.name for c in FINANCIALS.columns if c.kind is ColumnKind.SIGNED_MONEY)
 
 
 # ---- settings -------------------------------------------------------------------------

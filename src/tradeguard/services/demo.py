@@ -16,12 +16,11 @@ from tradeguard.domain.money import minor_exponent
 from tradeguard.importing.reader import read_table
 from tradeguard.services import users
 from tradeguard.services.allocation import reallocate
-from tradeguard.services.imports import import_file
+from tradeguard.services.imports import ALLOCATED_KINDS, import_file
 from tradeguard.store.bulk import insert_frame, read_frame
 from tradeguard.store.models import Dispute, Order, Organisation, User
 
 DEMO_ORGANISATION = "Demo Exporter GmbH"
-_LEDGER_KINDS = frozenset({"invoices", "payments", "credit-notes", "write-offs"})
 DEMO_ADMIN = "admin@demo.tradeguard.example"
 
 
@@ -53,7 +52,7 @@ def load_demo(
 
         # The ledger files are allocated once at the end rather than after each file:
         # allocation depends only on the ledger, so the result is the same.
-        ledger = kind in _LEDGER_KINDS
+        ledger = kind in ALLOCATED_KINDS
         result = import_file(session, org, kind, path, actor, report, allocate=not ledger)
         ledger_changed |= ledger and bool(result.inserted or result.updated)
     if ledger_changed:

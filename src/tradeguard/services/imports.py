@@ -38,7 +38,8 @@ Progress = Callable[[str], None]
 IMPORT_STEPS = 6  # the progress messages an import reports, at most
 
 _KEY_CHUNK = 500
-_ALLOCATED_KINDS = {"invoices", "payments", "credit-notes", "write-offs"}
+# Kinds whose rows change the allocation of money to invoices.
+ALLOCATED_KINDS = frozenset({"invoices", "payments", "credit-notes", "write-offs"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def import_file(
     _update(connection, table, org.id, fmt, changed)
     _audit(session, org, actor, fmt, path, rows.height, new.height, changed)
     allocations = None
-    if allocate and kind in _ALLOCATED_KINDS and (new.height or changed.height):
+    if allocate and kind in ALLOCATED_KINDS and (new.height or changed.height):
         step("allocating payments")
         touched = (
             set(new["buyer_id"]) | set(changed["buyer_id"]) if "buyer_id" in rows.columns else None
