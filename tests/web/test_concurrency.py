@@ -4,7 +4,8 @@ Regressions guarded here: the server hung once 16 or more authenticated requests
 in flight (an ``async`` authentication dependency did blocking database work on the
 event loop while the worker threads held every pooled connection), and a client that
 read right after a write could miss it (the unit of work committed after the response
-had been sent). Both show only over a real socket, not through ``TestClient``, which
+had been sent). Every endpoint now authenticates, works and commits in one worker-thread
+trip (``deps.Access``); these tests keep both failures out. Both show only over a real socket, not through ``TestClient``, which
 waits for the whole request, cleanup included, before it returns.
 """
 
@@ -22,13 +23,14 @@ import uvicorn
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.web.conftest import PASSWORD, World, bearer
 from tradeguard.services import audit
 from tradeguard.store.db import unit_of_work
 from tradeguard.store.models import AuditEntry
 from tradeguard.web.app import create_app
-from tradeguard.web.deps import Admin, SessionDep
+from tradeguard.web.deps import Admin, Caller
 
 CONCURRENT = 32
 DEADLINE_S = 60.0  # the hang left requests waiting for the pool's 30 s timeout, then failed
@@ -106,10 +108,15 @@ def test_an_error_after_a_write_rolls_the_write_back(world: World) -> None:
     app = create_app(world.engine)
 
     @app.post("/test/write-then-fail")
-    def write_then_fail(caller: Admin, session: SessionDep) -> None:
-        audit.record(session, org_id=caller.org.id, actor="test", action="create", entity="probe")
-        session.flush()
-        raise HTTPException(409, "refused after writing")
+    async def write_then_fail(admin: Admin) -> None:
+        def work(session: Session, caller: Caller) -> None:
+            audit.record(
+                session, org_id=caller.org.id, actor="test", action="create", entity="probe"
+            )
+            session.flush()
+            raise HTTPException(409, "refused after writing")
+
+        await admin.run(work)
 
     def probes() -> int:
         with unit_of_work(world.engine) as session:

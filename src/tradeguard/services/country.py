@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.access import Org
 from tradeguard.domain.credit.country import LEVELS
 from tradeguard.services.ledger import NotFoundError
-from tradeguard.store.models import CountryOverride, Organisation
+from tradeguard.store.models import CountryOverride
 
 TABLE = "country_risk.csv"
 _INDICATORS = (
@@ -116,7 +117,7 @@ def _apply(risk: CountryRisk, override: CountryOverride) -> CountryRisk:
     )
 
 
-def country_risks(session: Session, org: Organisation) -> dict[str, CountryRisk]:
+def country_risks(session: Session, org: Org) -> dict[str, CountryRisk]:
     """Every country, the organisation's overrides applied."""
     risks = dict(table())
     for override in session.scalars(
@@ -127,7 +128,7 @@ def country_risks(session: Session, org: Organisation) -> dict[str, CountryRisk]
     return risks
 
 
-def country_risk(session: Session, org: Organisation, code: str) -> CountryRisk:
+def country_risk(session: Session, org: Org, code: str) -> CountryRisk:
     code = code.strip().upper()
     risk = table().get(code)
     if risk is None:

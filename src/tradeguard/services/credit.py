@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from tradeguard.analytics.behaviour import behaviour
 from tradeguard.analytics.ledger import LedgerSnapshot, load_snapshot, rates_on
 from tradeguard.analytics.receivables import GradesNotComputedError, positions
+from tradeguard.domain.access import Org
 from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.altman import is_manufacturer
 from tradeguard.domain.credit.assess import Assessment, BuyerInputs, assess, pick
@@ -53,7 +54,6 @@ from tradeguard.store.models import (
     CreditScore,
     CreditSettingsRow,
     FinancialStatement,
-    Organisation,
 )
 
 WINDOW_DAYS = 365
@@ -64,13 +64,13 @@ _LINES = tuple(c.name for c in FINANCIALS.columns if c.kind is ColumnKind.SIGNED
 # ---- settings -------------------------------------------------------------------------
 
 
-def load_settings(session: Session, org: Organisation) -> CreditSettings:
+def load_settings(session: Session, org: Org) -> CreditSettings:
     row = session.get(CreditSettingsRow, org.id)
     return CreditSettings.from_dict(row.settings if row else None)
 
 
 def save_settings(
-    session: Session, org: Organisation, changes: dict[str, Any], actor: str
+    session: Session, org: Org, changes: dict[str, Any], actor: str
 ) -> CreditSettings:
     """Change some settings (validated as a whole); audited with before and after."""
     before = load_settings(session, org)
@@ -114,7 +114,7 @@ class Evidence:
 
 
 def _statements(
-    session: Session, org: Organisation, snapshot: LedgerSnapshot, as_of: dt.date
+    session: Session, org: Org, snapshot: LedgerSnapshot, as_of: dt.date
 ) -> pl.DataFrame:
     """The latest statement per buyer with a fiscal year before ``as_of``'s, in base units."""
     columns = [getattr(FinancialStatement, name) for name in _LINES]
@@ -149,7 +149,7 @@ def _statements(
 
 def gather(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     settings: CreditSettings,
     buyer_id: str | None = None,
@@ -231,7 +231,7 @@ def gather(
 # ---- scoring ----------------------------------------------------------------------------
 
 
-def active_model(session: Session, org: Organisation) -> CreditModel | None:
+def active_model(session: Session, org: Org) -> CreditModel | None:
     return session.scalar(
         select(CreditModel)
         .where(CreditModel.org_id == org.id, CreditModel.active.is_(True))
@@ -275,7 +275,7 @@ def _apply_fitted(
 
 def score_buyers(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     *,
     buyer_id: str | None = None,
@@ -300,7 +300,7 @@ def score_buyers(
 
 
 def _answer(
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     evidence: Evidence,
     result: Assessment,
@@ -331,7 +331,7 @@ def _answer(
     }
 
 
-def _save(session: Session, org: Organisation, as_of: dt.date, rows: list[dict[str, Any]]) -> None:
+def _save(session: Session, org: Org, as_of: dt.date, rows: list[dict[str, Any]]) -> None:
     ids = [r["buyer_id"] for r in rows]
     for start in range(0, len(ids), 500):
         session.execute(
@@ -392,7 +392,7 @@ def _stored(row: CreditScore) -> dict[str, Any]:
 
 
 def buyer_score(
-    session: Session, org: Organisation, buyer_id: str, as_of: dt.date | None = None
+    session: Session, org: Org, buyer_id: str, as_of: dt.date | None = None
 ) -> dict[str, Any]:
     """The stored score of a buyer on a date (the latest without one); computed (and not
     saved) when none is stored for that date."""
@@ -409,7 +409,7 @@ def buyer_score(
     return score_buyers(session, org, as_of or dt.date.today(), buyer_id=buyer_id, save=False)[0]
 
 
-def score_history(session: Session, org: Organisation, buyer_id: str) -> list[dict[str, Any]]:
+def score_history(session: Session, org: Org, buyer_id: str) -> list[dict[str, Any]]:
     """One row per scoring date, oldest first (none for a buyer never scored)."""
     rows = session.scalars(
         select(CreditScore)
@@ -424,7 +424,7 @@ def score_history(session: Session, org: Organisation, buyer_id: str) -> list[di
     ]
 
 
-def latest_grades(session: Session, org: Organisation, as_of: dt.date) -> pl.DataFrame:
+def latest_grades(session: Session, org: Org, as_of: dt.date) -> pl.DataFrame:
     """Each buyer's grade from its latest score on or before ``as_of`` (buyer_id, grade);
     ``GradesNotComputedError`` when no buyer has been scored by then."""
     latest = (
@@ -449,9 +449,7 @@ def latest_grades(session: Session, org: Organisation, as_of: dt.date) -> pl.Dat
     )
 
 
-def grade_distribution(
-    session: Session, org: Organisation, as_of: dt.date | None = None
-) -> dict[str, Any]:
+def grade_distribution(session: Session, org: Org, as_of: dt.date | None = None) -> dict[str, Any]:
     """Buyers per grade and class on the latest scoring date (or ``as_of``)."""
     day = as_of or session.scalar(
         select(func.max(CreditScore.as_of)).where(CreditScore.org_id == org.id)
@@ -475,7 +473,7 @@ def grade_distribution(
     }
 
 
-def cycle_step(session: Session, org: Organisation, as_of: dt.date) -> dict[str, Any]:
+def cycle_step(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
     """The daily cycle's scoring step: score every buyer, record the history, summarise."""
     rows = score_buyers(session, org, as_of)
     counts = dict.fromkeys(range(1, 11), 0)

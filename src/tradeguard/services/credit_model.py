@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from tradeguard.analytics.ledger import LedgerSnapshot, load_snapshot
 from tradeguard.analytics.receivables import positions
+from tradeguard.domain.access import Org
 from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.assess import assess
 from tradeguard.domain.credit.metrics import auc, brier, calibration_table, ks
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import audit
 from tradeguard.services.credit import gather, load_settings
-from tradeguard.store.models import CreditModel, Organisation
+from tradeguard.store.models import CreditModel
 
 YEAR = dt.timedelta(days=365)
 
@@ -74,9 +75,7 @@ def outcomes(snapshot: LedgerSnapshot, start: dt.date, days_overdue: int = 90) -
     return frame.group_by("buyer_id").agg(defaulted=(late | (pl.col("written_off_base") > 0)).any())
 
 
-def samples(
-    session: Session, org: Organisation, as_of: dt.date, step_months: int = 3
-) -> list[Sample]:
+def samples(session: Session, org: Org, as_of: dt.date, step_months: int = 3) -> list[Sample]:
     """Observation samples, oldest first; the last one is the out-of-time test sample."""
     settings = load_settings(session, org)
     snapshot = load_snapshot(session.connection(), org.id, org.base_currency)
@@ -150,7 +149,7 @@ def evaluate(model: fitted.Scorecard, test: Sample) -> dict[str, Any]:
 
 
 def fit_model(
-    session: Session, org: Organisation, as_of: dt.date, actor: str, step_months: int = 3
+    session: Session, org: Org, as_of: dt.date, actor: str, step_months: int = 3
 ) -> CreditModel:
     """Fit on all but the latest sample, test on the latest; store it as the active model."""
     found = samples(session, org, as_of, step_months)
@@ -196,7 +195,7 @@ def fit_model(
     return row
 
 
-def latest_model(session: Session, org: Organisation) -> CreditModel:
+def latest_model(session: Session, org: Org) -> CreditModel:
     row = session.scalar(
         select(CreditModel).where(CreditModel.org_id == org.id).order_by(CreditModel.id.desc())
     )
@@ -205,7 +204,7 @@ def latest_model(session: Session, org: Organisation) -> CreditModel:
     return row
 
 
-def validate_model(session: Session, org: Organisation, as_of: dt.date) -> dict[str, Any]:
+def validate_model(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
     """The latest model on the latest out-of-time sample for ``as_of`` (not stored)."""
     row = latest_model(session, org)
     test = samples(session, org, as_of)[-1]

@@ -16,15 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import audit, credit
 from tradeguard.services.summary import portfolio_summary
-from tradeguard.store.models import CycleRun, Organisation
+from tradeguard.store.models import CycleRun
 
-Step = Callable[[Session, Organisation, dt.date], dict[str, Any]]
+Step = Callable[[Session, Org, dt.date], dict[str, Any]]
 
 
-def _exposure_snapshot(session: Session, org: Organisation, as_of: dt.date) -> dict[str, Any]:
+def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
     """Record the portfolio as it stood on the date, for trends and the dashboard."""
     summary: dict[str, Any] = to_jsonable(portfolio_summary(session, org, as_of))
     return summary
@@ -43,7 +44,7 @@ class StepOutcome:
     result: dict[str, Any]
 
 
-def run_cycle(session: Session, org: Organisation, as_of: dt.date, actor: str) -> list[StepOutcome]:
+def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[StepOutcome]:
     done = {
         run.step: run
         for run in session.scalars(
@@ -76,7 +77,7 @@ def run_cycle(session: Session, org: Organisation, as_of: dt.date, actor: str) -
     return outcomes
 
 
-def latest_snapshot(session: Session, org: Organisation) -> dict[str, Any] | None:
+def latest_snapshot(session: Session, org: Org) -> dict[str, Any] | None:
     run = session.scalar(
         select(CycleRun)
         .where(CycleRun.org_id == org.id, CycleRun.step == "exposure_snapshot")

@@ -11,20 +11,20 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from tradeguard.demo.generator import DemoFiles
-from tradeguard.domain.access import Role
+from tradeguard.domain.access import Org, Role
 from tradeguard.domain.money import minor_exponent
 from tradeguard.importing.reader import read_table
 from tradeguard.services import users
 from tradeguard.services.allocation import reallocate
 from tradeguard.services.imports import ALLOCATED_KINDS, import_file
 from tradeguard.store.bulk import insert_frame, read_frame
-from tradeguard.store.models import Dispute, Order, Organisation, User
+from tradeguard.store.models import Dispute, Order, User
 
 DEMO_ORGANISATION = "Demo Exporter GmbH"
 DEMO_ADMIN = "admin@demo.tradeguard.example"
 
 
-def ensure_demo_admin(session: Session, org: Organisation, actor: str) -> tuple[str, str] | None:
+def ensure_demo_admin(session: Session, org: Org, actor: str) -> tuple[str, str] | None:
     """Create the demo's administrator with a random password, returned once.
 
     None when the administrator already exists: its password is not shown again.
@@ -38,7 +38,7 @@ def ensure_demo_admin(session: Session, org: Organisation, actor: str) -> tuple[
 
 def load_demo(
     session: Session,
-    org: Organisation,
+    org: Org,
     files: DemoFiles,
     actor: str,
     progress: Callable[[str], None] | None = None,
@@ -70,7 +70,7 @@ def load_demo(
 
 def load_demo_batches(
     session: Session,
-    org: Organisation,
+    org: Org,
     batches: Iterable[DemoFiles],
     actor: str,
     progress: Callable[[str], None] | None = None,
@@ -119,7 +119,7 @@ def _orders(path: Path) -> pl.DataFrame:
 
 
 def _insert_missing(
-    session: Session, org: Organisation, table: Table, frame: pl.DataFrame, key: str
+    session: Session, org: Org, table: Table, frame: pl.DataFrame, key: str
 ) -> None:
     connection = session.connection()
     known = read_frame(

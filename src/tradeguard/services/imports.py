@@ -18,6 +18,7 @@ import polars as pl
 from sqlalchemy import Connection, Table, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.access import Org
 from tradeguard.domain.errors import ImportRejectedError
 from tradeguard.domain.money import from_minor
 from tradeguard.importing.formats import FORMATS, ColumnKind, FileFormat
@@ -32,7 +33,7 @@ from tradeguard.store.bulk import (
     read_matching,
     refresh_statistics,
 )
-from tradeguard.store.models import Base, Buyer, Invoice, Organisation
+from tradeguard.store.models import Base, Buyer, Invoice
 
 Progress = Callable[[str], None]
 IMPORT_STEPS = 6  # the progress messages an import reports, at most
@@ -63,7 +64,7 @@ class ImportResult:
 
 def import_file(
     session: Session,
-    org: Organisation,
+    org: Org,
     kind: str,
     path: Path,
     actor: str,
@@ -129,7 +130,7 @@ def import_file(
 
 
 def _prepare(
-    connection: Connection, org: Organisation, fmt: FileFormat, frame: pl.DataFrame
+    connection: Connection, org: Org, fmt: FileFormat, frame: pl.DataFrame
 ) -> pl.DataFrame:
     """Add the currency that write-offs and financial statements take from elsewhere."""
     if fmt.kind == "write-offs":
@@ -209,7 +210,7 @@ def _buyers_of_invoices(connection: Connection, org_id: int, ids: pl.Series) -> 
 
 def _check_references(
     connection: Connection,
-    org: Organisation,
+    org: Org,
     fmt: FileFormat,
     frame: pl.DataFrame,
     problems: Problems,
@@ -397,7 +398,7 @@ def _audit_value(fmt: FileFormat, column: str, value: Any, currency: str | None)
 
 def _audit(
     session: Session,
-    org: Organisation,
+    org: Org,
     actor: str,
     fmt: FileFormat,
     path: Path,

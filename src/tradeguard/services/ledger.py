@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tradeguard.analytics.ledger import MissingFxRateError
+from tradeguard.domain.access import Org
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import from_minor, minor_exponent
 from tradeguard.store.models import (
@@ -37,7 +38,6 @@ from tradeguard.store.models import (
     FxRate,
     Invoice,
     Order,
-    Organisation,
     Payment,
 )
 
@@ -81,7 +81,7 @@ def _page(
 
 def buyers(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     q: str | None = None,
     country: str | None = None,
@@ -115,7 +115,7 @@ _BUYER = select(Buyer).where(
 )
 
 
-def buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
+def buyer(session: Session, org: Org, buyer_id: str) -> Buyer:
     found = session.execute(_BUYER, {"org_id": org.id, "buyer_id": buyer_id}).scalar_one_or_none()
     if found is None:
         raise NotFoundError(f"no buyer {buyer_id!r}")
@@ -135,7 +135,7 @@ def _date_range(
 
 def invoices(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     buyer_id: str | None = None,
     currency: str | None = None,
@@ -162,16 +162,14 @@ def invoices(
     return _page(session, query, sortable, sort, limit, offset, Invoice.invoice_id)
 
 
-def invoice(session: Session, org: Organisation, invoice_id: str) -> Invoice:
+def invoice(session: Session, org: Org, invoice_id: str) -> Invoice:
     found = session.get(Invoice, (org.id, invoice_id))
     if found is None:
         raise NotFoundError(f"no invoice {invoice_id!r}")
     return found
 
 
-def settled_amounts(
-    session: Session, org: Organisation, invoice_ids: Sequence[str]
-) -> dict[str, int]:
+def settled_amounts(session: Session, org: Org, invoice_ids: Sequence[str]) -> dict[str, int]:
     """Minor units settled so far on each of the given invoices."""
     if not invoice_ids:
         return {}
@@ -185,7 +183,7 @@ def settled_amounts(
 
 def payments(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     buyer_id: str | None = None,
     date_from: dt.date | None = None,
@@ -203,7 +201,7 @@ def payments(
     return _page(session, query, sortable, sort, limit, offset, Payment.payment_id)
 
 
-def payment(session: Session, org: Organisation, payment_id: str) -> Payment:
+def payment(session: Session, org: Org, payment_id: str) -> Payment:
     found = session.get(Payment, (org.id, payment_id))
     if found is None:
         raise NotFoundError(f"no payment {payment_id!r}")
@@ -212,7 +210,7 @@ def payment(session: Session, org: Organisation, payment_id: str) -> Payment:
 
 def financials(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     buyer_id: str | None = None,
     sort: str = "buyer_id",
@@ -231,7 +229,7 @@ def financials(
 
 def orders(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     buyer_id: str | None = None,
     status: str | None = None,
@@ -250,7 +248,7 @@ def orders(
 
 def audit_log(
     session: Session,
-    org: Organisation,
+    org: Org,
     *,
     entity: str | None = None,
     actor: str | None = None,
@@ -384,7 +382,7 @@ def _exposure_of(rows: Sequence[Any], base: str, as_of: dt.date) -> Exposure:
     )
 
 
-def exposure(session: Session, org: Organisation, buyer_id: str, as_of: dt.date) -> Exposure:
+def exposure(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> Exposure:
     """One buyer's open and overdue amounts on ``as_of``, in one query.
 
     The database returns each open invoice (issued by ``as_of``, less what was allocated
@@ -409,7 +407,7 @@ class BuyerFacts:
 
 
 def buyer_with_exposure(
-    session: Session, org: Organisation, buyer_id: str, as_of: dt.date
+    session: Session, org: Org, buyer_id: str, as_of: dt.date
 ) -> tuple[BuyerFacts, Exposure]:
     """``buyer`` and ``exposure`` together, in one query (the API's buyer endpoint)."""
     parameters = {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}

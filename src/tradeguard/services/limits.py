@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.access import Org
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import from_minor, to_minor
 from tradeguard.services import audit
@@ -25,7 +26,6 @@ from tradeguard.store.models import (
     Buyer,
     CreditLimit,
     CreditLimitRequest,
-    Organisation,
     StopShipment,
 )
 
@@ -37,7 +37,7 @@ class LimitWorkflowError(TradeGuardError):
     pass
 
 
-def _buyer(session: Session, org: Organisation, buyer_id: str) -> Buyer:
+def _buyer(session: Session, org: Org, buyer_id: str) -> Buyer:
     buyer = session.get(Buyer, (org.id, buyer_id))
     if buyer is None:
         raise NotFoundError(f"no buyer {buyer_id!r}")
@@ -74,7 +74,7 @@ def request_as_dict(row: CreditLimitRequest) -> dict[str, Any]:
 
 def request_limit(
     session: Session,
-    org: Organisation,
+    org: Org,
     buyer_id: str,
     amount: Decimal,
     reason: str | None,
@@ -108,7 +108,7 @@ def request_limit(
 
 def decide(
     session: Session,
-    org: Organisation,
+    org: Org,
     request_id: int,
     decision: str,
     reason: str,
@@ -153,7 +153,7 @@ def decide(
 
 def _set_limit(
     session: Session,
-    org: Organisation,
+    org: Org,
     request: CreditLimitRequest,
     amount: int,
     actor: str,
@@ -180,7 +180,7 @@ def _set_limit(
     )
 
 
-def limit_in_force(session: Session, org: Organisation, buyer_id: str) -> Decimal | None:
+def limit_in_force(session: Session, org: Org, buyer_id: str) -> Decimal | None:
     row = session.get(CreditLimit, (org.id, buyer_id))
     return None if row is None else from_minor(row.amount, row.currency)
 
@@ -196,7 +196,7 @@ def limit_as_dict(row: CreditLimit) -> dict[str, Any]:
 
 
 def buyer_limits(
-    session: Session, org: Organisation, buyer_id: str, on: dt.date | None = None
+    session: Session, org: Org, buyer_id: str, on: dt.date | None = None
 ) -> dict[str, Any]:
     """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``,
     today by default) and every limit request with its decision, oldest first."""
@@ -212,9 +212,7 @@ def buyer_limits(
     }
 
 
-def history(
-    session: Session, org: Organisation, buyer_id: str | None = None
-) -> list[dict[str, Any]]:
+def history(session: Session, org: Org, buyer_id: str | None = None) -> list[dict[str, Any]]:
     query = select(CreditLimitRequest).where(CreditLimitRequest.org_id == org.id)
     if buyer_id is not None:
         query = query.where(CreditLimitRequest.buyer_id == buyer_id)
@@ -226,7 +224,7 @@ def history(
 
 def stop_shipment(
     session: Session,
-    org: Organisation,
+    org: Org,
     buyer_id: str,
     reason: str,
     actor: str,
@@ -257,7 +255,7 @@ def stop_shipment(
     return row
 
 
-def lift_stop(session: Session, org: Organisation, buyer_id: str, reason: str, actor: str) -> None:
+def lift_stop(session: Session, org: Org, buyer_id: str, reason: str, actor: str) -> None:
     row = session.get(StopShipment, (org.id, buyer_id))
     if row is None:
         raise NotFoundError(f"buyer {buyer_id!r} has no stop-shipment")
@@ -276,7 +274,7 @@ def lift_stop(session: Session, org: Organisation, buyer_id: str, reason: str, a
     )
 
 
-def is_stopped(session: Session, org: Organisation, buyer_id: str, on: dt.date) -> bool:
+def is_stopped(session: Session, org: Org, buyer_id: str, on: dt.date) -> bool:
     row = session.get(StopShipment, (org.id, buyer_id))
     return row is not None and (row.until is None or on <= row.until)
 

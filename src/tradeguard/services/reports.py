@@ -36,10 +36,10 @@ from tradeguard.analytics.receivables import (
     buckets,
     positions,
 )
+from tradeguard.domain.access import Org
 from tradeguard.domain.money import from_minor
 from tradeguard.services.credit import latest_grades
 from tradeguard.services.ledger import BadQueryError
-from tradeguard.store.models import Organisation
 
 _RATIOS = {
     "dso": 2,
@@ -92,7 +92,7 @@ def kpi_settings(
     )
 
 
-def _snapshot(session: Session, org: Organisation) -> LedgerSnapshot:
+def _snapshot(session: Session, org: Org) -> LedgerSnapshot:
     return load_snapshot(session.connection(), org.id, org.base_currency)
 
 
@@ -157,7 +157,7 @@ def ageing_of(
 
 def ageing_report(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     edges: Sequence[int] = DEFAULT_BUCKET_EDGES,
     by: str | None = None,
@@ -200,7 +200,7 @@ def _bucket_page(
 
 def bucket_invoices_report(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     index: int,
     edges: Sequence[int] = DEFAULT_BUCKET_EDGES,
@@ -249,7 +249,7 @@ def _kpis_from(pos: Positions, settings: KpiSettings, *, trend: bool) -> dict[st
 
 def kpis_report(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     settings: KpiSettings,
     *,
@@ -267,13 +267,13 @@ def behaviour_of(snapshot: LedgerSnapshot, as_of: dt.date) -> dict[str, Any]:
     return {"as_of": as_of, "buyers": table.to_dicts()}
 
 
-def behaviour_report(session: Session, org: Organisation, as_of: dt.date) -> dict[str, Any]:
+def behaviour_report(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
     return behaviour_of(_snapshot(session, org), as_of)
 
 
 def dashboard_report(
     session: Session,
-    org: Organisation,
+    org: Org,
     as_of: dt.date,
     *,
     bucket: int | None = None,

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from tradeguard.analytics.ledger import load_snapshot
 from tradeguard.analytics.receivables import bucket_index, buckets, open_items
+from tradeguard.domain.access import Org
 from tradeguard.domain.money import from_minor
-from tradeguard.store.models import Buyer, Invoice, Organisation
+from tradeguard.store.models import Buyer, Invoice
 
 
-def portfolio_summary(session: Session, org: Organisation, as_of: dt.date) -> dict[str, Any]:
+def portfolio_summary(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
     """Open receivables, overdue share, ageing and the largest exposures on ``as_of``."""
     connection = session.connection()
     snapshot = load_snapshot(connection, org.id, org.base_currency)

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import String, bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from tradeguard.domain.access import Role, login_delay_seconds
+from tradeguard.domain.access import Org, OrgRef, Role, login_delay_seconds
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import audit
 from tradeguard.store.models import ApiToken, Organisation, User, WebSession
@@ -61,9 +61,7 @@ def find(session: Session, email: str) -> User:
     return user
 
 
-def add_user(
-    session: Session, org: Organisation, email: str, role: Role, password: str, actor: str
-) -> User:
+def add_user(session: Session, org: Org, email: str, role: Role, password: str, actor: str) -> User:
     email = email.strip().lower()
     if "@" not in email:
         raise TradeGuardError(f"not an e-mail address: {email!r}")
@@ -189,33 +187,53 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     return None if found is None else found[0]
 
 
-# What a request needs of its caller (the user's columns and the organisation), read in
-# one query by statements built once (composing one costs more than running it).
-_CALLER_COLUMNS = (User.id, User.email, User.org_id, User.role, User.language)
+# What a request needs of its caller (the user's columns and the organisation's), read in
+# one query by statements built once (composing one costs more than running it). They
+# select table columns, not ORM entities: the request gets plain values (``OrgRef``), and
+# SQLAlchemy skips the ORM's loading machinery, which cost more than the query itself.
+_USERS = User.__table__
+_ORGS = Organisation.__table__
+_CALLER_COLUMNS = (
+    _USERS.c.id,
+    _USERS.c.email,
+    _USERS.c.org_id,
+    _USERS.c.role,
+    _USERS.c.language,
+    _ORGS.c.name.label("org_name"),
+    _ORGS.c.base_currency,
+)
+_TOKEN_HASH = bindparam("token_hash", type_=String)
 _BY_TOKEN = (
-    select(*_CALLER_COLUMNS, Organisation)
-    .select_from(ApiToken)
-    .join(User, User.id == ApiToken.user_id)
-    .join(Organisation, Organisation.id == User.org_id)
-    .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
+    select(*_CALLER_COLUMNS)
+    .select_from(
+        ApiToken.__table__.join(_USERS, _USERS.c.id == ApiToken.__table__.c.user_id).join(
+            _ORGS, _ORGS.c.id == _USERS.c.org_id
+        )
+    )
+    .where(ApiToken.__table__.c.token_hash == _TOKEN_HASH)
 )
+_WEB_SESSIONS = WebSession.__table__
 _BY_WEB_SESSION = (
-    select(*_CALLER_COLUMNS, Organisation, WebSession.expires_at, WebSession.csrf_token)
-    .select_from(WebSession)
-    .join(User, User.id == WebSession.user_id)
-    .join(Organisation, Organisation.id == User.org_id)
-    .where(WebSession.token_hash == bindparam("token_hash", type_=String))
+    select(*_CALLER_COLUMNS, _WEB_SESSIONS.c.expires_at, _WEB_SESSIONS.c.csrf_token)
+    .select_from(
+        _WEB_SESSIONS.join(_USERS, _USERS.c.id == _WEB_SESSIONS.c.user_id).join(
+            _ORGS, _ORGS.c.id == _USERS.c.org_id
+        )
+    )
+    .where(_WEB_SESSIONS.c.token_hash == _TOKEN_HASH)
 )
 
 
-def _caller_principal(row: Any) -> Principal:
-    return Principal(row.id, row.email, row.org_id, Role(row.role), row.language)
+def _caller(row: Any) -> tuple[Principal, OrgRef]:
+    principal = Principal(row.id, row.email, row.org_id, Role(row.role), row.language)
+    return principal, OrgRef(row.org_id, row.org_name, row.base_currency)
 
 
-def caller_for_token(session: Session, token: str) -> tuple[Principal, Organisation] | None:
+def caller_for_token(session: Session, token: str) -> tuple[Principal, OrgRef] | None:
     """The token's user and their organisation, in one query (once per API request)."""
-    row = session.execute(_BY_TOKEN, {"token_hash": _digest(token)}).one_or_none()
-    return None if row is None else (_caller_principal(row), row.Organisation)
+    found = session.connection().execute(_BY_TOKEN, {"token_hash": _digest(token)})
+    row = found.one_or_none()
+    return None if row is None else _caller(row)
 
 
 def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
@@ -235,14 +253,14 @@ def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
     return token, csrf
 
 
-def caller_for_web_session(
-    session: Session, token: str
-) -> tuple[Principal, Organisation, str] | None:
+def caller_for_web_session(session: Session, token: str) -> tuple[Principal, OrgRef, str] | None:
     """The browser session's user, their organisation and the session's CSRF token."""
-    row = session.execute(_BY_WEB_SESSION, {"token_hash": _digest(token)}).one_or_none()
+    found = session.connection().execute(_BY_WEB_SESSION, {"token_hash": _digest(token)})
+    row = found.one_or_none()
     if row is None or row.expires_at < dt.datetime.now(dt.UTC):
         return None
-    return _caller_principal(row), row.Organisation, row.csrf_token
+    principal, org = _caller(row)
+    return principal, org, row.csrf_token
 
 
 def close_web_session(session: Session, token: str) -> None:

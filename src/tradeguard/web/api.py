@@ -1,6 +1,7 @@
 """``/api/v1``: the ledger, imports, audit log and users, for scripts.
 
-Endpoints are thin: check the caller (``deps``), call one service, shape the answer.
+Endpoints are thin: they reach the services through the caller's ``Access`` (``deps``:
+authenticated, authorised, one unit of work) and shape the answer.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from sqlalchemy.orm import Session
 
 from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
-from tradeguard.web.deps import Admin, Auditor, Reader, SessionDep, Writer
+from tradeguard.web.deps import Admin, Auditor, Caller, Reader, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 from tradeguard.web.schemas import (
     AuditRead,
@@ -58,14 +60,9 @@ ImportKind = Literal[
 ]
 
 
-def _actor(caller: Reader) -> str:
-    return f"user:{caller.principal.email}"
-
-
 @router.get("/buyers", tags=["buyers"])
-def list_buyers(
-    caller: Reader,
-    session: SessionDep,
+async def list_buyers(
+    reader: Reader,
     q: Annotated[str | None, Query(max_length=100)] = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
     industry: Annotated[str | None, Query(max_length=100)] = None,
@@ -73,9 +70,8 @@ def list_buyers(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[BuyerRead]:
-    page = ledger.buyers(
-        session,
-        caller.org,
+    page = await reader.call(
+        ledger.buyers,
         q=q,
         country=country,
         industry=industry,
@@ -89,25 +85,22 @@ def list_buyers(
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerDetailRead)
-def get_buyer(
-    buyer_id: str, caller: Reader, session: SessionDep, as_of: dt.date | None = None
-) -> Response:
+async def get_buyer(buyer_id: str, reader: Reader, as_of: dt.date | None = None) -> Response:
     """One buyer with its exposure (open and overdue amounts in the base currency).
 
-    The answer is built and validated once here and sent as JSON as it is: returning the
-    model would make FastAPI validate it a second time, in another worker-thread trip.
+    The answer is built and validated once here and sent as JSON as it is (returning
+    the model would make FastAPI validate it a second time).
     """
-    buyer, exposure = ledger.buyer_with_exposure(
-        session, caller.org, buyer_id, as_of or dt.date.today()
+    buyer, exposure = await reader.call(
+        ledger.buyer_with_exposure, buyer_id, as_of or dt.date.today()
     )
     body = BuyerDetailRead.with_exposure(buyer, exposure)
     return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get("/invoices", tags=["invoices"])
-def list_invoices(
-    caller: Reader,
-    session: SessionDep,
+async def list_invoices(
+    reader: Reader,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     currency: Annotated[str | None, Query(max_length=3)] = None,
     issued_from: dt.date | None = None,
@@ -116,37 +109,42 @@ def list_invoices(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[InvoiceRead]:
-    page = ledger.invoices(
-        session,
-        caller.org,
-        buyer_id=buyer_id,
-        currency=currency,
-        issued_from=issued_from,
-        issued_to=issued_to,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
-    settled = ledger.settled_amounts(session, caller.org, [i.invoice_id for i in page.items])
-    return PageRead(
-        items=[InvoiceRead.of(i, settled.get(i.invoice_id, 0)) for i in page.items],
-        total=page.total,
-        limit=limit,
-        offset=offset,
-    )
+    def invoices(session: Session, caller: Caller) -> PageRead[InvoiceRead]:
+        page = ledger.invoices(
+            session,
+            caller.org,
+            buyer_id=buyer_id,
+            currency=currency,
+            issued_from=issued_from,
+            issued_to=issued_to,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        settled = ledger.settled_amounts(session, caller.org, [i.invoice_id for i in page.items])
+        return PageRead(
+            items=[InvoiceRead.of(i, settled.get(i.invoice_id, 0)) for i in page.items],
+            total=page.total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return await reader.run(invoices)
 
 
 @router.get("/invoices/{invoice_id}", tags=["invoices"])
-def get_invoice(invoice_id: str, caller: Reader, session: SessionDep) -> InvoiceRead:
-    invoice = ledger.invoice(session, caller.org, invoice_id)
-    settled = ledger.settled_amounts(session, caller.org, [invoice_id]).get(invoice_id, 0)
-    return InvoiceRead.of(invoice, settled)
+async def get_invoice(invoice_id: str, reader: Reader) -> InvoiceRead:
+    def invoice(session: Session, caller: Caller) -> InvoiceRead:
+        found = ledger.invoice(session, caller.org, invoice_id)
+        settled = ledger.settled_amounts(session, caller.org, [invoice_id]).get(invoice_id, 0)
+        return InvoiceRead.of(found, settled)
+
+    return await reader.run(invoice)
 
 
 @router.get("/payments", tags=["payments"])
-def list_payments(
-    caller: Reader,
-    session: SessionDep,
+async def list_payments(
+    reader: Reader,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -154,9 +152,8 @@ def list_payments(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[PaymentRead]:
-    page = ledger.payments(
-        session,
-        caller.org,
+    page = await reader.call(
+        ledger.payments,
         buyer_id=buyer_id,
         date_from=date_from,
         date_to=date_to,
@@ -170,21 +167,20 @@ def list_payments(
 
 
 @router.get("/payments/{payment_id}", tags=["payments"])
-def get_payment(payment_id: str, caller: Reader, session: SessionDep) -> PaymentRead:
-    return PaymentRead.of(ledger.payment(session, caller.org, payment_id))
+async def get_payment(payment_id: str, reader: Reader) -> PaymentRead:
+    return PaymentRead.of(await reader.call(ledger.payment, payment_id))
 
 
 @router.get("/financials", tags=["financials"])
-def list_financials(
-    caller: Reader,
-    session: SessionDep,
+async def list_financials(
+    reader: Reader,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     sort: FinancialSort = "buyer_id",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[FinancialStatementRead]:
-    page = ledger.financials(
-        session, caller.org, buyer_id=buyer_id, sort=sort, limit=limit, offset=offset
+    page = await reader.call(
+        ledger.financials, buyer_id=buyer_id, sort=sort, limit=limit, offset=offset
     )
     return PageRead(
         items=[FinancialStatementRead.of(f) for f in page.items],
@@ -195,23 +191,16 @@ def list_financials(
 
 
 @router.get("/orders", tags=["orders"])
-def list_orders(
-    caller: Reader,
-    session: SessionDep,
+async def list_orders(
+    reader: Reader,
     buyer_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     sort: OrderSort = "-date",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[OrderRead]:
-    page = ledger.orders(
-        session,
-        caller.org,
-        buyer_id=buyer_id,
-        status=status_,
-        sort=sort,
-        limit=limit,
-        offset=offset,
+    page = await reader.call(
+        ledger.orders, buyer_id=buyer_id, status=status_, sort=sort, limit=limit, offset=offset
     )
     return PageRead(
         items=[OrderRead.of(o) for o in page.items], total=page.total, limit=limit, offset=offset
@@ -219,31 +208,34 @@ def list_orders(
 
 
 @router.post("/imports/{kind}", tags=["imports"])
-def upload_import(
-    kind: ImportKind, caller: Writer, session: SessionDep, file: Annotated[UploadFile, File()]
+async def upload_import(
+    kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
     """Import a CSV or XLSX file: the same validation and all-or-nothing rule as the CLI."""
     suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
     name = Path(file.filename or f"upload{suffix}").name
-    with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(file.file.read())
-        result = import_file(session, caller.org, kind, path, _actor(caller))
-    return ImportResultRead(**result.as_dict())
+
+    def upload(session: Session, caller: Caller) -> ImportResultRead:
+        with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(file.file.read())
+            result = import_file(session, caller.org, kind, path, caller.actor)
+        return ImportResultRead(**result.as_dict())
+
+    return await writer.run(upload)
 
 
 @router.get("/audit", tags=["audit"])
-def list_audit(
-    caller: Auditor,
-    session: SessionDep,
+async def list_audit(
+    auditor: Auditor,
     entity: Annotated[str | None, Query(max_length=40)] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     sort: AuditSort = "-at",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageRead[AuditRead]:
-    page = ledger.audit_log(
-        session, caller.org, entity=entity, actor=actor, sort=sort, limit=limit, offset=offset
+    page = await auditor.call(
+        ledger.audit_log, entity=entity, actor=actor, sort=sort, limit=limit, offset=offset
     )
     return PageRead(
         items=[AuditRead.model_validate(a) for a in page.items],
@@ -254,16 +246,25 @@ def list_audit(
 
 
 @router.get("/users", tags=["users"])
-def list_users(caller: Admin, session: SessionDep) -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in users.list_users(session, caller.org.id)]
+async def list_users(admin: Admin) -> list[UserRead]:
+    found = await admin.run(lambda session, caller: users.list_users(session, caller.org.id))
+    return [UserRead.model_validate(u) for u in found]
 
 
 @router.post("/users", tags=["users"], status_code=status.HTTP_201_CREATED)
-def create_user(body: UserCreate, caller: Admin, session: SessionDep) -> UserRead:
-    user = users.add_user(session, caller.org, body.email, body.role, body.password, _actor(caller))
-    return UserRead.model_validate(user)
+async def create_user(body: UserCreate, admin: Admin) -> UserRead:
+    def create(session: Session, caller: Caller) -> UserRead:
+        user = users.add_user(
+            session, caller.org, body.email, body.role, body.password, caller.actor
+        )
+        return UserRead.model_validate(user)
+
+    return await admin.run(create)
 
 
 @router.get("/users/me", tags=["users"])
-def me(caller: Reader, session: SessionDep) -> UserRead:
-    return UserRead.model_validate(users.find(session, caller.principal.email))
+async def me(reader: Reader) -> UserRead:
+    def own(session: Session, caller: Caller) -> UserRead:
+        return UserRead.model_validate(users.find(session, caller.principal.email))
+
+    return await reader.run(own)

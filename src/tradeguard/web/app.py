@@ -8,19 +8,28 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tradeguard import __version__
+from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.web import api, credit, pages, problems, reports
-from tradeguard.web.deps import Reader, SessionDep
+from tradeguard.web.deps import Reader, units_of_work_limiter
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any]:
+    if as_of is None and (snapshot := latest_snapshot(session, org)) is not None:
+        return snapshot
+    result: dict[str, Any] = to_jsonable(portfolio_summary(session, org, as_of or dt.date.today()))
+    return result
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -34,6 +43,7 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
+    app.state.units_of_work = units_of_work_limiter()
     problems.install(app)
 
     @app.middleware("http")
@@ -49,16 +59,9 @@ def create_app(engine: Engine) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/api/v1/summary", tags=["reports"], responses=problems.PROBLEM_RESPONSES)
-    def summary(
-        caller: Reader, session: SessionDep, as_of: dt.date | None = None
-    ) -> dict[str, Any]:
+    async def summary(reader: Reader, as_of: dt.date | None = None) -> dict[str, Any]:
         """Portfolio summary of the caller's organisation: the latest daily cycle, or any date."""
-        if as_of is None and (snapshot := latest_snapshot(session, caller.org)) is not None:
-            return snapshot
-        result: dict[str, Any] = to_jsonable(
-            portfolio_summary(session, caller.org, as_of or dt.date.today())
-        )
-        return result
+        return await reader.call(_summary, as_of)
 
     app.include_router(api.router)
     app.include_router(credit.router)

@@ -15,12 +15,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from tradeguard.domain.credit.settings import InvalidSettingsError
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import country as countries
 from tradeguard.services import credit, credit_reports, limits
-from tradeguard.web.deps import Caller, LimitRequester, Reader, SessionDep, Writer
+from tradeguard.web.deps import Caller, LimitRequester, Reader, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -80,38 +81,30 @@ def _score(row: dict[str, Any]) -> ScoreRead:
 
 
 @router.get("/buyers/{buyer_id}/score", tags=["credit"])
-def buyer_score(
-    buyer_id: str, caller: Reader, session: SessionDep, as_of: dt.date | None = None
-) -> ScoreRead:
+async def buyer_score(buyer_id: str, reader: Reader, as_of: dt.date | None = None) -> ScoreRead:
     """The buyer's score on a date (the latest recorded without one; computed when none
     is recorded for that date): PD, grade, class, recommended limit, Altman, reasons."""
-    return _score(credit.buyer_score(session, caller.org, buyer_id, as_of))
+    return _score(await reader.call(credit.buyer_score, buyer_id, as_of))
 
 
 @router.get("/buyers/{buyer_id}/score-history", tags=["credit"])
-def score_history(buyer_id: str, caller: Reader, session: SessionDep) -> list[ScorePointRead]:
+async def score_history(buyer_id: str, reader: Reader) -> list[ScorePointRead]:
     """One point per scoring date, oldest first."""
-    return [
-        ScorePointRead.model_validate(p)
-        for p in credit.score_history(session, caller.org, buyer_id)
-    ]
+    points = await reader.call(credit.score_history, buyer_id)
+    return [ScorePointRead.model_validate(p) for p in points]
 
 
 @router.get("/credit/grades", tags=["credit"])
-def grade_distribution(
-    caller: Reader, session: SessionDep, as_of: dt.date | None = None
-) -> GradeDistributionRead:
+async def grade_distribution(reader: Reader, as_of: dt.date | None = None) -> GradeDistributionRead:
     """Buyers per grade on the latest scoring date (or ``as_of``)."""
-    return GradeDistributionRead.model_validate(
-        credit.grade_distribution(session, caller.org, as_of)
-    )
+    return GradeDistributionRead.model_validate(await reader.call(credit.grade_distribution, as_of))
 
 
 @router.get("/countries/{code}", tags=["credit"])
-def country(code: str, caller: Reader, session: SessionDep) -> dict[str, Any]:
+async def country(code: str, reader: Reader) -> dict[str, Any]:
     """A country's grade, political risk and indicators, with their sources."""
     result: dict[str, Any] = to_jsonable(
-        countries.country_risk(session, caller.org, code).as_dict()
+        (await reader.call(countries.country_risk, code)).as_dict()
     )
     return result
 
@@ -127,47 +120,54 @@ def country(code: str, caller: Reader, session: SessionDep) -> dict[str, Any]:
         }
     },
 )
-def country_report(
+async def country_report(
     code: str,
-    caller: Reader,
-    session: SessionDep,
+    reader: Reader,
     format: Literal["html", "pdf"] = "html",
     lang: Literal["en", "zh"] | None = None,
 ) -> Response:
     """The country's market-risk report: indicators, sources and dates, and a short text;
     HTML or PDF, in ``lang`` (the caller's language without it)."""
-    risk = countries.country_risk(session, caller.org, code)
-    language = lang or caller.principal.language
-    if format == "pdf":
-        return Response(
-            credit_reports.country_pdf(risk, language),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="market-risk-{risk.country}.pdf"'},
-        )
-    return HTMLResponse(credit_reports.country_html(risk, language))
+
+    def report(session: Session, caller: Caller) -> Response:  # rendered in the worker thread
+        risk = countries.country_risk(session, caller.org, code)
+        language = lang or caller.principal.language
+        if format == "pdf":
+            return Response(
+                credit_reports.country_pdf(risk, language),
+                media_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'inline; filename="market-risk-{risk.country}.pdf"'
+                },
+            )
+        return HTMLResponse(credit_reports.country_html(risk, language))
+
+    return await reader.run(report)
 
 
 # ---- credit settings (the model mode) ---------------------------------------------------
 
 
 @router.get("/credit/settings", tags=["credit"])
-def get_settings(caller: Reader, session: SessionDep) -> dict[str, Any]:
+async def get_settings(reader: Reader) -> dict[str, Any]:
     """The organisation's credit settings (defaults where never changed); ``mode`` is
     ``expert`` (the scorecard) or ``fitted`` (the latest model fitted on its history)."""
-    return credit.load_settings(session, caller.org).as_dict()
+    return (await reader.call(credit.load_settings)).as_dict()
 
 
 @router.put("/credit/settings", tags=["credit"])
-def put_settings(
-    caller: Writer,
-    session: SessionDep,
+async def put_settings(
+    writer: Writer,
     changes: Annotated[dict[str, Any], Body(examples=[{"mode": "fitted"}])],
 ) -> dict[str, Any]:
     """Change some settings, e.g. ``{"mode": "fitted"}``; validated as a whole, audited."""
     try:
-        return credit.save_settings(session, caller.org, changes, _actor(caller)).as_dict()
+        saved = await writer.run(
+            lambda session, caller: credit.save_settings(session, caller.org, changes, caller.actor)
+        )
     except InvalidSettingsError as error:
         raise HTTPException(422, str(error)) from None
+    return saved.as_dict()
 
 
 # ---- limits and stop-shipment -----------------------------------------------------------
@@ -234,63 +234,70 @@ class BuyerLimitsRead(BaseModel):
     requests: list[LimitRequestRead]
 
 
-def _actor(caller: Caller) -> str:
-    return f"user:{caller.principal.email}"
-
-
 def _request(row: Any) -> LimitRequestRead:
     return LimitRequestRead.model_validate(to_jsonable(limits.request_as_dict(row)))
 
 
 @router.get("/buyers/{buyer_id}/limits", tags=["limits"])
-def buyer_limits(buyer_id: str, caller: Reader, session: SessionDep) -> BuyerLimitsRead:
+async def buyer_limits(buyer_id: str, reader: Reader) -> BuyerLimitsRead:
     """The limit in force, the stop-shipment flag and every limit request with its
     decision (the history), oldest first."""
     return BuyerLimitsRead.model_validate(
-        to_jsonable(limits.buyer_limits(session, caller.org, buyer_id))
+        to_jsonable(await reader.call(limits.buyer_limits, buyer_id))
     )
 
 
 @router.post(
     "/buyers/{buyer_id}/limit-requests", tags=["limits"], status_code=status.HTTP_201_CREATED
 )
-def create_limit_request(
-    buyer_id: str, body: LimitRequestCreate, caller: LimitRequester, session: SessionDep
+async def create_limit_request(
+    buyer_id: str, body: LimitRequestCreate, requester: LimitRequester
 ) -> LimitRequestRead:
     """Ask for a credit limit (pending until approved, rejected or withdrawn)."""
-    row = limits.request_limit(
-        session, caller.org, buyer_id, body.amount, body.reason, _actor(caller)
-    )
-    return _request(row)
+
+    def request(session: Session, caller: Caller) -> LimitRequestRead:
+        row = limits.request_limit(
+            session, caller.org, buyer_id, body.amount, body.reason, caller.actor
+        )
+        return _request(row)
+
+    return await requester.run(request)
 
 
 @router.post("/limit-requests/{request_id}/{decision}", tags=["limits"])
-def decide_limit_request(
+async def decide_limit_request(
     request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     decision: Literal["approve", "reject", "withdraw"],
     body: DecisionCreate,
-    caller: Writer,
-    session: SessionDep,
+    writer: Writer,
 ) -> LimitRequestRead:
     """Approve (optionally another amount: the limit comes into force), reject or
     withdraw a pending request, with a reason."""
-    if decision != "approve" and body.amount is not None:
-        raise HTTPException(422, "only an approval takes an amount")
-    row = limits.decide(
-        session, caller.org, request_id, decision, body.reason, _actor(caller), body.amount
-    )
-    return _request(row)
+
+    def decide(session: Session, caller: Caller) -> LimitRequestRead:
+        if decision != "approve" and body.amount is not None:
+            raise HTTPException(422, "only an approval takes an amount")
+        row = limits.decide(
+            session, caller.org, request_id, decision, body.reason, caller.actor, body.amount
+        )
+        return _request(row)
+
+    return await writer.run(decide)
 
 
 @router.put("/buyers/{buyer_id}/stop-shipment", tags=["limits"])
-def set_stop_shipment(
-    buyer_id: str, body: StopShipmentSet, caller: Writer, session: SessionDep
+async def set_stop_shipment(
+    buyer_id: str, body: StopShipmentSet, writer: Writer
 ) -> StopShipmentRead:
     """Stop shipments to the buyer: temporarily (``until``) or permanently."""
-    row = limits.stop_shipment(
-        session, caller.org, buyer_id, body.reason, _actor(caller), body.until
-    )
-    return StopShipmentRead.model_validate(limits.stop_as_dict(row, dt.date.today()))
+
+    def stop(session: Session, caller: Caller) -> StopShipmentRead:
+        row = limits.stop_shipment(
+            session, caller.org, buyer_id, body.reason, caller.actor, body.until
+        )
+        return StopShipmentRead.model_validate(limits.stop_as_dict(row, dt.date.today()))
+
+    return await writer.run(stop)
 
 
 @router.delete(
@@ -299,11 +306,14 @@ def set_stop_shipment(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
 )
-def lift_stop_shipment(
+async def lift_stop_shipment(
     buyer_id: str,
-    caller: Writer,
-    session: SessionDep,
+    writer: Writer,
     reason: Annotated[str, Query(min_length=1, max_length=2000)],
 ) -> None:
     """Lift the buyer's stop-shipment (with a reason)."""
-    limits.lift_stop(session, caller.org, buyer_id, reason, _actor(caller))
+    await writer.run(
+        lambda session, caller: limits.lift_stop(
+            session, caller.org, buyer_id, reason, caller.actor
+        )
+    )

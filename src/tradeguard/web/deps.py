@@ -1,79 +1,50 @@
-"""Request dependencies: the unit of work, the authenticated caller and their organisation.
+"""The way every endpoint reaches the database: authenticated, authorised, one unit of work.
 
 A request is authenticated by a personal API token (``Authorization: Bearer``) or by
-the session cookie of a signed-in browser. Every endpoint then names the permission it
-needs (``require``); the organisation always comes from the caller, never from the
-request, so nothing can read or change another organisation's rows.
+the session cookie of a signed-in browser. An endpoint declares the permission it needs
+by the type of one parameter (``reader: Reader``, ``writer: Writer``, ...) and gets an
+``Access``; it can reach the database only through ``Access.run`` (or ``call``), which,
+in one trip to a worker thread, opens the unit of work, looks up the caller, checks the
+permission (and a browser form's CSRF token), runs the work and commits (rolls back on
+any error). The organisation always comes from the caller, never from the request, so
+nothing can read or change another organisation's rows.
+
+One trip instead of one per dependency: each trip to the thread pool, and each ORM
+session step around it, cost about as much as the queries of a typical read
+(BENCHMARKS.md, API).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractContextManager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tradeguard.domain.access import Permission, can
+from tradeguard.domain.access import OrgRef, Permission, can
 from tradeguard.services import users
 from tradeguard.services.users import Principal
 from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
 
 SESSION_COOKIE = "tg_session"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-# Requests that hold a unit of work at the same time. Waiting for a turn takes no worker
-# thread, and the engine's pool (``get_engine``: 20 + 20 overflow) always has a
-# connection for each, so a thread never blocks on the pool while a request that holds
-# a connection waits for a thread (the hang with 16+ concurrent requests).
+# Requests that hold a unit of work (a worker thread and a pooled connection) at the
+# same time; the others wait for a turn on the event loop, holding nothing. Below the
+# engine's pool (``store.db``: 20 + 20 overflow), so a worker never waits for a
+# connection.
 MAX_CONCURRENT_UNITS_OF_WORK = 20
 
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's unit of work: committed (or rolled back) before the response is sent.
-
-    Starting one does no I/O (the session takes a connection at its first query, which
-    runs in a worker thread), so it starts here on the event loop; ending it (commit or
-    rollback, and returning the connection) runs in a worker thread of its own, like
-    FastAPI's exit of a sync dependency: it never waits for the busy worker pool.
-    """
-    work = unit_of_work(request.app.state.engine)
-    session = work.__enter__()
-    try:
-        yield session
-    except BaseException as error:
-        await _end(work, error)
-        raise
-    else:
-        await _end(work, None)
-
-
-async def _end(work: AbstractContextManager[Session], error: BaseException | None) -> None:
-    with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(
-            work.__exit__,
-            None if error is None else type(error),
-            error,
-            None if error is None else error.__traceback__,
-            limiter=anyio.CapacityLimiter(1),
-        )
-
-
-# scope="function": the unit of work ends when the endpoint returns, so a client that
-# reads right after a write sees it (FastAPI's default, "request", commits only after the
-# response has been sent). An error in a dependency or the endpoint rolls it back.
-SessionDep = Annotated[
-    Session,
-    Depends(get_session, scope="function", max_concurrency=MAX_CONCURRENT_UNITS_OF_WORK),
-]
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class NotAuthenticatedError(Exception):
@@ -82,88 +53,139 @@ class NotAuthenticatedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """The authenticated user of a request and the organisation they act for."""
+
     principal: Principal
-    org: Organisation
+    org: OrgRef
     csrf_token: str | None  # set for browser sessions; API tokens need none
 
+    @property
+    def actor(self) -> str:
+        """How the audit log names this user."""
+        return f"user:{self.principal.email}"
 
-async def sent_csrf_token(request: Request) -> str | None:
-    """The CSRF token a browser sent with a state-changing request, else None.
 
-    Async because a form body must be awaited; it does no database work, so it never
-    blocks the event loop. API calls (bearer token) and safe methods need none, so their
-    bodies (uploads) are not parsed here.
+def units_of_work_limiter() -> anyio.CapacityLimiter:
+    """The limiter an application passes to ``in_unit_of_work`` (one per application)."""
+    return anyio.CapacityLimiter(MAX_CONCURRENT_UNITS_OF_WORK)
+
+
+async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a worker thread inside one unit of work, committed before it returns.
+
+    The event loop never waits for the database. A client that goes away does not cut
+    the work short: it finishes (commit or rollback) in its thread either way.
     """
-    if request.method in _SAFE_METHODS or request.headers.get(
-        "authorization", ""
-    ).lower().startswith("bearer "):
-        return None
-    if SESSION_COOKIE not in request.cookies:
-        return None
-    header = request.headers.get(CSRF_HEADER)
-    if header:
-        return header
-    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
-        form = await request.form()  # cached on the request: the endpoint reads the same
-        value = form.get("csrf_token")
-        return value if isinstance(value, str) else None
-    return None
+    engine: Engine = request.app.state.engine
+
+    def run() -> T:
+        with unit_of_work(engine) as session:
+            return work(session)
+
+    return await anyio.to_thread.run_sync(run, limiter=request.app.state.units_of_work)
 
 
-def get_caller(
-    request: Request,
-    session: SessionDep,
-    sent_csrf: Annotated[str | None, Depends(sent_csrf_token)],
-) -> Caller:
-    """Authenticate the request (plain ``def``: the database work runs in a worker thread)."""
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request presents, read without any I/O."""
+
+    bearer: str | None
+    session_cookie: str | None
+    sent_csrf: str | None  # a browser's CSRF token on a state-changing request
+    state_changing: bool
+
+
+async def read_credentials(request: Request) -> Credentials:
+    """The request's token or session cookie; 401 at once when it sends neither.
+
+    Async because a form body must be awaited for its CSRF field (cached on the request:
+    the endpoint reads the same form). API calls (bearer token) and safe methods need no
+    CSRF token, so their bodies (uploads) are not parsed here.
+    """
     authorization = request.headers.get("authorization", "")
-    csrf: str | None = None
-    found: tuple[Principal, Organisation] | None = None
+    state_changing = request.method not in _SAFE_METHODS
     if authorization.lower().startswith("bearer "):
-        found = users.caller_for_token(session, authorization[7:].strip())
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        web = users.caller_for_web_session(session, cookie)
-        if web is not None:
-            principal, org, csrf = web
-            if request.method not in _SAFE_METHODS and (
-                sent_csrf is None or not secrets.compare_digest(sent_csrf, csrf)
-            ):
-                raise HTTPException(403, "missing or wrong CSRF token")
-            found = principal, org
-    if found is None:
+        return Credentials(authorization[7:].strip(), None, None, state_changing)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
         raise NotAuthenticatedError
-    principal, org = found
+    sent: str | None = None
+    if state_changing:
+        sent = request.headers.get(CSRF_HEADER)
+        if not sent and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+            value = (await request.form()).get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    return Credentials(None, cookie, sent, state_changing)
+
+
+def authenticate(session: Session, credentials: Credentials) -> Caller:
+    """The caller the credentials name, or ``NotAuthenticatedError``; 403 on a bad CSRF token."""
+    if credentials.bearer is not None:
+        found = users.caller_for_token(session, credentials.bearer)
+        if found is None:
+            raise NotAuthenticatedError
+        return Caller(*found, None)
+    web = users.caller_for_web_session(session, credentials.session_cookie or "")
+    if web is None:
+        raise NotAuthenticatedError
+    principal, org, csrf = web
+    if credentials.state_changing and (
+        credentials.sent_csrf is None or not secrets.compare_digest(credentials.sent_csrf, csrf)
+    ):
+        raise HTTPException(403, "missing or wrong CSRF token")
     return Caller(principal, org, csrf)
 
 
-CallerDep = Annotated[Caller, Depends(get_caller)]
+class Access:
+    """An endpoint's way to the database, for a caller who must hold ``permission``
+    (any signed-in user when it is None)."""
+
+    __slots__ = ("_credentials", "_permission", "_request")
+
+    def __init__(
+        self, request: Request, credentials: Credentials, permission: Permission | None
+    ) -> None:
+        self._request = request
+        self._credentials = credentials
+        self._permission = permission
+
+    async def run(self, work: Callable[[Session, Caller], T]) -> T:
+        """``work(session, caller)`` for an authenticated caller allowed to do this."""
+
+        def authorised(session: Session) -> T:
+            caller = authenticate(session, self._credentials)
+            if self._permission is not None and not can(caller.principal.role, self._permission):
+                raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
+            return work(session, caller)
+
+        return await in_unit_of_work(self._request, authorised)
+
+    async def call(
+        self,
+        service: Callable[Concatenate[Session, OrgRef, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``service(session, caller's organisation, *args, **kwargs)``: the common case."""
+        return await self.run(lambda session, caller: service(session, caller.org, *args, **kwargs))
 
 
-def require(permission: Permission) -> Callable[[Caller], Awaitable[Caller]]:
-    """A dependency that lets the request through only with ``permission``.
+def require(
+    permission: Permission | None,
+) -> Callable[[Request, Credentials], Awaitable[Access]]:
+    """A dependency giving the endpoint an ``Access`` for callers with ``permission``."""
 
-    Async only because it is a pure check (no I/O): it then runs on the event loop
-    instead of costing a trip to a worker thread on every request.
-    """
+    async def access(
+        request: Request, credentials: Annotated[Credentials, Depends(read_credentials)]
+    ) -> Access:
+        return Access(request, credentials, permission)
 
-    async def check(caller: CallerDep) -> Caller:
-        if not can(caller.principal.role, permission):
-            raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
-        return caller
-
-    return check
+    return access
 
 
-Reader = Annotated[Caller, Depends(require(Permission.READ_LEDGER))]
-Writer = Annotated[Caller, Depends(require(Permission.WRITE_LEDGER))]
-LimitRequester = Annotated[Caller, Depends(require(Permission.REQUEST_LIMITS))]
-Auditor = Annotated[Caller, Depends(require(Permission.READ_AUDIT))]
-Admin = Annotated[Caller, Depends(require(Permission.MANAGE_USERS))]
-
-
-async def current_org(caller: Reader) -> Organisation:
-    """The organisation of a caller allowed to read the ledger."""
-    return caller.org
-
-
-OrgDep = Annotated[Organisation, Depends(current_org)]
+SignedIn = Annotated[Access, Depends(require(None))]
+Reader = Annotated[Access, Depends(require(Permission.READ_LEDGER))]
+Writer = Annotated[Access, Depends(require(Permission.WRITE_LEDGER))]
+LimitRequester = Annotated[Access, Depends(require(Permission.REQUEST_LIMITS))]
+Auditor = Annotated[Access, Depends(require(Permission.READ_AUDIT))]
+Admin = Annotated[Access, Depends(require(Permission.MANAGE_USERS))]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Permission, can
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
@@ -27,10 +28,10 @@ from tradeguard.web.deps import (
     SESSION_COOKIE,
     Auditor,
     Caller,
-    CallerDep,
     Reader,
-    SessionDep,
+    SignedIn,
     Writer,
+    in_unit_of_work,
 )
 from tradeguard.web.schemas import InvoiceRead, PaymentRead
 
@@ -108,9 +109,8 @@ def login_form(request: Request, next: str | None = None, lang: str = "en") -> H
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
-    session: SessionDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)],
@@ -120,8 +120,13 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return RedirectResponse("/login", status_code=303)
-    principal = users.authenticate(session, email, password)
-    if principal is None:
+
+    def sign_in(session: Session) -> tuple[str, str] | None:  # Argon2: in the worker thread
+        principal = users.authenticate(session, email, password)
+        return None if principal is None else users.open_web_session(session, principal)
+
+    opened = await in_unit_of_work(request, sign_in)
+    if opened is None:
         refused = _render(
             request,
             "login.html",
@@ -133,7 +138,7 @@ def login(
         )
         refused.status_code = 401
         return refused
-    token, _csrf = users.open_web_session(session, principal)
+    token, _csrf = opened
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -148,50 +153,58 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, caller: CallerDep) -> Response:
-    del caller  # authenticated and CSRF-checked by the dependency
-    users.close_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
+async def logout(request: Request, signed_in: SignedIn) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    await signed_in.run(lambda session, _caller: users.close_web_session(session, cookie))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
 
 @router.post("/language")
-def language(
-    session: SessionDep,
-    caller: CallerDep,
+async def language(
+    signed_in: SignedIn,
     language: Annotated[str, Form(max_length=5)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    users.set_language(session, caller.principal, language)
+    await signed_in.run(
+        lambda session, caller: users.set_language(session, caller.principal, language)
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.get("/")
-def overview(request: Request, caller: Reader, session: SessionDep) -> HTMLResponse:
-    summary = latest_snapshot(session, caller.org)
-    if summary is None:
-        summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
-    grades = to_jsonable(credit.grade_distribution(session, caller.org))
-    return render_page(request, caller, "overview.html", s=summary, grades=grades)
+async def overview(request: Request, reader: Reader) -> HTMLResponse:
+    def page(session: Session, caller: Caller) -> HTMLResponse:
+        summary = latest_snapshot(session, caller.org)
+        if summary is None:
+            summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
+        grades = to_jsonable(credit.grade_distribution(session, caller.org))
+        return render_page(request, caller, "overview.html", s=summary, grades=grades)
+
+    return await reader.run(page)
 
 
 @router.get("/buyers")
-def buyers_page(
+async def buyers_page(
     request: Request,
-    caller: Reader,
-    session: SessionDep,
+    reader: Reader,
     q: Annotated[str | None, Query(max_length=100)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    page = ledger.buyers(session, caller.org, q=q, sort="name", limit=PAGE_SIZE, offset=offset)
-    return render_page(request, caller, "buyers.html", page=page, q=q or "")
+    def page(session: Session, caller: Caller) -> HTMLResponse:
+        found = ledger.buyers(session, caller.org, q=q, sort="name", limit=PAGE_SIZE, offset=offset)
+        return render_page(request, caller, "buyers.html", page=found, q=q or "")
+
+    return await reader.run(page)
 
 
 @router.get("/buyers/{buyer_id}")
-def buyer_page(
-    request: Request, buyer_id: str, caller: Reader, session: SessionDep
-) -> HTMLResponse:
+async def buyer_page(request: Request, buyer_id: str, reader: Reader) -> HTMLResponse:
+    return await reader.run(partial(_buyer_page, request, buyer_id))
+
+
+def _buyer_page(request: Request, buyer_id: str, session: Session, caller: Caller) -> HTMLResponse:
     buyer = ledger.buyer(session, caller.org, buyer_id)
     exposure = ledger.exposure(session, caller.org, buyer_id, dt.date.today())
     invoices = ledger.invoices(session, caller.org, buyer_id=buyer_id, limit=100)
@@ -222,19 +235,26 @@ def buyer_page(
 
 
 @router.get("/import")
-def import_form(request: Request, caller: Writer) -> HTMLResponse:
-    return render_page(
-        request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None
+async def import_form(request: Request, writer: Writer) -> HTMLResponse:
+    return await writer.run(
+        lambda _session, caller: render_page(
+            request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None
+        )
     )
 
 
 @router.post("/import")
-def import_upload(
+async def import_upload(
     request: Request,
-    caller: Writer,
-    session: SessionDep,
+    writer: Writer,
     kind: Annotated[str, Form(max_length=20)],
     file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    return await writer.run(partial(_import_upload, request, kind, file))
+
+
+def _import_upload(
+    request: Request, kind: str, file: UploadFile, session: Session, caller: Caller
 ) -> HTMLResponse:
     context: dict[str, Any] = {"kinds": list(FORMATS), "result": None, "errors": None, "kind": kind}
     if kind not in FORMATS:
@@ -246,7 +266,7 @@ def import_upload(
         try:
             with session.begin_nested():
                 context["result"] = import_file(
-                    session, caller.org, kind, path, f"user:{caller.principal.email}"
+                    session, caller.org, kind, path, caller.actor
                 ).as_dict()
         except ImportRejectedError as rejected:
             context["errors"] = [(e.row, e.column, e.message) for e in rejected.errors]
@@ -259,8 +279,11 @@ def import_upload(
 
 
 @router.get("/audit")
-def audit_page(
-    request: Request, caller: Auditor, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0
+async def audit_page(
+    request: Request, auditor: Auditor, offset: Annotated[int, Query(ge=0)] = 0
 ) -> HTMLResponse:
-    page = ledger.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
-    return render_page(request, caller, "audit.html", page=page)
+    def page(session: Session, caller: Caller) -> HTMLResponse:
+        found = ledger.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
+        return render_page(request, caller, "audit.html", page=found)
+
+    return await auditor.run(page)

@@ -1,7 +1,7 @@
 """Receivables analytics over HTTP: ``/api/v1/reports/...`` and the ``/reports`` page.
 
-Endpoints are thin: the caller's organisation comes from ``deps``, one service call
-does the work, and amounts leave as decimal strings. The page renders the same
+Endpoints are thin: one service call through the caller's ``Access`` (``deps``) does
+the work, and amounts leave as decimal strings. The page renders the same
 service results with Plotly (served locally at ``/static/plotly.js``, never a CDN);
 clicking an ageing bar lists that bucket's invoices.
 """
@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import reports
 from tradeguard.web import pages
-from tradeguard.web.deps import OrgDep, Reader, SessionDep
+from tradeguard.web.deps import Caller, Reader
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
 API = "/api/v1/reports"
@@ -39,41 +40,44 @@ def _json(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get(f"{API}/ageing", responses=PROBLEM_RESPONSES)
-def ageing(
-    org: OrgDep,
-    session: SessionDep,
+async def ageing(
+    reader: Reader,
     as_of: AsOf = None,
     buckets: Buckets = None,
     by: Annotated[str | None, Query(max_length=20)] = None,
 ) -> dict[str, Any]:
     """Open receivables per ageing bucket in the base currency, optionally per group."""
-    edges = reports.bucket_edges(buckets)
-    return _json(reports.ageing_report(session, org, as_of or dt.date.today(), edges, by))
+    day = as_of or dt.date.today()
+    report = await reader.run(
+        lambda session, caller: reports.ageing_report(
+            session, caller.org, day, reports.bucket_edges(buckets), by
+        )
+    )
+    return _json(report)
 
 
 @router.get(f"{API}/ageing/{{bucket_index}}/invoices", responses=PROBLEM_RESPONSES)
-def ageing_invoices(
+async def ageing_invoices(
     bucket_index: int,
-    org: OrgDep,
-    session: SessionDep,
+    reader: Reader,
     as_of: AsOf = None,
     buckets: Buckets = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """The open invoices of one bucket (0 = current), most overdue first, paginated."""
-    edges = reports.bucket_edges(buckets)
-    return _json(
-        reports.bucket_invoices_report(
-            session, org, as_of or dt.date.today(), bucket_index, edges, limit, offset
+    day = as_of or dt.date.today()
+    report = await reader.run(
+        lambda session, caller: reports.bucket_invoices_report(
+            session, caller.org, day, bucket_index, reports.bucket_edges(buckets), limit, offset
         )
     )
+    return _json(report)
 
 
 @router.get(f"{API}/kpis", responses=PROBLEM_RESPONSES)
-def kpis(
-    org: OrgDep,
-    session: SessionDep,
+async def kpis(
+    reader: Reader,
     as_of: AsOf = None,
     period_days: Annotated[int, Query(ge=1, le=3660)] = 90,
     countback_months: Annotated[str, Query(pattern="^(calendar|30-day)$")] = "calendar",
@@ -81,27 +85,41 @@ def kpis(
     trend: bool = False,
 ) -> dict[str, Any]:
     """DSO (standard, countback), best possible DSO, ADD, CEI, bad debt and concentration."""
-    settings = reports.kpi_settings(period_days, countback_months, cei_sales)
-    return _json(reports.kpis_report(session, org, as_of or dt.date.today(), settings, trend=trend))
+    day = as_of or dt.date.today()
+    report = await reader.run(
+        lambda session, caller: reports.kpis_report(
+            session,
+            caller.org,
+            day,
+            reports.kpi_settings(period_days, countback_months, cei_sales),
+            trend=trend,
+        )
+    )
+    return _json(report)
 
 
 @router.get(f"{API}/behaviour", responses=PROBLEM_RESPONSES)
-def behaviour(org: OrgDep, session: SessionDep, as_of: AsOf = None) -> dict[str, Any]:
+async def behaviour(reader: Reader, as_of: AsOf = None) -> dict[str, Any]:
     """Each buyer's payment behaviour over the trailing 12 months."""
-    return _json(reports.behaviour_report(session, org, as_of or dt.date.today()))
+    return _json(await reader.call(reports.behaviour_report, as_of or dt.date.today()))
 
 
 @router.get("/reports", include_in_schema=False)
-def reports_page(
+async def reports_page(
     request: Request,
-    caller: Reader,
-    session: SessionDep,
+    reader: Reader,
     as_of: AsOf = None,
     bucket: Annotated[int | None, Query(ge=0, le=50)] = None,
     offset: Offset = 0,
 ) -> HTMLResponse:
     day = as_of or dt.date.today()
-    report = reports.dashboard_report(
-        session, caller.org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
-    )
-    return pages.render_page(request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE)
+
+    def page(session: Session, caller: Caller) -> HTMLResponse:
+        report = reports.dashboard_report(
+            session, caller.org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
+        )
+        return pages.render_page(
+            request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE
+        )
+
+    return await reader.run(page)
