@@ -45,6 +45,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # of 5 + 10 was). Command-line use opens one.
 POOL_SIZE = 20
 MAX_OVERFLOW = 20
+# How long a SQLite connection waits for another's write lock before it gives up.
+SQLITE_BUSY_TIMEOUT_S = 30
+# ... and how long a short read on the web server's event loop may wait (see below).
+SHORT_READ_BUSY_TIMEOUT_MS = 200
 
 
 def _is_sqlite_memory(url: str) -> bool:
@@ -63,7 +67,7 @@ def get_engine(url: str) -> Engine:
         sizing: dict[str, Any] = {}
         if not _is_sqlite_memory(url):
             sizing = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
-        engine = create_engine(url, connect_args={"timeout": 30}, **sizing)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **sizing)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(
@@ -90,6 +94,36 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     """All or nothing: commit when the block ends normally, roll back on any error."""
     with _session_factory(engine)() as session, session.begin():
         yield session
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file: queries run in this process, on local disk."""
+    return engine.dialect.name == "sqlite" and not _is_sqlite_memory(
+        engine.url.render_as_string(hide_password=False)
+    )
+
+
+@contextmanager
+def sqlite_read_only_unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A unit of work on a SQLite file that can only read, and never waits long for a lock.
+
+    For short reads that the web server runs on its event loop (``web.deps.Access.read``),
+    where a wait would stall every request. In WAL mode a reader never waits for a
+    writer; ``query_only`` turns any write into an error instead of a wait for the write
+    lock, and the short busy timeout bounds the rare waits that remain (recovery after a
+    crash). The pragmas go straight to the driver's connection (through SQLAlchemy they
+    cost more than the read), and are undone before the connection goes back to the pool.
+    """
+    with unit_of_work(engine) as session:
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA query_only = ON")
+        driver.execute(f"PRAGMA busy_timeout = {SHORT_READ_BUSY_TIMEOUT_MS}")
+        try:
+            yield session
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+            driver.execute("PRAGMA query_only = OFF")
 
 
 def alembic_config(engine: Engine) -> Config:

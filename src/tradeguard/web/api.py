@@ -91,8 +91,9 @@ async def get_buyer(buyer_id: str, reader: Reader, as_of: dt.date | None = None)
     The answer is built and validated once here and sent as JSON as it is (returning
     the model would make FastAPI validate it a second time).
     """
-    buyer, exposure = await reader.call(
-        ledger.buyer_with_exposure, buyer_id, as_of or dt.date.today()
+    day = as_of or dt.date.today()
+    buyer, exposure = await reader.read(
+        lambda session, caller: ledger.buyer_with_exposure(session, caller.org, buyer_id, day)
     )
     body = BuyerDetailRead.with_exposure(buyer, exposure)
     return Response(body.model_dump_json(), media_type="application/json")
@@ -139,7 +140,7 @@ async def get_invoice(invoice_id: str, reader: Reader) -> InvoiceRead:
         settled = ledger.settled_amounts(session, caller.org, [invoice_id]).get(invoice_id, 0)
         return InvoiceRead.of(found, settled)
 
-    return await reader.run(invoice)
+    return await reader.read(invoice)
 
 
 @router.get("/payments", tags=["payments"])
@@ -168,7 +169,10 @@ async def list_payments(
 
 @router.get("/payments/{payment_id}", tags=["payments"])
 async def get_payment(payment_id: str, reader: Reader) -> PaymentRead:
-    return PaymentRead.of(await reader.call(ledger.payment, payment_id))
+    payment = await reader.read(
+        lambda session, caller: ledger.payment(session, caller.org, payment_id)
+    )
+    return PaymentRead.of(payment)
 
 
 @router.get("/financials", tags=["financials"])
@@ -267,4 +271,4 @@ async def me(reader: Reader) -> UserRead:
     def own(session: Session, caller: Caller) -> UserRead:
         return UserRead.model_validate(users.find(session, caller.principal.email))
 
-    return await reader.run(own)
+    return await reader.read(own)

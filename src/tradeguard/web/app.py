@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeguard import __version__
 from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
+from tradeguard.store.db import is_sqlite_file
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
 
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response.
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
+    runs the rest of the application in a task of its own and streams the response
+    through it, which cost more per request than the health check itself.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *_SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any]:
@@ -44,15 +69,9 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
+    app.state.short_reads_inline = is_sqlite_file(engine)
     problems.install(app)
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.update(_SECURITY_HEADERS)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

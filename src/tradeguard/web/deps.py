@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tradeguard.domain.access import OrgRef, Permission, can
 from tradeguard.services import users
 from tradeguard.services.users import Principal
-from tradeguard.store.db import unit_of_work
+from tradeguard.store.db import sqlite_read_only_unit_of_work, unit_of_work
 
 SESSION_COOKIE = "tg_session"
 CSRF_HEADER = "x-csrf-token"
@@ -95,7 +95,7 @@ class Credentials:
     state_changing: bool
 
 
-async def read_credentials(request: Request) -> Credentials:
+async def _read_credentials(request: Request) -> Credentials:
     """The request's token or session cookie; 401 at once when it sends neither.
 
     Async because a form body must be awaited for its CSRF field (cached on the request:
@@ -149,16 +149,33 @@ class Access:
         self._credentials = credentials
         self._permission = permission
 
+    def _authorised(self, session: Session) -> Caller:
+        caller = authenticate(session, self._credentials)
+        if self._permission is not None and not can(caller.principal.role, self._permission):
+            raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
+        return caller
+
     async def run(self, work: Callable[[Session, Caller], T]) -> T:
         """``work(session, caller)`` for an authenticated caller allowed to do this."""
+        return await in_unit_of_work(
+            self._request, lambda session: work(session, self._authorised(session))
+        )
 
-        def authorised(session: Session) -> T:
-            caller = authenticate(session, self._credentials)
-            if self._permission is not None and not can(caller.principal.role, self._permission):
-                raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
-            return work(session, caller)
+    async def read(self, work: Callable[[Session, Caller], T]) -> T:
+        """Like ``run``, for a short read: a handful of indexed rows (one buyer's open
+        invoices, one invoice), never a scan of the ledger or a count of a whole table.
 
-        return await in_unit_of_work(self._request, authorised)
+        On a SQLite file it runs right here on the event loop, in a unit of work that
+        cannot write or wait for a lock (``store.db.sqlite_read_only_unit_of_work``): the
+        query is CPU work in this process, a fraction of a millisecond, and handing it to
+        a worker thread cost more than the read itself under load (BENCHMARKS.md, API).
+        On PostgreSQL, whose queries wait on the network, it runs in a worker thread.
+        """
+        state = self._request.app.state
+        if not state.short_reads_inline:
+            return await self.run(work)
+        with sqlite_read_only_unit_of_work(state.engine) as session:
+            return work(session, self._authorised(session))
 
     async def call(
         self,
@@ -172,13 +189,11 @@ class Access:
 
 def require(
     permission: Permission | None,
-) -> Callable[[Request, Credentials], Awaitable[Access]]:
+) -> Callable[[Request], Awaitable[Access]]:
     """A dependency giving the endpoint an ``Access`` for callers with ``permission``."""
 
-    async def access(
-        request: Request, credentials: Annotated[Credentials, Depends(read_credentials)]
-    ) -> Access:
-        return Access(request, credentials, permission)
+    async def access(request: Request) -> Access:
+        return Access(request, await _read_credentials(request), permission)
 
     return access
 
