@@ -23,6 +23,7 @@ import uvicorn
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests.web.conftest import PASSWORD, World, bearer
@@ -30,7 +31,7 @@ from tradeguard.services import audit
 from tradeguard.store.db import unit_of_work
 from tradeguard.store.models import AuditEntry
 from tradeguard.web.app import create_app
-from tradeguard.web.deps import Admin, Caller
+from tradeguard.web.deps import Admin, Caller, Reader
 
 CONCURRENT = 32
 DEADLINE_S = 60.0  # the hang left requests waiting for the pool's 30 s timeout, then failed
@@ -126,3 +127,65 @@ def test_an_error_after_a_write_rolls_the_write_back(world: World) -> None:
     response = TestClient(app).post("/test/write-then-fail", headers=bearer(world, "admin"))
     assert response.status_code == 409
     assert probes() == 0
+
+
+# Short reads run on the event loop only on a SQLite file (elsewhere ``Access.read`` is
+# ``Access.run``, which the rest of the web tests cover on both databases).
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@sqlite_only
+def test_a_short_read_answers_while_a_writer_holds_the_lock(world: World) -> None:
+    """A buyer read on the event loop never waits for SQLite's write lock (WAL reader)."""
+    writer = world.engine.raw_connection()
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # what a long import holds
+        writer.execute("UPDATE buyers SET name = 'renamed' WHERE buyer_id = 'B1'")
+        client = TestClient(create_app(world.engine))
+        started = time.monotonic()
+        response = client.get("/api/v1/buyers/B1", headers=bearer(world, "viewer"))
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == "Alpha"  # the last committed state
+        assert time.monotonic() - started < 1.0
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+@sqlite_only
+def test_a_short_read_cannot_write(world: World) -> None:
+    """``Access.read`` runs on a connection where a write is an error, never a lock wait."""
+    app = create_app(world.engine)
+
+    @app.get("/test/write-in-a-read")
+    async def write_in_a_read(viewer: Reader) -> None:
+        def work(session: Session, caller: Caller) -> None:
+            audit.record(
+                session, org_id=caller.org.id, actor="test", action="create", entity="probe"
+            )
+            session.flush()
+
+        await viewer.read(work)
+
+    client = TestClient(app, raise_server_exceptions=True)
+    with pytest.raises(OperationalError, match="readonly"):
+        client.get("/test/write-in-a-read", headers=bearer(world, "viewer"))
+    with unit_of_work(world.engine) as session:
+        query = select(func.count()).where(AuditEntry.entity == "probe")
+        assert session.execute(query).scalar_one() == 0
+
+
+def test_a_short_read_is_authenticated_and_authorised(world: World) -> None:
+    app = create_app(world.engine)
+
+    @app.get("/test/short-read")
+    async def short_read(admin: Admin) -> dict[str, str]:
+        return {"org": await admin.read(lambda _session, caller: caller.org.name)}
+
+    client = TestClient(app)
+    assert client.get("/test/short-read").status_code == 401
+    wrong = {"Authorization": "Bearer not-a-token"}
+    assert client.get("/test/short-read", headers=wrong).status_code == 401
+    assert client.get("/test/short-read", headers=bearer(world, "viewer")).status_code == 403
+    allowed = client.get("/test/short-read", headers=bearer(world, "admin"))
+    assert allowed.json() == {"org": "Acme Exports"}

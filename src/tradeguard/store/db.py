@@ -47,8 +47,10 @@ POOL_SIZE = 20
 MAX_OVERFLOW = 20
 # How long a SQLite connection waits for another's write lock before it gives up.
 SQLITE_BUSY_TIMEOUT_S = 30
-# ... and how long a short read on the web server's event loop may wait (see below).
-SHORT_READ_BUSY_TIMEOUT_MS = 200
+# ... and how long a short read on the web server's event loop may wait (see below);
+# those reads run one at a time, on the loop's thread.
+SHORT_READ_BUSY_TIMEOUT_S = 0.2
+SHORT_READ_POOL_SIZE = 2
 
 
 def _is_sqlite_memory(url: str) -> bool:
@@ -103,27 +105,31 @@ def is_sqlite_file(engine: Engine) -> bool:
     )
 
 
-@contextmanager
-def sqlite_read_only_unit_of_work(engine: Engine) -> Iterator[Session]:
-    """A unit of work on a SQLite file that can only read, and never waits long for a lock.
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")  # as ``get_engine``'s; kept by the file
+    dbapi_connection.execute("PRAGMA query_only = ON")
+
+
+@cache
+def get_short_read_engine(url: str) -> Engine:
+    """Connections to a SQLite file that can only read, and never wait long for a lock.
 
     For short reads that the web server runs on its event loop (``web.deps.Access.read``),
-    where a wait would stall every request. In WAL mode a reader never waits for a
-    writer; ``query_only`` turns any write into an error instead of a wait for the write
-    lock, and the short busy timeout bounds the rare waits that remain (recovery after a
-    crash). The pragmas go straight to the driver's connection (through SQLAlchemy they
-    cost more than the read), and are undone before the connection goes back to the pool.
+    where a wait would stall every request. In WAL mode (set by ``get_engine``'s
+    connections) a reader never waits for a writer; ``query_only`` turns any write into
+    an error instead of a wait for the write lock, and the short busy timeout bounds the
+    rare waits that remain (recovery after a crash). The setting stays on these
+    connections for their life: switching it per request made SQLite prepare every
+    statement again, which cost more than the read.
     """
-    with unit_of_work(engine) as session:
-        driver = session.connection().connection.driver_connection
-        assert driver is not None
-        driver.execute("PRAGMA query_only = ON")
-        driver.execute(f"PRAGMA busy_timeout = {SHORT_READ_BUSY_TIMEOUT_MS}")
-        try:
-            yield session
-        finally:
-            driver.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-            driver.execute("PRAGMA query_only = OFF")
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SHORT_READ_BUSY_TIMEOUT_S},
+        pool_size=SHORT_READ_POOL_SIZE,
+        max_overflow=0,
+    )
+    event.listen(engine, "connect", _read_only)
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:

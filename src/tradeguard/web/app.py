@@ -15,7 +15,7 @@ from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
-from tradeguard.store.db import is_sqlite_file
+from tradeguard.store.db import get_short_read_engine, is_sqlite_file
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
 
@@ -69,7 +69,11 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
-    app.state.short_reads_inline = is_sqlite_file(engine)
+    app.state.short_read_engine = (
+        get_short_read_engine(engine.url.render_as_string(hide_password=False))
+        if is_sqlite_file(engine)
+        else None
+    )
     problems.install(app)
     app.add_middleware(SecurityHeaders)
 

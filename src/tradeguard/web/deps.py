@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tradeguard.domain.access import OrgRef, Permission, can
 from tradeguard.services import users
 from tradeguard.services.users import Principal
-from tradeguard.store.db import sqlite_read_only_unit_of_work, unit_of_work
+from tradeguard.store.db import unit_of_work
 
 SESSION_COOKIE = "tg_session"
 CSRF_HEADER = "x-csrf-token"
@@ -165,16 +165,16 @@ class Access:
         """Like ``run``, for a short read: a handful of indexed rows (one buyer's open
         invoices, one invoice), never a scan of the ledger or a count of a whole table.
 
-        On a SQLite file it runs right here on the event loop, in a unit of work that
-        cannot write or wait for a lock (``store.db.sqlite_read_only_unit_of_work``): the
+        On a SQLite file it runs right here on the event loop, on a connection that
+        cannot write or wait for a lock (``store.db.get_short_read_engine``): the
         query is CPU work in this process, a fraction of a millisecond, and handing it to
         a worker thread cost more than the read itself under load (BENCHMARKS.md, API).
         On PostgreSQL, whose queries wait on the network, it runs in a worker thread.
         """
-        state = self._request.app.state
-        if not state.short_reads_inline:
+        short_read_engine: Engine | None = self._request.app.state.short_read_engine
+        if short_read_engine is None:
             return await self.run(work)
-        with sqlite_read_only_unit_of_work(state.engine) as session:
+        with unit_of_work(short_read_engine) as session:
             return work(session, self._authorised(session))
 
     async def call(
