@@ -3,6 +3,7 @@
     python bench/bench_api.py                      # 2,000-buyer demo ledger, wrk, 3 rounds
     python bench/bench_api.py --profile            # + a py-spy profile of the buyer endpoint
     python bench/bench_api.py --buyers 500 --years 1 --rounds 1 --seconds 3   # quick look
+    python bench/bench_api.py --db postgresql+psycopg://postgres@127.0.0.1/tg_bench_api
 
 Both endpoints are served by one ``tradeguard serve`` process (uvicorn, one worker, as
 shipped) in the same run over loopback, so the ratio of their requests per second says
@@ -13,7 +14,9 @@ endpoint keeps at least 50% of the trivial endpoint's throughput.
 Steps:
 1. The demo company (``tradeguard demo``: buyers in 20+ countries, invoices in a dozen
    currencies, payments, FX rates) is loaded into a SQLite database under ``--work``
-   once and reused; a viewer and a fresh API token are added on every run.
+   once and reused (or into the PostgreSQL database ``--db``, once); a viewer and a
+   fresh API token are added on every run. On a SQLite file the buyer endpoint reads
+   on the event loop (``Access.read``); on PostgreSQL in a worker thread.
 2. The server starts on a free loopback port; one request of each kind is checked (200,
    and 401 without the token) so that no error page is ever timed.
 3. ``wrk`` (Debian package ``wrk``; else an httpx2 async client, which shares the CPUs
@@ -48,6 +51,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.5
@@ -71,9 +75,27 @@ class Round:
 # ----------------------------------------------------------------------------- data
 
 
-def prepare(work: Path, buyers: int, years: float, seed: int) -> tuple[str, list[str], str]:
-    """The cached demo database (created once), its buyer ids and a fresh API token."""
-    from sqlalchemy import select
+def _load_demo(url: str, buyers: int, years: float, seed: int) -> None:
+    print(f"loading the demo company ({buyers:,} buyers, {years:g} years) into {url} ...")
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "tradeguard", "--db", url, "demo"]
+    command += ["--buyers", str(buyers), "--years", str(years), "--seed", str(seed)]
+    command += ["--as-of", DEMO_AS_OF]
+    loaded = subprocess.run(command, capture_output=True, text=True, check=False)
+    if loaded.returncode != 0:  # its output (with the demo admin's password) is not shown
+        raise SystemExit(f"tradeguard demo failed:\n{loaded.stderr[-4000:]}")
+    print(f"  done in {time.perf_counter() - started:.0f} s")
+
+
+def prepare(
+    work: Path, buyers: int, years: float, seed: int, db_url: str | None
+) -> tuple[str, list[str], str]:
+    """The demo database (loaded once), its buyer ids and a fresh API token.
+
+    Without ``db_url``: a SQLite file under ``work``, named by the demo's parameters.
+    With it (PostgreSQL): that database, loaded when it has no organisation yet.
+    """
+    from sqlalchemy import inspect, select
 
     from tradeguard.domain.access import Role
     from tradeguard.services import users
@@ -81,21 +103,24 @@ def prepare(work: Path, buyers: int, years: float, seed: int) -> tuple[str, list
     from tradeguard.store.models import Buyer, Organisation, User
 
     work.mkdir(parents=True, exist_ok=True)
-    db = work / f"api-{buyers}-{years:g}-{seed}.db"
-    url = f"sqlite:///{db}"
-    if not db.exists():
-        partial = db.with_suffix(".partial.db")
-        partial.unlink(missing_ok=True)
-        print(f"loading the demo company ({buyers:,} buyers, {years:g} years) into {db} ...")
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "tradeguard", "--db", f"sqlite:///{partial}", "demo"]
-        command += ["--buyers", str(buyers), "--years", str(years), "--seed", str(seed)]
-        command += ["--as-of", DEMO_AS_OF]
-        loaded = subprocess.run(command, capture_output=True, text=True, check=False)
-        if loaded.returncode != 0:  # its output (with the demo admin's password) is not shown
-            raise SystemExit(f"tradeguard demo failed:\n{loaded.stderr[-4000:]}")
-        partial.rename(db)
-        print(f"  done in {time.perf_counter() - started:.0f} s")
+    if db_url is None:
+        db = work / f"api-{buyers}-{years:g}-{seed}.db"
+        url = f"sqlite:///{db}"
+        if not db.exists():
+            partial = db.with_suffix(".partial.db")
+            partial.unlink(missing_ok=True)
+            _load_demo(f"sqlite:///{partial}", buyers, years, seed)
+            partial.rename(db)
+    else:
+        url = db_url
+        probe = get_engine(url)
+        empty = not inspect(probe).has_table("organisations")
+        if not empty:
+            with unit_of_work(probe) as session:
+                empty = session.scalar(select(Organisation.id).limit(1)) is None
+        probe.dispose()
+        if empty:
+            _load_demo(url, buyers, years, seed)
     engine = get_engine(url)
     with unit_of_work(engine) as session:
         org = session.scalars(select(Organisation)).one()
@@ -387,6 +412,11 @@ def main() -> None:
     parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--profile", action="store_true", help="py-spy the buyer endpoint")
     parser.add_argument("--profile-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--db",
+        help="a PostgreSQL URL to serve from instead of the cached SQLite file "
+        "(the demo is loaded into it when it has no organisation)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "api.json")
     args = parser.parse_args()
     if not (
@@ -406,7 +436,7 @@ def main() -> None:
     elif client == "wrk" and shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk (or --client httpx)")
 
-    url, ids, token = prepare(args.work, args.buyers, args.years, args.seed)
+    url, ids, token = prepare(args.work, args.buyers, args.years, args.seed, args.db)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     scripts = wrk_scripts(args.work, ids, token, args.seed)
     rng = random.Random(args.seed)
@@ -423,7 +453,8 @@ def main() -> None:
     with server(url, args.work / "server.log") as (base, pid):
         sample = check(base, token, ids[0])
         print(
-            f"{len(ids):,} buyers; client {client}, {args.connections} connections, "
+            f"{make_url(url).get_backend_name()}, {len(ids):,} buyers; client {client}, "
+            f"{args.connections} connections, "
             f"{args.rounds} x {args.seconds:g} s per endpoint; e.g. {ids[0]}: "
             f"{sample['exposure']['open_invoices']} open invoices"
         )
@@ -492,6 +523,7 @@ def main() -> None:
         json.dumps(
             {
                 "buyers": len(ids),
+                "database": make_url(url).get_backend_name(),
                 "client": client,
                 "connections": args.connections,
                 "seconds": args.seconds,
