@@ -118,7 +118,9 @@ def import_file(
             touched = set(_buyers_of_invoices(connection, org.id, rows["invoice_id"]))
         allocations = reallocate(session, org.id, touched)
     step("updating statistics")
-    refresh_statistics(connection)
+    if new.height or changed.height:
+        written = [table] if allocations is None else [table, Base.metadata.tables["allocations"]]
+        refresh_statistics(connection, written)
     return ImportResult(
         kind,
         rows.height,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -257,7 +257,17 @@ def _copy_postgres(connection: Connection, table: Table, frame: pl.DataFrame) ->
             copy.write(buffer.getvalue())
 
 
-def refresh_statistics(connection: Connection) -> None:
-    """Let SQLite's planner see the new data (PostgreSQL's autovacuum does this itself)."""
+def refresh_statistics(connection: Connection, tables: Iterable[Table]) -> None:
+    """Let the query planner see the rows an import just wrote to ``tables``.
+
+    PostgreSQL's autovacuum would analyse them too, but only a minute or more later:
+    until then the planner takes a freshly loaded table for empty and picks plans that
+    are several times slower (the API's buyer read: 6.9 ms instead of 1.9 ms right after
+    the demo load). ``ANALYZE`` samples a bounded number of rows (0.1 s for 190,000
+    allocations) and its statistics commit with the import.
+    """
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA optimize")
+        return
+    for table in tables:
+        connection.exec_driver_sql(f'ANALYZE "{table.name}"')
