@@ -47,13 +47,9 @@ POOL_SIZE = 20
 MAX_OVERFLOW = 20
 # How long a SQLite connection waits for another's write lock before it gives up.
 SQLITE_BUSY_TIMEOUT_S = 30
-# ... and how long a short read on the web server's event loop may wait (see below);
-# those reads run one at a time, on the loop's thread.
-SHORT_READ_BUSY_TIMEOUT_S = 0.2
-SHORT_READ_POOL_SIZE = 2
 
 
-def _is_sqlite_memory(url: str) -> bool:
+def is_sqlite_memory(url: str) -> bool:
     parsed = make_url(url)
     database = parsed.database or ""
     return database in ("", ":memory:") or parsed.query.get("mode") == "memory"
@@ -67,7 +63,7 @@ def get_engine(url: str) -> Engine:
         # A file database gets a queue pool sized like PostgreSQL's; an in-memory one
         # keeps SQLAlchemy's own pool (one connection per thread or a static one).
         sizing: dict[str, Any] = {}
-        if not _is_sqlite_memory(url):
+        if not is_sqlite_memory(url):
             sizing = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **sizing)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -96,40 +92,6 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     """All or nothing: commit when the block ends normally, roll back on any error."""
     with _session_factory(engine)() as session, session.begin():
         yield session
-
-
-def is_sqlite_file(engine: Engine) -> bool:
-    """A SQLite database in a file: queries run in this process, on local disk."""
-    return engine.dialect.name == "sqlite" and not _is_sqlite_memory(
-        engine.url.render_as_string(hide_password=False)
-    )
-
-
-def _read_only(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA journal_mode=WAL")  # as ``get_engine``'s; kept by the file
-    dbapi_connection.execute("PRAGMA query_only = ON")
-
-
-@cache
-def get_short_read_engine(url: str) -> Engine:
-    """Connections to a SQLite file that can only read, and never wait long for a lock.
-
-    For short reads that the web server runs on its event loop (``web.deps.Access.read``),
-    where a wait would stall every request. In WAL mode (set by ``get_engine``'s
-    connections) a reader never waits for a writer; ``query_only`` turns any write into
-    an error instead of a wait for the write lock, and the short busy timeout bounds the
-    rare waits that remain (recovery after a crash). The setting stays on these
-    connections for their life: switching it per request made SQLite prepare every
-    statement again, which cost more than the read.
-    """
-    engine = create_engine(
-        url,
-        connect_args={"timeout": SHORT_READ_BUSY_TIMEOUT_S},
-        pool_size=SHORT_READ_POOL_SIZE,
-        max_overflow=0,
-    )
-    event.listen(engine, "connect", _read_only)
-    return engine
 
 
 def alembic_config(engine: Engine) -> Config:

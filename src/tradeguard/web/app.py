@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,7 +17,7 @@ from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.summary import portfolio_summary
-from tradeguard.store.db import get_short_read_engine, is_sqlite_file
+from tradeguard.store.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
 
@@ -57,8 +59,24 @@ def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any
     return result
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open what belongs to the server's event loop (PostgreSQL's short reads) and close it."""
+    reads = None if app.state.short_reads else loop_bound_short_reads(app.state.engine)
+    if reads is None:
+        yield
+        return
+    app.state.short_reads = reads
+    try:
+        yield
+    finally:
+        app.state.short_reads = None
+        await reads.close()
+
+
 def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="TradeGuard",
         version=__version__,
         description="Bad-debt protection for companies that sell on credit. "
@@ -69,11 +87,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
-    app.state.short_read_engine = (
-        get_short_read_engine(engine.url.render_as_string(hide_password=False))
-        if is_sqlite_file(engine)
-        else None
-    )
+    app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
     problems.install(app)
     app.add_middleware(SecurityHeaders)
 

@@ -31,6 +31,7 @@ from tradeguard.domain.access import OrgRef, Permission, can
 from tradeguard.services import users
 from tradeguard.services.users import Principal
 from tradeguard.store.db import unit_of_work
+from tradeguard.store.short_reads import ShortReads
 
 SESSION_COOKIE = "tg_session"
 CSRF_HEADER = "x-csrf-token"
@@ -165,17 +166,16 @@ class Access:
         """Like ``run``, for a short read: a handful of indexed rows (one buyer's open
         invoices, one invoice), never a scan of the ledger or a count of a whole table.
 
-        On a SQLite file it runs right here on the event loop, on a connection that
-        cannot write or wait for a lock (``store.db.get_short_read_engine``): the
-        query is CPU work in this process, a fraction of a millisecond, and handing it to
-        a worker thread cost more than the read itself under load (BENCHMARKS.md, API).
-        On PostgreSQL, whose queries wait on the network, it runs in a worker thread.
+        It never takes a worker thread (``store.short_reads``): on a SQLite file it runs
+        right here on the event loop, on connections that cannot write or wait for a
+        lock; on PostgreSQL its queries await the network on the event loop, in a
+        read-only transaction. Where neither is set up (an in-memory database, or an
+        application whose lifespan has not started) it is ``run``.
         """
-        short_read_engine: Engine | None = self._request.app.state.short_read_engine
-        if short_read_engine is None:
+        reads: ShortReads | None = self._request.app.state.short_reads
+        if reads is None:
             return await self.run(work)
-        with unit_of_work(short_read_engine) as session:
-            return work(session, self._authorised(session))
+        return await reads.run(lambda session: work(session, self._authorised(session)))
 
     async def call(
         self,
