@@ -29,13 +29,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
-from tradeguard.store.db import POOL_SIZE, is_sqlite_memory, unit_of_work
+from tradeguard.store.db import is_sqlite_memory, unit_of_work
 
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_S = 0.2
 SQLITE_POOL_SIZE = 2  # the reads run one at a time, on the event loop's thread
 _READ_ONLY = "-c default_transaction_read_only=on"  # PostgreSQL, for every transaction
+# Each read holds a connection only for its two queries, and a read waiting for one
+# waits on the event loop, holding nothing: with the main engine's 20 + 20 this stays
+# well inside PostgreSQL's default of 100 connections.
+POSTGRES_POOL_SIZE = 10
 
 
 class ShortReads(Protocol):
@@ -82,8 +86,8 @@ class PostgresShortReads:
         self._engine: AsyncEngine = create_async_engine(
             url.update_query_dict({"options": options}),
             pool_pre_ping=True,
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_SIZE,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_POOL_SIZE,
             isolation_level="AUTOCOMMIT",
         )
 
