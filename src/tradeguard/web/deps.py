@@ -6,12 +6,12 @@ by the type of one parameter (``reader: Reader``, ``writer: Writer``, ...) and g
 ``Access``; it can reach the database only through ``Access.run`` (or ``call``), which,
 in one trip to a worker thread, opens the unit of work, looks up the caller, checks the
 permission (and a browser form's CSRF token), runs the work and commits (rolls back on
-any error). The organisation always comes from the caller, never from the request, so
-nothing can read or change another organisation's rows.
+any error), or through ``Access.read``, the same for a short read without the thread.
+The organisation always comes from the caller, never from the request, so nothing can
+read or change another organisation's rows.
 
-One trip instead of one per dependency: each trip to the thread pool, and each ORM
-session step around it, cost about as much as the queries of a typical read
-(BENCHMARKS.md, API).
+One trip instead of one per dependency, and none for a short read: each trip to the
+thread pool cost about as much as the queries of a typical read (BENCHMARKS.md, API).
 """
 
 from __future__ import annotations
