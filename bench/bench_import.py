@@ -644,7 +644,7 @@ STEPS = {
     "comparing with the ledger": "read the stored rows, diff",
     "writing": "insert, audit",
     "allocating payments": "allocation (money items first: none, so no invoices read)",
-    "updating statistics": "`PRAGMA optimize` (SQLite only)",
+    "updating statistics": "statistics: `PRAGMA optimize`, `ANALYZE` (PostgreSQL)",
     "commit": "commit",
 }
 
