@@ -31,6 +31,7 @@ from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.assess import assess
 from tradeguard.domain.credit.metrics import auc, brier, calibration_table, ks
 from tradeguard.domain.errors import TradeGuardError
+from tradeguard.serialisation import to_jsonable
 from tradeguard.services import audit
 from tradeguard.services.credit import gather, load_settings
 from tradeguard.store.models import CreditModel
@@ -179,7 +180,7 @@ def fit_model(
         as_of=as_of,
         active=True,
         params=model.as_dict(),
-        report=_jsonable(report),
+        report=to_jsonable(report),
     )
     session.add(row)
     session.flush()
@@ -208,13 +209,7 @@ def validate_model(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]
     """The latest model on the latest out-of-time sample for ``as_of`` (not stored)."""
     row = latest_model(session, org)
     test = samples(session, org, as_of)[-1]
-    result: dict[str, Any] = _jsonable(
+    result: dict[str, Any] = to_jsonable(
         {"model_id": row.id, **evaluate(fitted.Scorecard.from_dict(row.params), test)}
     )
     return result
-
-
-def _jsonable(value: Any) -> Any:
-    from tradeguard.serialisation import to_jsonable
-
-    return to_jsonable(value)

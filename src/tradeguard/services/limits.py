@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tradeguard.domain.access import Org
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import from_minor, to_minor
+from tradeguard.serialisation import to_jsonable
 from tradeguard.services import audit
 from tradeguard.services.ledger import NotFoundError
 from tradeguard.store.models import (
@@ -101,7 +102,7 @@ def request_limit(
         action="request",
         entity="credit_limit_requests",
         entity_key=str(row.id),
-        after=_jsonable(request_as_dict(row)),
+        after=to_jsonable(request_as_dict(row)),
     )
     return row
 
@@ -125,7 +126,7 @@ def decide(
         raise LimitWorkflowError(f"request {request_id} is already {row.status}")
     if not reason.strip():
         raise LimitWorkflowError("a decision needs a reason")
-    before = _jsonable(request_as_dict(row))
+    before = to_jsonable(request_as_dict(row))
     now = dt.datetime.now(dt.UTC)
     row.status, row.decided_by, row.decided_at, row.decision_reason = (
         DECISIONS[decision],
@@ -146,7 +147,7 @@ def decide(
         entity="credit_limit_requests",
         entity_key=str(row.id),
         before=before,
-        after=_jsonable(request_as_dict(row)),
+        after=to_jsonable(request_as_dict(row)),
     )
     return row
 
@@ -295,10 +296,3 @@ def _stop_dict(row: StopShipment) -> dict[str, Any]:
         "until": None if row.until is None else row.until.isoformat(),
         "reason": row.reason,
     }
-
-
-def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
-    from tradeguard.serialisation import to_jsonable
-
-    result: dict[str, Any] = to_jsonable(value)
-    return result

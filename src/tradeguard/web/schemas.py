@@ -53,7 +53,7 @@ class BuyerDetailRead(BuyerRead):
     exposure: ExposureRead
 
     @classmethod
-    def with_exposure(cls, buyer: models.Buyer | BuyerFacts, exposure: Exposure) -> BuyerDetailRead:
+    def with_exposure(cls, buyer: BuyerFacts, exposure: Exposure) -> BuyerDetailRead:
         """The buyer and its exposure, validated once."""
         return cls(
             buyer_id=buyer.buyer_id,
