@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import quote
 
-import adbc_driver_sqlite.dbapi as adbc_sqlite
 import polars as pl
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, select
 
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import currency_codes, minor_exponent
@@ -42,87 +39,36 @@ class LedgerSnapshot:
     disputes: pl.DataFrame = field(default_factory=_no_disputes)
 
 
-Query = tuple[Select[*tuple[Any, ...]], dict[str, Any]]  # statement, column types
-
-
-def _read_large(connection: Connection, queries: list[Query]) -> list[pl.DataFrame]:
-    """Read the big tables (invoices, allocations) as fast as the database allows.
-
-    On a SQLite file, rows through the Python driver cost about 4 s per million
-    invoices; ADBC reads the same queries straight into Arrow several times faster. It
-    opens its own read-only connection and reads every query in one transaction (one
-    consistent snapshot), which sees what is committed: so it is used only while this
-    connection has no uncommitted writes (it then sees the same rows), and the row path
-    otherwise, as on every other database.
-    """
-    database = connection.engine.url.database
-    driver = connection.connection.driver_connection
-    if (
-        connection.dialect.name != "sqlite"
-        or not database
-        or database == ":memory:"
-        or getattr(driver, "in_transaction", True)
-    ):
-        return [read_frame(connection, statement, schema) for statement, schema in queries]
-    frames = []
-    with (
-        adbc_sqlite.connect(f"file:{quote(database)}?mode=ro") as adbc,
-        adbc.cursor() as cursor,
-    ):
-        for statement, schema in queries:
-            literal = {"literal_binds": True}
-            cursor.execute(
-                str(statement.compile(dialect=connection.dialect, compile_kwargs=literal))
-            )
-            frame = pl.DataFrame(cursor.fetch_arrow_table())
-            frames.append(
-                frame.select(
-                    pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d")
-                    if dtype == pl.Date
-                    else pl.col(name).cast(dtype)
-                    for name, dtype in schema.items()
-                )
-            )
-    return frames
-
-
 def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> LedgerSnapshot:
-    invoices, allocations = _read_large(
+    """The ledger's columns, read in the caller's transaction (one consistent view)."""
+    invoices = read_frame(
         connection,
-        [
-            (
-                select(
-                    Invoice.invoice_id,
-                    Invoice.buyer_id,
-                    Invoice.issue_date,
-                    Invoice.due_date,
-                    Invoice.amount,
-                    Invoice.currency,
-                ).where(Invoice.org_id == org_id),
-                {
-                    "invoice_id": pl.String,
-                    "buyer_id": pl.String,
-                    "issue_date": pl.Date,
-                    "due_date": pl.Date,
-                    "amount": pl.Int64,
-                    "currency": pl.String,
-                },
-            ),
-            (
-                select(
-                    Allocation.invoice_id,
-                    Allocation.source_type,
-                    Allocation.date,
-                    Allocation.amount,
-                ).where(Allocation.org_id == org_id),
-                {
-                    "invoice_id": pl.String,
-                    "source_type": pl.String,
-                    "date": pl.Date,
-                    "amount": pl.Int64,
-                },
-            ),
-        ],
+        select(
+            Invoice.invoice_id,
+            Invoice.buyer_id,
+            Invoice.issue_date,
+            Invoice.due_date,
+            Invoice.amount,
+            Invoice.currency,
+        ).where(Invoice.org_id == org_id),
+        {
+            "invoice_id": pl.String,
+            "buyer_id": pl.String,
+            "issue_date": pl.Date,
+            "due_date": pl.Date,
+            "amount": pl.Int64,
+            "currency": pl.String,
+        },
+    )
+    allocations = read_frame(
+        connection,
+        select(
+            Allocation.invoice_id,
+            Allocation.source_type,
+            Allocation.date,
+            Allocation.amount,
+        ).where(Allocation.org_id == org_id),
+        {"invoice_id": pl.String, "source_type": pl.String, "date": pl.Date, "amount": pl.Int64},
     )
     return LedgerSnapshot(
         base_currency=base_currency,

@@ -6,10 +6,9 @@ the caller's transaction.
 
 Reads skip SQLAlchemy's per-row result processing, which costs several seconds per
 million rows: PostgreSQL streams ``COPY (<select>) TO STDOUT`` as CSV into
-``pl.read_csv``; SQLite reads through ADBC straight into Arrow while this connection
-has no uncommitted writes (ADBC opens its own connection, which sees only what is
-committed), and otherwise through the raw ``sqlite3`` cursor, column by column. Any
-other database, or a column type these paths do not handle, takes the generic path.
+``pl.read_csv``; SQLite hands the raw ``sqlite3`` cursor's row tuples to Polars a chunk
+at a time. Any other database, or a column type these paths do not handle, takes the
+generic path.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import io
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import polars as pl
 from sqlalchemy import (
@@ -117,45 +115,25 @@ def _read_postgres(connection: Connection, sql: str, schema: dict[str, Any]) -> 
 
 
 def _read_sqlite(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
-    database = connection.engine.url.database
-    driver = connection.connection.driver_connection
-    if database and database != ":memory:" and not getattr(driver, "in_transaction", True):
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
+    """Rows from the session's own ``sqlite3`` connection, a chunk at a time.
 
-        try:
-            with (
-                adbc_sqlite.connect(f"file:{quote(database)}?mode=ro") as adbc,
-                adbc.cursor() as cursor,
-            ):
-                cursor.execute(sql)
-                table = cursor.fetch_arrow_table()
-        except Exception:  # e.g. a column whose type changes after the first batch
-            table = None
-        if table is not None:
-            # positional names: a select may repeat a column name
-            frame = pl.DataFrame(table.rename_columns([f"c{i}" for i in range(len(schema))]))
-            if frame.height == 0:
-                return pl.DataFrame(schema=schema)
-            return _typed(frame, schema, text_booleans=False)
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    names = [f"c{i}" for i in range(len(schema))]
+    Never through a second SQLite library (such as ADBC's) in this process: closing a
+    connection of one copy drops the POSIX locks that the other copy holds on the same
+    file, so another process would believe it is alone, checkpoint and delete the WAL,
+    and this process's later writes would be lost (SQLite, "How To Corrupt An SQLite
+    Database File", §2.2.1). Reading on the session's connection also sees its own
+    uncommitted writes, in the same transaction as the rest of the unit of work.
+    """
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     raw_schema = {
-        n: pl.String if dtype == pl.Date else pl.Int64 if dtype == pl.Boolean else dtype
-        for n, dtype in zip(names, schema.values(), strict=True)
+        f"c{i}": pl.String if dtype == pl.Date else pl.Int64 if dtype == pl.Boolean else dtype
+        for i, dtype in enumerate(schema.values())
     }
     frames = []
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(_CHUNK_ROWS):
-            columns = zip(*rows, strict=True)
-            frames.append(
-                pl.DataFrame(
-                    [
-                        pl.Series(n, values, dtype=raw_schema[n], strict=False)
-                        for n, values in zip(names, columns, strict=True)
-                    ]
-                )
-            )
+            frames.append(pl.DataFrame(rows, schema=raw_schema, orient="row"))
     finally:
         cursor.close()
     if not frames:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
@@ -42,6 +43,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Forbidden"),
         (404, "Not found"),
         (422, "Invalid input"),
+        (500, "Internal error"),
+        (503, "Service unavailable: a transient database failure; retry after Retry-After"),
     )
 }
 
@@ -53,7 +56,11 @@ _TITLES = {
     409: "Conflict",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
 }
+# How long a client should wait before retrying after a transient database failure.
+RETRY_AFTER_S = 2
 
 
 def problem(
@@ -134,3 +141,25 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TradeGuardError)
     async def _domain(_request: Request, error: TradeGuardError) -> Response:
         return problem(400, str(error))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _error: IntegrityError) -> Response:
+        # A concurrent request wrote a conflicting row first; the unit of work rolled back.
+        return problem(409, "a concurrent change conflicted with this one; nothing was changed")
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_request: Request, _error: OperationalError) -> Response:
+        # Locks, timeouts, lost connections, I/O errors: nothing was written; a retry can help.
+        return problem(
+            503,
+            "the database could not complete the request; nothing was changed, retry shortly",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, _error: DBAPIError) -> Response:
+        return problem(500, "the database refused the request; nothing was changed")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _error: Exception) -> Response:
+        return problem(500, "an unexpected error; it is in the server's log")
