@@ -9,7 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from tradeguard.domain.errors import TradeGuardError
-from tradeguard.domain.money import currency_codes, minor_exponent
+from tradeguard.domain.money import conversion_factor
 from tradeguard.store.bulk import read_frame
 from tradeguard.store.models import Allocation, Buyer, Dispute, FxRate, Invoice
 
@@ -34,7 +34,7 @@ class LedgerSnapshot:
     buyers: pl.DataFrame  # buyer_id, name, country, industry
     invoices: pl.DataFrame  # invoice_id, buyer_id, issue_date, due_date, amount, currency
     allocations: pl.DataFrame  # invoice_id, source_type, date, amount
-    fx: pl.DataFrame  # currency, date, rate (float, base units per unit)
+    fx: pl.DataFrame  # currency, date, rate (base units per unit, exact decimal text)
     # invoice_id, opened_on, resolved_on (null while open); a ledger may have none.
     disputes: pl.DataFrame = field(default_factory=_no_disputes)
 
@@ -85,7 +85,7 @@ def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> Le
             connection,
             select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org_id),
             {"currency": pl.String, "date": pl.Date, "rate": pl.String},
-        ).with_columns(pl.col("rate").cast(pl.Float64)),
+        ),
         disputes=read_frame(
             connection,
             select(Dispute.invoice_id, Dispute.opened_on, Dispute.resolved_on).where(
@@ -97,28 +97,69 @@ def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> Le
 
 
 def rates_on(fx: pl.DataFrame, currencies: list[str], base: str, on: dt.date) -> pl.DataFrame:
-    """The latest rate on or before ``on`` for each currency; a missing one is an error."""
+    """The latest rate on or before ``on`` for each currency; a missing one is an error.
+
+    Columns currency, rate (decimal text, exact); the base currency's rate is "1".
+    """
     latest = (
         fx.filter(pl.col("date") <= on, pl.col("currency").is_in(currencies))
         .sort("date")
         .group_by("currency")
-        .agg(pl.col("rate").last())
+        .agg(pl.col("rate").last().cast(pl.String))
+        .filter(pl.col("currency") != base)
     )
     found = set(latest["currency"]) | {base}
     for currency in sorted(currencies):
         if currency not in found:
             raise MissingFxRateError(currency, on)
-    return pl.concat([latest, pl.DataFrame({"currency": [base], "rate": [1.0]})]).unique(
-        "currency", keep="first"
-    )
+    return pl.concat([latest, pl.DataFrame({"currency": [base], "rate": ["1"]})])
 
 
-def minor_exponents() -> pl.DataFrame:
-    codes = sorted(currency_codes())
-    return pl.DataFrame(
-        {"currency": codes, "exponent": [minor_exponent(c) for c in codes]},
-        schema={"currency": pl.String, "exponent": pl.Int64},
-    )
+class AmountOverflowError(TradeGuardError):
+    """A converted amount or a total would not fit the ledger's 64-bit minor units."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "amounts in the base currency exceed what the ledger can hold "
+            f"({INT64_MAX:,} minor units); check the FX rates and the largest amounts"
+        )
+
+
+INT64_MAX = 2**63 - 1
+
+
+def to_base(amount: pl.Expr, currency: pl.Expr, rates: pl.DataFrame, base: str) -> pl.Expr:
+    """``amount`` (minor units of ``currency``) in base minor units, one amount at a time.
+
+    ``domain.money.convert_minor`` vectorised: amount × multiplier / divisor of the
+    currency's exact ``conversion_factor`` in 128-bit integers, rounded half to even,
+    so it agrees with the scalar rule to the unit. A result that does not fit 64 bits
+    is null (``checked`` turns that into ``AmountOverflowError``). ``rates`` is what
+    ``rates_on`` returns for every currency that ``currency`` holds.
+    """
+    codes = rates["currency"].to_list()
+    factors = [conversion_factor(code, base, rate) for code, rate in rates.rows()]
+    multiplier = currency.replace_strict(codes, [m for m, _ in factors], return_dtype=pl.Int128)
+    divisor = currency.replace_strict(codes, [d for _, d in factors], return_dtype=pl.Int128)
+    product = amount.cast(pl.Int128) * multiplier
+    quotient = product // divisor
+    twice_remainder = (product - quotient * divisor) * 2
+    round_up = (twice_remainder > divisor) | ((twice_remainder == divisor) & (quotient % 2 != 0))
+    return (quotient + round_up.cast(pl.Int128)).cast(pl.Int64, strict=False)
+
+
+def checked(frame: pl.DataFrame, converted: list[str], total: str) -> pl.DataFrame:
+    """``frame`` once no converted column overflowed and ``total``'s sum fits 64 bits.
+
+    Converted amounts are never negative, so when the sum of ``total`` (the largest
+    column, e.g. every invoice's amount) fits, every sum of a part of it fits too.
+    """
+    nulls = frame.select(pl.sum_horizontal(pl.col(converted).null_count())).item()
+    if nulls:
+        raise AmountOverflowError
+    if frame.height and frame.select(pl.col(total).cast(pl.Int128).sum()).item() > INT64_MAX:
+        raise AmountOverflowError
+    return frame
 
 
 def in_base_currency(
@@ -127,34 +168,11 @@ def in_base_currency(
     """Add ``{column}_base``: ``column`` (minor units of ``currency``) in base minor units.
 
     Rates are the latest on or before ``on``. Each amount is converted and rounded to the
-    base minor unit on its own, so every total is an exact sum of integers.
+    base minor unit on its own (``to_base``), so every total is an exact sum of integers.
     """
     rates = rates_on(fx, frame["currency"].unique().to_list(), base, on)
-    scale = pl.lit(10.0).pow(pl.lit(minor_exponent(base)) - pl.col("exponent"))
-    return (
-        frame.join(rates, on="currency", how="left")
-        .join(minor_exponents(), on="currency", how="left")
-        .with_columns(
-            (pl.col(column) * pl.col("rate") * scale)
-            .round(0)
-            .cast(pl.Int64)
-            .alias(f"{column}_base")
-        )
-        .drop("rate", "exponent")
+    name = f"{column}_base"
+    converted = frame.with_columns(
+        to_base(pl.col(column), pl.col("currency"), rates, base).alias(name)
     )
-
-
-def to_base(amount: pl.Expr, currency: pl.Expr, rates: pl.DataFrame, base: str) -> pl.Expr:
-    """``amount`` (minor units of ``currency``) in base minor units, rounded per row.
-
-    The same arithmetic as ``in_base_currency`` — (amount × rate) × 10^(base exponent −
-    own exponent), rounded on its own — but as an expression over a small lookup
-    instead of a join, so one whole-ledger pass can convert several columns cheaply.
-    ``rates`` is what ``rates_on`` returns for every currency that ``currency`` holds.
-    """
-    codes = rates["currency"].to_list()
-    exponent = minor_exponent(base)
-    scales = [10.0 ** (exponent - minor_exponent(code)) for code in codes]
-    rate = currency.replace_strict(codes, rates["rate"].to_list(), return_dtype=pl.Float64)
-    scale = currency.replace_strict(codes, scales, return_dtype=pl.Float64)
-    return (amount * rate * scale).round(0).cast(pl.Int64)
+    return checked(converted, [name], name)

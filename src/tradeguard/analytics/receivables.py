@@ -14,7 +14,13 @@ from itertools import pairwise
 
 import polars as pl
 
-from tradeguard.analytics.ledger import LedgerSnapshot, in_base_currency, rates_on, to_base
+from tradeguard.analytics.ledger import (
+    LedgerSnapshot,
+    checked,
+    in_base_currency,
+    rates_on,
+    to_base,
+)
 from tradeguard.domain.errors import TradeGuardError
 
 DEFAULT_BUCKET_EDGES = (0, 30, 60, 90, 180)
@@ -152,7 +158,8 @@ def positions(snapshot: LedgerSnapshot, as_of: dt.date, period_days: int = 90) -
         )
         .collect()
     )
-    return Positions(snapshot, as_of, opening, frame)
+    converted = ["amount_base", "open_base", "opening_open_base", "written_off_base"]
+    return Positions(snapshot, as_of, opening, checked(frame, converted, "amount_base"))
 
 
 AGEING_GROUPS = ("buyer", "country", "industry", "grade")

@@ -2,6 +2,13 @@
 
 The ledger stores amounts as integers of the currency's minor unit (cents, or yen
 for JPY) so that SQLite and PostgreSQL hold identical values and sums are exact.
+
+Currency conversion has one rule, ``convert_minor``: an amount in minor units of its
+currency times an exact decimal FX rate (base-currency units per unit), expressed in
+the base currency's minor units and rounded half to even, each amount on its own.
+Everything is integer arithmetic, so no float ever touches a ledger amount;
+``conversion_factor`` gives the same rule as an integer (multiplier, divisor) pair for
+the vectorised conversion in ``analytics.ledger``, which agrees with it exactly.
 """
 
 from __future__ import annotations
@@ -39,6 +46,70 @@ class UnknownCurrencyError(ValueError):
 
 class CurrencyMismatchError(ValueError):
     pass
+
+
+# An FX rate has at most this many significant digits (e.g. 9 before the point and 12
+# after): its integer form times any ledger amount stays well inside 128 bits.
+RATE_MAX_DIGITS = 21
+
+
+class InvalidRateError(ValueError):
+    def __init__(self, rate: object) -> None:
+        super().__init__(
+            f"not an FX rate: {rate!r} (a positive decimal of at most {RATE_MAX_DIGITS} digits)"
+        )
+
+
+def exact_rate(rate: Decimal | str | float) -> tuple[int, int]:
+    """A positive rate as (numerator, scale): rate = numerator / 10**scale, exactly.
+
+    Decimal text is taken as written; a float as its shortest decimal representation
+    (``repr``), which is what a person wrote when the float came from decimal text.
+    """
+    value = Decimal(repr(rate)) if isinstance(rate, float) else Decimal(rate)
+    if not value.is_finite() or value <= 0:
+        raise InvalidRateError(rate)
+    _sign, digits, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if len(digits) > RATE_MAX_DIGITS:
+        raise InvalidRateError(rate)
+    numerator = int("".join(map(str, digits)))
+    if exponent >= 0:
+        return numerator * 10**exponent, 0
+    return numerator, -exponent
+
+
+def conversion_factor(currency: str, base: str, rate: Decimal | str | float) -> tuple[int, int]:
+    """(multiplier, divisor): base minor units = amount minor units × multiplier / divisor.
+
+    rate × 10^(base exponent − currency exponent), as a fraction of integers.
+    """
+    numerator, scale = exact_rate(rate)
+    shift = minor_exponent(base) - minor_exponent(currency) - scale
+    if shift >= 0:
+        return numerator * 10**shift, 1
+    return numerator, 10**-shift
+
+
+def divide_half_even(numerator: int, divisor: int) -> int:
+    """numerator / divisor (divisor > 0) rounded to an integer, ties to even."""
+    quotient, remainder = divmod(numerator, divisor)
+    twice = 2 * remainder
+    if twice > divisor or (twice == divisor and quotient % 2 == 1):
+        quotient += 1
+    return quotient
+
+
+def convert_minor(amount: int, currency: str, base: str, rate: Decimal | str | float) -> int:
+    """THE conversion rule: ``amount`` (minor units of ``currency``) in base minor units.
+
+    amount × rate × 10^(base exponent − currency exponent), rounded half to even
+    (banker's rounding, as ``quantize``); the base currency converts to itself.
+    """
+    if currency == base:
+        return amount
+    multiplier, divisor = conversion_factor(currency, base, rate)
+    return divide_half_even(amount * multiplier, divisor)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

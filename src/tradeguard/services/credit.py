@@ -141,7 +141,8 @@ def _statements(
     rates = rates_on(snapshot.fx, currencies, snapshot.base_currency, as_of)
     factor = pl.col("currency").replace_strict(
         rates["currency"].to_list(),
-        [r / 10.0 ** minor_exponent(c) for c, r in rates.select("currency", "rate").rows()],
+        # Statement lines feed ratios (statistics, floats by nature), not the ledger.
+        [float(r) / 10.0 ** minor_exponent(c) for c, r in rates.select("currency", "rate").rows()],
         return_dtype=pl.Float64,
     )
     return latest.with_columns((pl.col(name).cast(pl.Float64) * factor) for name in _LINES)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.access import Org
 from tradeguard.domain.errors import TradeGuardError
-from tradeguard.domain.money import from_minor, minor_exponent
+from tradeguard.domain.money import convert_minor, from_minor
 from tradeguard.store.models import (
     Allocation,
     AuditEntry,
@@ -352,21 +352,17 @@ _BUYER_WITH_OPEN_ITEMS = (
 def _exposure_of(rows: Sequence[Any], base: str, as_of: dt.date) -> Exposure:
     """Sum open items (``due_date``, ``item_currency``, ``open``, ``rate``) in ``base``.
 
-    Each amount is converted and rounded to the base minor unit on its own (as
-    ``analytics.ledger.in_base_currency`` does), so totals are exact sums of integers;
-    the latest rate of a currency is its rate, the base currency's is 1 unless the
-    organisation recorded one, and a missing one is an error.
+    Each amount is converted on its own by the one rule (``domain.money.convert_minor``,
+    as the analytics do), so totals are exact sums of integers; the latest rate of a
+    currency is its rate, and a missing one is an error.
     """
     missing = sorted({r.item_currency for r in rows if r.rate is None and r.item_currency != base})
     if missing:
         raise MissingFxRateError(missing[0], as_of)
-    base_exponent = minor_exponent(base)
     open_total = overdue_total = 0
     oldest: int | None = None
     for row in rows:
-        rate = 1.0 if row.rate is None else float(row.rate)
-        scale = 10.0 ** (base_exponent - minor_exponent(row.item_currency))
-        in_base = round(int(row.open) * rate * scale)
+        in_base = convert_minor(int(row.open), row.item_currency, base, row.rate or Decimal(1))
         open_total += in_base
         days = (as_of - row.due_date).days
         if days > 0:
