@@ -136,5 +136,5 @@ def test_fast_conversion_matches_in_base_currency() -> None:
     )
     expected = in_base_currency(frame, "amount", fx, "EUR", D(2024, 2, 1))["amount_base"]
     rates = rates_on(fx, ["JPY", "KWD", "USD", "EUR"], "EUR", D(2024, 2, 1))
-    fast = frame.select(to_base(pl.col("amount"), pl.col("currency"), rates, "EUR"))["amount"]
+    fast = to_base(frame["amount"], frame["currency"], rates, "EUR")
     assert fast.to_list() == expected.to_list()

@@ -46,8 +46,7 @@ def _vectorised(amounts: list[int], currencies: list[str], rates: dict[str, str]
         schema={"amount": pl.Int64, "currency": pl.String},
     )
     table = rates_on(fx, sorted(set(currencies)), "EUR", D(2024, 2, 1))
-    converted = frame.select(to_base(pl.col("amount"), pl.col("currency"), table, "EUR"))
-    return converted.to_series().to_list()
+    return to_base(frame["amount"], frame["currency"], table, "EUR").to_list()
 
 
 rates_text = st.decimals(
@@ -58,7 +57,12 @@ rates_text = st.decimals(
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 10**15), st.sampled_from(CURRENCIES)), min_size=1, max_size=30
+        st.tuples(
+            st.one_of(st.integers(0, 10**15), st.integers(0, INT64_MAX)),  # narrow and wide
+            st.sampled_from(CURRENCIES),
+        ),
+        min_size=1,
+        max_size=30,
     ),
     st.dictionaries(st.sampled_from(CURRENCIES[1:]), rates_text, min_size=len(CURRENCIES) - 1),
 )
@@ -114,3 +118,17 @@ def test_amounts_that_cannot_be_held_are_refused() -> None:
     )
     with pytest.raises(AmountOverflowError):
         open_items(overflowing_sum, D(2024, 3, 1))
+
+
+def test_beyond_64_bit_products_still_follow_the_rule() -> None:
+    # 5e18 yen at 0.0063: the product with the multiplier (63) exceeds 64 bits, the
+    # result (3.15e18 cents) does not; a rate with 21 decimals has a divisor of 10^19.
+    amounts = [5 * 10**18, 12_345]
+    assert _vectorised(amounts, ["JPY", "JPY"], {"JPY": "0.0063"}) == [
+        convert_minor(a, "JPY", "EUR", "0.0063") for a in amounts
+    ]
+    tiny = "0.000000000000000001234"
+    assert _vectorised([10**18, 7], ["USD", "USD"], {"USD": tiny}) == [
+        _reference(10**18, "USD", "EUR", tiny),
+        0,
+    ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 from sqlalchemy import Connection, select
 
 from tradeguard.domain.errors import TradeGuardError
-from tradeguard.domain.money import conversion_factor
+from tradeguard.domain.money import conversion_factor, convert_minor
 from tradeguard.store.bulk import read_frame
 from tradeguard.store.models import Allocation, Buyer, Dispute, FxRate, Invoice
 
@@ -128,24 +130,77 @@ class AmountOverflowError(TradeGuardError):
 INT64_MAX = 2**63 - 1
 
 
-def to_base(amount: pl.Expr, currency: pl.Expr, rates: pl.DataFrame, base: str) -> pl.Expr:
+class Converter:
+    """``domain.money.convert_minor`` for whole columns, with one set of rates.
+
+    Each currency's exact ``conversion_factor`` (multiplier, divisor) is applied in
+    NumPy's 64-bit integers — amount × multiplier, divided with half-to-even rounding —
+    wherever the product provably fits (|amount| ≤ (2^63 − 1) // multiplier and a
+    divisor below 2^62), which is every amount of any real ledger; the rare amount
+    beyond that goes through the scalar rule in Python integers. Either way the result
+    is the scalar rule's to the unit, and one that does not fit 64 bits is null
+    (``checked`` turns that into ``AmountOverflowError``).
+    """
+
+    def __init__(self, rates: pl.DataFrame, base: str) -> None:
+        self.base = base
+        self.codes: list[str] = rates["currency"].to_list()
+        self.rates: list[str] = rates["rate"].to_list()
+        factors = [
+            conversion_factor(c, base, r) for c, r in zip(self.codes, self.rates, strict=True)
+        ]
+        narrow = [m <= INT64_MAX and 2 * d <= INT64_MAX for m, d in factors]
+        self._multiplier = np.array(
+            [m if ok else 1 for (m, _), ok in zip(factors, narrow, strict=True)], dtype=np.int64
+        )
+        self._divisor = np.array(
+            [d if ok else 1 for (_, d), ok in zip(factors, narrow, strict=True)], dtype=np.int64
+        )
+        # the largest |amount| whose product with the multiplier fits; -1: never
+        self._largest = np.array(
+            [INT64_MAX // m if ok else -1 for (m, _), ok in zip(factors, narrow, strict=True)],
+            dtype=np.int64,
+        )
+
+    def index(self, currency: pl.Series) -> npt.NDArray[np.int32]:
+        """Each row's position in the rate table (every currency must be in it)."""
+        positions = currency.replace_strict(
+            self.codes, list(range(len(self.codes))), return_dtype=pl.Int32
+        )
+        return positions.to_numpy()
+
+    def convert(
+        self, amount: pl.Series, index: npt.NDArray[np.int32], name: str | None = None
+    ) -> pl.Series:
+        """``amount`` (no nulls, minor units of each row's currency) in base minor units."""
+        values = amount.cast(pl.Int64).to_numpy()
+        multiplier, divisor = self._multiplier[index], self._divisor[index]
+        wide = np.abs(values) > self._largest[index]
+        product = np.where(wide, 0, values) * multiplier
+        quotient = np.floor_divide(product, divisor)
+        twice_remainder = (product - quotient * divisor) * 2
+        quotient += (twice_remainder > divisor) | (
+            (twice_remainder == divisor) & (quotient & 1 == 1)
+        )
+        result = pl.Series(name or amount.name, quotient, dtype=pl.Int64)
+        if not wide.any():
+            return result
+        rows = np.flatnonzero(wide)
+        exact = [
+            convert_minor(int(values[i]), self.codes[index[i]], self.base, self.rates[index[i]])
+            for i in rows
+        ]
+        held = [v if -INT64_MAX - 1 <= v <= INT64_MAX else None for v in exact]
+        return result.scatter(rows, pl.Series(held, dtype=pl.Int64))
+
+
+def to_base(amount: pl.Series, currency: pl.Series, rates: pl.DataFrame, base: str) -> pl.Series:
     """``amount`` (minor units of ``currency``) in base minor units, one amount at a time.
 
-    ``domain.money.convert_minor`` vectorised: amount × multiplier / divisor of the
-    currency's exact ``conversion_factor`` in 128-bit integers, rounded half to even,
-    so it agrees with the scalar rule to the unit. A result that does not fit 64 bits
-    is null (``checked`` turns that into ``AmountOverflowError``). ``rates`` is what
-    ``rates_on`` returns for every currency that ``currency`` holds.
+    ``rates`` is what ``rates_on`` returns for every currency that ``currency`` holds.
     """
-    codes = rates["currency"].to_list()
-    factors = [conversion_factor(code, base, rate) for code, rate in rates.rows()]
-    multiplier = currency.replace_strict(codes, [m for m, _ in factors], return_dtype=pl.Int128)
-    divisor = currency.replace_strict(codes, [d for _, d in factors], return_dtype=pl.Int128)
-    product = amount.cast(pl.Int128) * multiplier
-    quotient = product // divisor
-    twice_remainder = (product - quotient * divisor) * 2
-    round_up = (twice_remainder > divisor) | ((twice_remainder == divisor) & (quotient % 2 != 0))
-    return (quotient + round_up.cast(pl.Int128)).cast(pl.Int64, strict=False)
+    converter = Converter(rates, base)
+    return converter.convert(amount, converter.index(currency))
 
 
 def checked(frame: pl.DataFrame, converted: list[str], total: str) -> pl.DataFrame:
@@ -173,6 +228,6 @@ def in_base_currency(
     rates = rates_on(fx, frame["currency"].unique().to_list(), base, on)
     name = f"{column}_base"
     converted = frame.with_columns(
-        to_base(pl.col(column), pl.col("currency"), rates, base).alias(name)
+        to_base(frame[column], frame["currency"], rates, base).alias(name)
     )
     return checked(converted, [name], name)

@@ -15,11 +15,11 @@ from itertools import pairwise
 import polars as pl
 
 from tradeguard.analytics.ledger import (
+    Converter,
     LedgerSnapshot,
     checked,
     in_base_currency,
     rates_on,
-    to_base,
 )
 from tradeguard.domain.errors import TradeGuardError
 
@@ -124,39 +124,38 @@ def positions(snapshot: LedgerSnapshot, as_of: dt.date, period_days: int = 90) -
     invoices = snapshot.invoices.lazy().filter(pl.col("issue_date") <= as_of)
     currencies = invoices.select(pl.col("currency").unique()).collect()["currency"].to_list()
     rates = rates_on(snapshot.fx, currencies, snapshot.base_currency, as_of)
-
-    def base(amount: pl.Expr) -> pl.Expr:
-        return to_base(amount, pl.col("currency"), rates, snapshot.base_currency)
-
-    frame = (
+    raw = (
         invoices.join(settled, on="invoice_id", how="left")
         .with_columns(
             open=pl.col("amount") - pl.col("settled").fill_null(0),
             opening_open=pl.when(pl.col("issue_date") <= opening)
             .then(pl.col("amount") - pl.col("settled_opening").fill_null(0))
             .otherwise(0),
+            written_off_period=pl.col("written_off_period").fill_null(0),
             written_off=pl.col("written_off").fill_null(value=False),
             days_overdue=(pl.lit(as_of) - pl.col("due_date")).dt.total_days(),
         )
-        .select(
-            "invoice_id",
-            "buyer_id",
-            "issue_date",
-            "due_date",
-            "currency",
-            "amount",
-            "open",
-            "days_overdue",
-            base(pl.col("amount")).alias("amount_base"),
-            base(pl.col("open")).alias("open_base"),
-            base(pl.col("opening_open")).alias("opening_open_base"),
-            base(pl.col("written_off_period").fill_null(0)).alias("written_off_base"),
-            "written_off",
-            pl.when((pl.col("open") == 0) & ~pl.col("written_off"))
-            .then(pl.col("last_cash"))
-            .alias("paid_on"),
-        )
         .collect()
+    )
+    converter = Converter(rates, snapshot.base_currency)
+    index = converter.index(raw["currency"])
+    frame = raw.select(
+        "invoice_id",
+        "buyer_id",
+        "issue_date",
+        "due_date",
+        "currency",
+        "amount",
+        "open",
+        "days_overdue",
+        converter.convert(raw["amount"], index, "amount_base"),
+        converter.convert(raw["open"], index, "open_base"),
+        converter.convert(raw["opening_open"], index, "opening_open_base"),
+        converter.convert(raw["written_off_period"], index, "written_off_base"),
+        "written_off",
+        pl.when((pl.col("open") == 0) & ~pl.col("written_off"))
+        .then(pl.col("last_cash"))
+        .alias("paid_on"),
     )
     converted = ["amount_base", "open_base", "opening_open_base", "written_off_base"]
     return Positions(snapshot, as_of, opening, checked(frame, converted, "amount_base"))
