@@ -98,8 +98,8 @@ CASES = [
         "buyers",
         "b.xlsx",
         _xlsx(tuple(HEADERS["buyers"].split(","))),
-        [NO_ROWS],,
-        cli=True
+        [NO_ROWS],
+        cli=True,
     ),
     Case(
         "fullwidth digits in an amount",
@@ -113,8 +113,8 @@ CASES = [
         "payments",
         "p.csv",
         _csv("payments", "N1,B1,2024-02-01,١٠٠,EUR"),
-        [(2, "amount", "not a number: '١٠٠'")],,
-        cli=True
+        [(2, "amount", "not a number: '١٠٠'")],
+        cli=True,
     ),
     Case(
         "Devanagari digits in a rate",
@@ -156,24 +156,24 @@ CASES = [
         "buyers",
         "b.csv",
         "buyer_id,name,Name ,country,industry\nB9,X,Y,DE,retail\n",
-        [(1, "name", "duplicate column")],,
-        cli=True
+        [(1, "name", "duplicate column")],
+        cli=True,
     ),
     Case(
         "the same column twice in a spreadsheet",
         "buyers",
         "b.xlsx",
         _xlsx(("buyer_id", "name", "country", "industry", "NAME"), ("B9", "X", "DE", "x", "Y")),
-        [(1, "name", "duplicate column")],,
-        cli=True
+        [(1, "name", "duplicate column")],
+        cli=True,
     ),
     Case(
         "a row with too many cells",
         "buyers",
         "b.csv",
         _csv("buyers", "B8,X,DE,retail", "B9,Y,DE,retail,extra"),
-        [(3, "file", "row has 5 cells, the header has 4")],,
-        cli=True
+        [(3, "file", "row has 5 cells, the header has 4")],
+        cli=True,
     ),
     Case(
         "a row with too few cells",
@@ -194,8 +194,8 @@ CASES = [
         "invoices",
         "i.csv",
         _invoice("5", issue="0000-01-01"),
-        [(2, "issue_date", "the year of '0000-01-01' is not between 1900 and 2200")],,
-        cli=True
+        [(2, "issue_date", "the year of '0000-01-01' is not between 1900 and 2200")],
+        cli=True,
     ),
     Case(
         "year 2201",
@@ -216,8 +216,8 @@ CASES = [
         "buyers",
         "b.csv",
         _csv("buyers", "B9,Al\x00pha,DE,retail"),
-        [(2, "name", "contains a control character")],,
-        cli=True
+        [(2, "name", "contains a control character")],
+        cli=True,
     ),
     Case(
         "a control character in an id",
@@ -238,8 +238,8 @@ CASES = [
                 "amount too large: '999999999999999.9999' "
                 "(the most one amount can be is 99999999999.9999)",
             )
-        ],,
-        cli=True
+        ],
+        cli=True,
     ),
     Case(
         "an amount just over the bound",
@@ -281,16 +281,16 @@ CASES = [
                 "the EUR total of amount in invoices would pass 9223372036854775807 minor "
                 "units, the most a total can hold",
             )
-        ],,
-        cli=True
+        ],
+        cli=True,
     ),
     Case(
         "a base rate a hair above 1",
         "fx",
         "f.csv",
         _csv("fx", "2024-02-01,EUR,1.0000000000000000001"),
-        [(2, "rate", "rate '1.0000000000000000001' has more than 12 decimal places")],,
-        cli=True
+        [(2, "rate", "rate '1.0000000000000000001' has more than 12 decimal places")],
+        cli=True,
     ),
     Case(
         "a base rate of 1.000000000001",
@@ -304,8 +304,8 @@ CASES = [
         "fx",
         "f.csv",
         _csv("fx", "2024-02-01,USD," + "9" * 400),
-        [(2, "rate", f"rate '{'9' * 400}' has more than 9 digits before the decimal point")],,
-        cli=True
+        [(2, "rate", f"rate '{'9' * 400}' has more than 9 digits before the decimal point")],
+        cli=True,
     ),
     Case(
         "a rate of zero",
