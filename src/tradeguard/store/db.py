@@ -120,10 +120,15 @@ def serialise(session: Session, key: str, busy: str) -> None:
             connection.execute(wait, {"wait": f"{SERIALISE_WAIT_S}s"})
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
             connection.execute(wait, {"wait": previous})
-        elif connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("UPDATE organisations SET id = id WHERE 0")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(SERIALISE_WAIT_S * 1000)}")
+            try:
+                if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+                    connection.exec_driver_sql("UPDATE organisations SET id = id WHERE 0")
+                else:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
     except OperationalError as error:
         timed_out = getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
         if timed_out or "database is locked" in str(error.orig):
