@@ -52,7 +52,8 @@ def read_table(path: Path) -> pl.DataFrame:
 
 
 def _refuse_duplicate_headers(header: Sequence[str]) -> None:
-    counts = Counter(column_name(h) for h in header)
+    """Blank header cells name no column (extra columns are ignored), so they may repeat."""
+    counts = Counter(name for name in map(column_name, header) if name)
     duplicates = [name for name, count in counts.items() if count > 1]
     if duplicates:
         raise ImportRejectedError([RowError.of(1, name, "duplicate column") for name in duplicates])
