@@ -202,7 +202,8 @@ def test_good_rows_are_not_written_when_one_row_is_bad(
 def test_amounts_become_exact_minor_units_of_their_currency(
     engine: Engine, ledger: Organisation, tmp_path: Path
 ) -> None:
-    """Trailing zeros beyond the currency's decimals are fine (1.0 JPY, 2.500 EUR)."""
+    """Trailing zeros beyond the currency's decimals are fine (1.0 JPY, 2.500 EUR), and so is
+    the largest amount (10^15 - 1 minor units)."""
     from tradeguard.store.models import Invoice
 
     path = write_csv(
@@ -214,7 +215,7 @@ def test_amounts_become_exact_minor_units_of_their_currency(
         A2,B1,2024-01-01,2024-03-01,2.500,EUR
         A3,B1,2024-01-01,2024-03-01,0007.1,EUR
         A4,B1,2024-01-01,2024-03-01,150000,JPY
-        A5,B2,2024-01-01,2024-03-01,999999999999999.99,GBP
+        A5,B2,2024-01-01,2024-03-01,9999999999999.99,GBP
         """,
     )
     with unit_of_work(engine) as session:
@@ -225,7 +226,7 @@ def test_amounts_become_exact_minor_units_of_their_currency(
                 select(Invoice.invoice_id, Invoice.amount).where(Invoice.invoice_id.like("A%"))
             ).all()
         )
-    assert amounts == {"A1": 1, "A2": 250, "A3": 710, "A4": 150000, "A5": 99999999999999999}
+    assert amounts == {"A1": 1, "A2": 250, "A3": 710, "A4": 150000, "A5": 999999999999999}
 
 
 def test_every_duplicate_is_reported_against_its_first_row(

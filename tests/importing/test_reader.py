@@ -25,3 +25,11 @@ def test_unknown_file_type_is_refused(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(UnreadableFileError, match="unsupported file type"):
         read_table(path)
+
+
+def test_blank_header_cells_may_repeat(tmp_path: Path) -> None:
+    """Spreadsheets export unused columns as blank headers; they are extra columns."""
+    path = tmp_path / "b.csv"
+    path.write_text("buyer_id,name,,\nB1,Eins,,\n")
+    frame = read_table(path)
+    assert frame.select(ROW, "buyer_id", "name").rows() == [(2, "B1", "Eins")]

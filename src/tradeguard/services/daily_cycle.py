@@ -2,8 +2,10 @@
 
 Every step records its result in ``cycle_runs`` under (organisation, as-of date,
 step); running the cycle again for the same date returns the recorded results and
-does nothing twice. Capabilities add their steps to ``STEPS`` (scoring, monitoring,
-dunning, insurance notifications...) as they land.
+does nothing twice. Two runs for one date at once are serialised: the second waits for
+the first and returns its results, or says the cycle is still running. Capabilities
+add their steps to ``STEPS`` (scoring, monitoring, dunning, insurance notifications...)
+as they land.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tradeguard.domain.access import Org
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import audit, credit
 from tradeguard.services.summary import portfolio_summary
+from tradeguard.store.db import serialise
 from tradeguard.store.models import CycleRun
 
 Step = Callable[[Session, Org, dt.date], dict[str, Any]]
@@ -45,6 +48,11 @@ class StepOutcome:
 
 
 def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[StepOutcome]:
+    serialise(
+        session,
+        f"cycle:{org.id}:{as_of.isoformat()}",
+        f"the daily cycle for {as_of.isoformat()} is already running for {org.name}; try again",
+    )
     done = {
         run.step: run
         for run in session.scalars(

@@ -15,15 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, bindparam, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Org
 from tradeguard.domain.errors import ImportRejectedError
 from tradeguard.domain.money import from_minor
 from tradeguard.importing.formats import FORMATS, ColumnKind, FileFormat
-from tradeguard.importing.reader import read_table
-from tradeguard.importing.validate import Problems, check_columns, normalise, validate
+from tradeguard.importing.reader import ROW, read_table
+from tradeguard.importing.validate import (
+    Problems,
+    check_columns,
+    is_exactly_one,
+    normalise,
+    quoted,
+    validate,
+)
 from tradeguard.services import audit
 from tradeguard.services.allocation import reallocate
 from tradeguard.store.bulk import (
@@ -33,6 +40,7 @@ from tradeguard.store.bulk import (
     read_matching,
     refresh_statistics,
 )
+from tradeguard.store.db import serialise
 from tradeguard.store.models import Base, Buyer, Invoice
 
 Progress = Callable[[str], None]
@@ -85,15 +93,23 @@ def import_file(
     if column_errors:
         raise ImportRejectedError(column_errors)
     step("validating")
+    # The reads below and the writes after them are one step: a concurrent import of the
+    # same kind waits, so it can neither insert the same rows nor update from stale values.
+    serialise(
+        session,
+        f"import:{org.id}:{kind}",
+        f"another import of {kind} is running for {org.name}; try again",
+    )
     connection = session.connection()
     frame = _prepare(connection, org, fmt, normalise(raw, fmt))
     problems = Problems()
     frame = validate(frame, fmt, problems)
+    table: Table = Base.metadata.tables[fmt.table]
     _check_references(connection, org, fmt, frame, problems)
+    _check_totals(connection, org.id, fmt, table, frame, problems)
     if problems:
         raise ImportRejectedError(problems.errors)
 
-    table: Table = Base.metadata.tables[fmt.table]
     rows = frame.select(
         [c.name for c in table.columns if c.name in frame.columns and c.name != "org_id"]
     )
@@ -225,9 +241,7 @@ def _check_references(
             {"buyer_id": pl.String},
         )["buyer_id"]
         unknown = pl.col("buyer_id").is_not_null() & ~pl.col("buyer_id").is_in(known.implode())
-        problems.add(
-            frame, unknown, "buyer_id", pl.format("unknown buyer '{}'", pl.col("buyer_id"))
-        )
+        problems.add(frame, unknown, "buyer_id", "unknown buyer {value}", value=quoted("buyer_id"))
     if fmt.kind == "invoices":
         before = pl.col("due_date") < pl.col("issue_date")
         problems.add(frame, before, "due_date", "due date is before the issue date")
@@ -245,7 +259,7 @@ def _check_references(
         joined = named.join(invoices, on="invoice_id", how="left")
         missing = pl.col("inv_buyer").is_null()
         problems.add(
-            joined, missing, "invoice_id", pl.format("unknown invoice '{}'", pl.col("invoice_id"))
+            joined, missing, "invoice_id", "unknown invoice {value}", value=quoted("invoice_id")
         )
         if fmt.kind == "write-offs":
             problems.add(
@@ -266,23 +280,31 @@ def _check_references(
                 joined,
                 other_buyer,
                 "invoice_id",
-                pl.format(
-                    "invoice '{}' belongs to buyer '{}'", pl.col("invoice_id"), pl.col("inv_buyer")
-                ),
+                "invoice {value} belongs to buyer {buyer}",
+                value=quoted("invoice_id"),
+                buyer=quoted("inv_buyer"),
             )
             other_currency = ~missing & (pl.col("inv_currency") != pl.col("currency"))
             problems.add(
                 joined,
                 other_currency,
                 "currency",
-                pl.format("invoice '{}' is in {}", pl.col("invoice_id"), pl.col("inv_currency")),
+                "invoice {value} is in {currency}",
+                value=quoted("invoice_id"),
+                currency=pl.col("inv_currency"),
             )
     if fmt.kind == "fx":
-        base_not_one = (pl.col("currency") == org.base_currency) & (
-            pl.col("rate").cast(pl.Float64) != 1.0
+        base_not_one = (
+            (pl.col("currency") == org.base_currency)
+            & pl.col("rate").is_not_null()
+            & ~is_exactly_one(pl.col("rate"))
         )
         problems.add(
-            frame, base_not_one, "rate", f"the base currency {org.base_currency} has rate 1"
+            frame,
+            base_not_one,
+            "rate",
+            "the base currency {currency} has rate 1",
+            currency=pl.lit(org.base_currency),
         )
     if fmt.kind == "financials":
         problems.add(
@@ -304,6 +326,84 @@ def _check_references(
             & ~pl.col("political_risk").is_in(["low", "medium", "high", "very high"]),
             "political_risk",
             "political risk must be low, medium, high or very high",
+        )
+
+
+# The most a per-currency total of minor units may reach: what int64 holds.
+MAX_TOTAL = 2**63 - 1
+
+
+def _held_totals(connection: Connection, org_id: int, table: Table, column: str) -> dict[str, int]:
+    """The sum of the magnitudes of one money column already stored, per currency."""
+    magnitude = func.sum(func.abs(table.c[column]))
+    if "currency" in table.c:
+        query = (
+            select(table.c.currency, magnitude)
+            .where(table.c.org_id == org_id)
+            .group_by(table.c.currency)
+        )
+    else:  # write-offs are in the currency of their invoice
+        invoices = Invoice.__table__
+        query = (
+            select(invoices.c.currency, magnitude)
+            .join(
+                invoices,
+                (invoices.c.org_id == table.c.org_id)
+                & (invoices.c.invoice_id == table.c.invoice_id),
+            )
+            .where(table.c.org_id == org_id)
+            .group_by(invoices.c.currency)
+        )
+    return {currency: int(total) for currency, total in connection.execute(query) if total}
+
+
+def _check_totals(
+    connection: Connection,
+    org_id: int,
+    fmt: FileFormat,
+    table: Table,
+    frame: pl.DataFrame,
+    problems: Problems,
+) -> None:
+    """Refuse amounts that would take a stored per-currency total past ``MAX_TOTAL``.
+
+    Each amount is bounded on its own (``validate.MAX_AMOUNT_DIGITS``); this bounds
+    their sum with what the table already holds, counting rows that replace stored
+    ones twice (never too little). The first row that crosses the bound is named.
+    """
+    money = [c.name for c in fmt.columns if c.kind in {ColumnKind.MONEY, ColumnKind.SIGNED_MONEY}]
+    for column in money:
+        amounts = frame.filter(pl.col(column).is_not_null() & pl.col("currency").is_not_null())
+        if amounts.height == 0:
+            continue
+        largest = amounts.select(pl.col(column).abs().max()).item()
+        held = _held_totals(connection, org_id, table, column)
+        if amounts.height * largest + max(held.values(), default=0) <= MAX_TOTAL:
+            continue
+        running = amounts.select(
+            pl.col(ROW),
+            pl.col("currency"),
+            (
+                pl.col("currency").replace_strict(held, default=0, return_dtype=pl.Int128)
+                + pl.col(column).abs().cast(pl.Int128).cum_sum().over("currency")
+            ).alias("_total"),
+        )
+        crossing = (
+            running.filter(pl.col("_total") > MAX_TOTAL)
+            .group_by("currency")
+            .agg(pl.col(ROW).min())
+            .sort(ROW)
+        )
+        problems.add(
+            crossing,
+            pl.lit(True),
+            column,
+            "the {currency} total of {amounts} in {table} would pass {limit} minor units, "
+            "the most a total can hold",
+            currency=pl.col("currency"),
+            amounts=pl.lit(column),
+            table=pl.lit(fmt.table),
+            limit=pl.lit(str(MAX_TOTAL)),
         )
 
 

@@ -2,7 +2,8 @@
 
 The database URL comes from ``--db``, else ``TRADEGUARD_DB``, else a SQLite file
 ``tradeguard.db`` in the working directory. A command or request is one unit of work:
-``unit_of_work`` commits at the end or rolls everything back.
+``unit_of_work`` commits at the end or rolls everything back. A unit of work whose
+writes depend on what it read (an import, the daily cycle) first calls ``serialise``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from tradeguard.domain.errors import TradeGuardError
 
 DEFAULT_URL = "sqlite:///tradeguard.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,8 +49,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # of 5 + 10 was). Command-line use opens one.
 POOL_SIZE = 20
 MAX_OVERFLOW = 20
-# How long a SQLite connection waits for another's write lock before it gives up.
+# How long a SQLite connection waits for another's write lock before it gives up, and
+# how long ``serialise`` waits for another unit of work holding the same step.
 SQLITE_BUSY_TIMEOUT_S = 30
+SERIALISE_WAIT_S = SQLITE_BUSY_TIMEOUT_S
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 
 
 def is_sqlite_memory(url: str) -> bool:
@@ -92,6 +99,41 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     """All or nothing: commit when the block ends normally, roll back on any error."""
     with _session_factory(engine)() as session, session.begin():
         yield session
+
+
+def serialise(session: Session, key: str, busy: str) -> None:
+    """Make the rest of this unit of work the only one under ``key`` until it ends.
+
+    Called before the reads that a unit of work's writes depend on, so that no other
+    unit of work under the same key can commit in between (a lost update, a duplicate
+    insert). PostgreSQL: a transaction-scoped advisory lock on the key. SQLite has one
+    writer at a time: its write lock is taken now (``BEGIN IMMEDIATE``, or a write that
+    changes nothing where a transaction or savepoint is already open). Either waits at
+    most ``SERIALISE_WAIT_S`` seconds, then raises ``TradeGuardError(busy)``; nothing
+    was written.
+    """
+    connection = session.connection()
+    try:
+        if connection.dialect.name == "postgresql":
+            previous = connection.scalar(text("SELECT current_setting('lock_timeout')"))
+            wait = text("SELECT set_config('lock_timeout', :wait, true)")
+            connection.execute(wait, {"wait": f"{SERIALISE_WAIT_S}s"})
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+            connection.execute(wait, {"wait": previous})
+        else:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(SERIALISE_WAIT_S * 1000)}")
+            try:
+                if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+                    connection.exec_driver_sql("UPDATE organisations SET id = id WHERE 0")
+                else:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+    except OperationalError as error:
+        timed_out = getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+        if timed_out or "database is locked" in str(error.orig):
+            raise TradeGuardError(busy) from error
+        raise
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from tradeguard.domain.errors import RowError
+
 LOCALES = {"en": "en_GB", "zh": "zh_Hans_CN"}
 
 ZH: dict[str, str] = {
@@ -166,11 +168,67 @@ ZH: dict[str, str] = {
     "No score recorded yet (the daily cycle or tradeguard score records one a day).": (
         "尚无评分记录（每日周期或 tradeguard score 每天记录一次）。"
     ),
+    # ---- imports ----
+    "required column is missing": "缺少必需的列",
+    "duplicate column": "列名重复",
+    "the file has no rows below the header": "文件在表头之下没有数据行",
+    "row has {cells} cells, the header has {header}": "该行有 {cells} 个单元格，表头有 {header} 个",
+    "missing value": "缺少值",
+    "contains a control character": "包含控制字符",
+    "longer than {limit} characters": "超过 {limit} 个字符",
+    "not a date in YYYY-MM-DD form: {value}": "不是 YYYY-MM-DD 格式的日期：{value}",
+    "the year of {value} is not between 1900 and 2200": "{value} 的年份不在 1900 至 2200 之间",
+    "not a whole number >= 0: {value}": "不是大于等于 0 的整数：{value}",
+    "unknown currency code {value}": "未知的货币代码 {value}",
+    "unknown country code {value} (ISO 3166 alpha-2)": (
+        "未知的国家代码 {value}（ISO 3166 二位字母）"
+    ),
+    "not a number: {value}": "不是数字：{value}",
+    "rate {value} has more than {digits} digits before the decimal point": (
+        "汇率 {value} 的整数部分超过 {digits} 位"
+    ),
+    "rate {value} has more than {places} decimal places": "汇率 {value} 的小数超过 {places} 位",
+    "must be greater than zero": "必须大于零",
+    "amount too large: {value} (the most one amount can be is {largest})": (
+        "金额过大：{value}（单笔金额最多为 {largest}）"
+    ),
+    "{value} has more decimal places than {currency} allows": (
+        "{value} 的小数位数超过 {currency} 允许的位数"
+    ),
+    "negative amount: {value}": "金额为负：{value}",
+    "duplicate {key} {value} (first on row {first})": (
+        "{key} {value} 重复（首次出现在第 {first} 行）"
+    ),
+    "unknown buyer {value}": "未知的买方 {value}",
+    "due date is before the issue date": "到期日早于开票日",
+    "delivery date is more than a year before the issue date": "交货日期比开票日早一年以上",
+    "unknown invoice {value}": "未知的发票 {value}",
+    "write-off is larger than the invoice amount": "核销金额大于发票金额",
+    "write-off is dated before the invoice was issued": "核销日期早于发票开具日期",
+    "invoice {value} belongs to buyer {buyer}": "发票 {value} 属于买方 {buyer}",
+    "invoice {value} is in {currency}": "发票 {value} 的币种是 {currency}",
+    "the base currency {currency} has rate 1": "本位币 {currency} 的汇率为 1",
+    "fiscal year out of range 1900-2200": "财年超出 1900-2200 的范围",
+    "grade must be between 1 and 10": "等级必须在 1 到 10 之间",
+    "political risk must be low, medium, high or very high": (
+        "政治风险必须为 low、medium、high 或 very high"
+    ),
+    "the {currency} total of {amounts} in {table} would pass {limit} minor units, "
+    "the most a total can hold": (
+        "{table} 中 {amounts} 的 {currency} 合计将超过 {limit} 个最小货币单位，即合计所能容纳的上限"
+    ),
 }
 
 
 def translate(language: str, text: str) -> str:
     return ZH.get(text, text) if language == "zh" else text
+
+
+def row_problem(language: str, error: RowError) -> str:
+    """An import problem in the language: its template translated, then its values filled in."""
+    if language != "zh" or not error.template:
+        return error.message
+    return translate(language, error.template).format(**error.params)
 
 
 def bucket(language: str, label: str) -> str:

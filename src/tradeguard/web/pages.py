@@ -269,7 +269,10 @@ def _import_upload(
                     session, caller.org, kind, path, caller.actor
                 ).as_dict()
         except ImportRejectedError as rejected:
-            context["errors"] = [(e.row, e.column, e.message) for e in rejected.errors]
+            context["errors"] = [
+                (e.row, e.column, i18n.row_problem(caller.principal.language, e))
+                for e in rejected.errors
+            ]
         except UnreadableFileError as error:
             context["errors"] = [(1, "file", str(error))]
     response = render_page(request, caller, "import.html", **context)
