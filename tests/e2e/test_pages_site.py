@@ -57,7 +57,9 @@ def test_error_pages_in_both_languages(live_server: LiveServer, page: Page, shot
             expect(page.locator("#error-title")).to_have_text(titles[language])
             expect(page.locator("header")).to_contain_text(live_server.email)  # site layout
             assert page.title().startswith(titles[language])
-            shot(f"error-{'zh' if language else 'en'}-{url.strip('/').split('?')[0].replace('/', '-')}")
+            shot(
+                f"error-{'zh' if language else 'en'}-{url.strip('/').split('?')[0].replace('/', '-')}"
+            )
         if language == 0:
             page.click("#switch-language")
             expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
