@@ -20,8 +20,8 @@ HTML = {"Accept": "text/html,application/xhtml+xml"}
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
 ERROR_URLS = {
     "/buyers/NOPE": (404, "no buyer &#39;NOPE&#39;"),
-    "/reports?as_of=2026-13-45": (422, "as_of"),
-    "/reports?bucket=99": (422, "bucket"),
+    "/reports?as_of=2026-13-45": (422, "<code>as_of</code>: not a date in YYYY-MM-DD form"),
+    "/reports?bucket=99": (422, "<code>bucket</code>: at most 50"),
     "/nonexistent": (404, None),
     f"/reports?as_of={TOMORROW}": (422, "as_of"),
 }
@@ -74,7 +74,7 @@ def test_error_pages_are_html_in_english(
     if mentioned:
         assert mentioned in page
     if url.startswith(f"/reports?as_of={TOMORROW}"):
-        assert "the date is in the future" in page
+        assert "<code>as_of</code>: the date is in the future" in page
 
 
 @pytest.mark.parametrize(("url", "expected"), ERROR_URLS.items())
@@ -92,7 +92,11 @@ def test_error_pages_are_html_in_chinese(
     assert "Not found" not in page
     assert "Invalid input" not in page
     if url.startswith(f"/reports?as_of={TOMORROW}"):
-        assert "该日期在未来" in page
+        assert "<code>as_of</code>: 该日期在未来" in page
+    if "2026-13-45" in url:
+        assert "<code>as_of</code>: 不是 YYYY-MM-DD 格式的日期" in page
+    if "bucket" in url:
+        assert "<code>bucket</code>: 最大为 50" in page
 
 
 def test_forbidden_page_is_html(client: TestClient) -> None:

@@ -25,11 +25,13 @@ from tradeguard.importing.reader import UnreadableFileError
 from tradeguard.services import users
 from tradeguard.services.ledger import BadQueryError, NotFoundError
 from tradeguard.services.users import LoginThrottledError
-from tradeguard.web import pages
+from tradeguard.web import i18n, pages
 from tradeguard.web.deps import SESSION_COOKIE, Caller, NotAuthenticatedError, in_unit_of_work
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
+# A reason in words for people (a translatable text, ``%s`` for the limit) and the limit.
+PlainReason = tuple[str | None, Any]
 
 
 class InvalidParam(BaseModel):
@@ -80,6 +82,21 @@ _EXPLANATIONS = {
     429: "Too many attempts; wait a little and try again.",
     500: "Something went wrong on the server; nothing was changed. Try again shortly.",
     503: "The database is busy; nothing was changed. Try again in a few seconds.",
+}
+# Pydantic's error types in words for the error page (the API keeps Pydantic's message):
+# the text (``%s``: the limit) and the name of the limit in the error's context.
+_PLAIN_REASONS: dict[str, tuple[str, str | None]] = {
+    **dict.fromkeys(
+        ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"),
+        ("not a date in YYYY-MM-DD form", None),
+    ),
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), ("not a whole number", None)),
+    "less_than_equal": ("at most %s", "le"),
+    "greater_than_equal": ("at least %s", "ge"),
+    "string_too_long": ("at most %s characters", "max_length"),
+    "string_pattern_mismatch": ("not one of the accepted values", None),
+    "bool_parsing": ("true or false", None),
+    "missing": ("missing", None),
 }
 # How long a client should wait before retrying after a transient database failure.
 RETRY_AFTER_S = 2
@@ -133,18 +150,32 @@ async def _signed_in_caller(request: Request) -> Caller | None:
     return None if found is None else Caller(*found)
 
 
+def _reasons_in(language: str, params: list[InvalidParam], plain: list[PlainReason]) -> list[str]:
+    """Each parameter's reason for the page: in plain words where known, else as given."""
+    reasons = []
+    for param, (text, limit) in zip(params, plain or [(None, None)] * len(params), strict=True):
+        if text is None:
+            reasons.append(i18n.translate(language, param.reason.removeprefix(f"{param.name}: ")))
+        else:
+            words = i18n.translate(language, text)
+            reasons.append(words if limit is None else words % limit)
+    return reasons
+
+
 async def _error_page(
     request: Request,
     status: int,
     detail: str | None,
     params: list[InvalidParam] | None,
     headers: Mapping[str, str] | None,
+    plain: list[PlainReason],
 ) -> Response:
     # After a database failure (5xx) the database is not asked again for the user.
     caller = await _signed_in_caller(request) if status < 500 else None
     language = caller.principal.language if caller else _accepted_language(request)
     same_page = status == 422 and request.method == "GET"
     try:
+        reasons = _reasons_in(language, params or [], plain)
         return pages.render_error(
             request,
             caller,
@@ -154,7 +185,7 @@ async def _error_page(
             title=_TITLES.get(status, "Error"),
             explanation=_EXPLANATIONS.get(status, _EXPLANATIONS[400]),
             detail=detail,
-            params=[(p.name, p.reason.removeprefix(f"{p.name}: ")) for p in params or ()],
+            params=list(zip((p.name for p in params or ()), reasons, strict=True)),
             back=request.url.path if same_page else "/",
         )
     except Exception:
@@ -168,10 +199,12 @@ async def respond(
     detail: str | None,
     params: list[InvalidParam] | None = None,
     headers: Mapping[str, str] | None = None,
+    plain: list[PlainReason] | None = None,
 ) -> Response:
-    """The error as an HTML page for a browser on a page, else as problem JSON."""
+    """The error as an HTML page for a browser on a page, else as problem JSON; ``plain``
+    (one per parameter) says on the page in words what Pydantic's reasons say."""
     if _wants_html(request):
-        return await _error_page(request, status, detail, params, headers)
+        return await _error_page(request, status, detail, params, headers, plain or [])
     return problem(status, detail, params, headers)
 
 
@@ -192,15 +225,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
-        params = [
-            InvalidParam(
-                name=".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body"))
-                or "request",
-                reason=str(e["msg"]),
+        params, plain = [], []
+        for e in error.errors():
+            params.append(
+                InvalidParam(
+                    name=".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body"))
+                    or "request",
+                    reason=str(e["msg"]),
+                )
             )
-            for e in error.errors()
-        ]
-        return await respond(request, 422, "the request has invalid fields", params)
+            text, limit = _PLAIN_REASONS.get(e["type"], (None, None))
+            plain.append((text, None if limit is None else e.get("ctx", {}).get(limit)))
+        return await respond(request, 422, "the request has invalid fields", params, plain=plain)
 
     @app.exception_handler(ImportRejectedError)
     async def _rejected(request: Request, error: ImportRejectedError) -> Response:
