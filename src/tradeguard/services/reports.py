@@ -271,6 +271,12 @@ def behaviour_report(session: Session, org: Org, as_of: dt.date) -> dict[str, An
     return behaviour_of(_snapshot(session, org), as_of)
 
 
+def ledger_start(snapshot: LedgerSnapshot) -> dt.date | None:
+    """The issue date of the ledger's first invoice; None while it has none."""
+    first: dt.date | None = snapshot.invoices["issue_date"].min()  # type: ignore[assignment]
+    return first
+
+
 def dashboard_report(
     session: Session,
     org: Org,
@@ -282,7 +288,9 @@ def dashboard_report(
     largest: int = 20,
 ) -> dict[str, Any]:
     """What the reports page shows: ageing, the KPIs with their trend, the largest
-    exposures (for a Pareto chart) and, with ``bucket``, a page of that bucket's invoices.
+    exposures (for a Pareto chart) and, with ``bucket``, a page of that bucket's invoices;
+    ``ledger_starts`` (the first invoice's issue date, None for an empty ledger) lets the
+    page say that a date before it has no data rather than draw empty charts.
 
     One snapshot load serves every part.
     """
@@ -316,6 +324,7 @@ def dashboard_report(
             for row in exposure.iter_rows(named=True)
         ],
         "drill_down": None,
+        "ledger_starts": ledger_start(snapshot),
     }
     if bucket is not None:
         result["drill_down"] = _bucket_page(pos, bucket, DEFAULT_BUCKET_EDGES, limit, offset)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +25,12 @@ from tradeguard.services.summary import portfolio_summary
 from tradeguard.store.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
+
+# The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
+# installed fastapi-offline package: the API docs work without the internet.
+STATIC = Path(__file__).parent / "static"
+SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
+API_DOCS = "/api/v1/docs"
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -55,7 +66,7 @@ class SecurityHeaders:
 def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any]:
     if as_of is None and (snapshot := latest_snapshot(session, org)) is not None:
         return snapshot
-    result: dict[str, Any] = to_jsonable(portfolio_summary(session, org, as_of or dt.date.today()))
+    result: dict[str, Any] = to_jsonable(portfolio_summary(session, org, reports.report_day(as_of)))
     return result
 
 
@@ -82,7 +93,7 @@ def create_app(engine: Engine) -> FastAPI:
         description="Bad-debt protection for companies that sell on credit. "
         "Authenticate with `Authorization: Bearer <token>` (`tradeguard token create EMAIL`).",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # FastAPI's own loads Swagger UI from a CDN: ``api_docs`` below
         redoc_url=None,
     )
     app.state.engine = engine
@@ -90,6 +101,31 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
     problems.install(app)
     app.add_middleware(SecurityHeaders)
+
+    app.mount("/static/site", StaticFiles(directory=STATIC), name="site-static")
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_STATIC), name="swagger-static")
+
+    @app.get(API_DOCS, include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=str(app.openapi_url),
+            title="TradeGuard API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico",
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> RedirectResponse:
+        return RedirectResponse(API_DOCS)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(
+            STATIC / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"Cache-Control": "max-age=86400"},
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -217,6 +217,111 @@ ZH: dict[str, str] = {
     "the most a total can hold": (
         "{table} 中 {amounts} 的 {currency} 合计将超过 {limit} 个最小货币单位，即合计所能容纳的上限"
     ),
+    # ---- pages-site ----
+    # error pages
+    "Not found": "未找到",
+    "Invalid input": "输入无效",
+    "Forbidden": "无权访问",
+    "Conflict": "冲突",
+    "Bad request": "请求有误",
+    "Not authenticated": "未登录",
+    "Too many requests": "请求过多",
+    "Internal error": "内部错误",
+    "Service unavailable": "服务暂不可用",
+    "Error": "错误",
+    "There is nothing at this address, or it is not in your organisation's ledger.": (
+        "此地址没有内容，或不在您所在组织的账簿中。"
+    ),
+    "Some values in the request are not valid; correct them and try again.": (
+        "请求中有些值无效，请更正后重试。"
+    ),
+    "Your role does not allow this page or action.": "您的角色无权访问此页面或执行此操作。",
+    "The request conflicts with the data as it is now; nothing was changed.": (
+        "请求与当前数据冲突，未做任何更改。"
+    ),
+    "The request could not be carried out.": "无法执行该请求。",
+    "Too many attempts; wait a little and try again.": "尝试次数过多，请稍候再试。",
+    "Something went wrong on the server; nothing was changed. Try again shortly.": (
+        "服务器出错，未做任何更改。请稍后重试。"
+    ),
+    "The database is busy; nothing was changed. Try again in a few seconds.": (
+        "数据库繁忙，未做任何更改。请几秒后重试。"
+    ),
+    "Details": "详情",
+    "Back to the page": "返回页面",
+    "Back to the overview": "返回概览",
+    "the date is in the future": "该日期在未来",
+    "the request has invalid fields": "请求中有无效字段",
+    "not a date in YYYY-MM-DD form": "不是 YYYY-MM-DD 格式的日期",
+    "not a whole number": "不是整数",
+    "at most %s": "最大为 %s",
+    "at least %s": "最小为 %s",
+    "at most %s characters": "最多 %s 个字符",
+    "not one of the accepted values": "不是可接受的值",
+    "true or false": "应为 true 或 false",
+    "missing": "缺失",
+    # reports: dates before the ledger, the DSO explanation
+    "No data on that date (the ledger starts on %s).": "该日期无数据（账簿始于 %s）。",
+    "No data yet: the ledger has no invoices.": "尚无数据：账簿中没有发票。",
+    "Days sales outstanding": "应收账款周转天数",
+    # industries (domain.credit.scorecard.INDUSTRY_RISK and the demo's)
+    "Pharmaceuticals": "医药",
+    "Food & Beverage": "食品饮料",
+    "Energy": "能源",
+    "Chemicals": "化工",
+    "Electronics": "电子",
+    "Machinery": "机械",
+    "Paper & Packaging": "造纸与包装",
+    "Plastics": "塑料",
+    "Wholesale": "批发",
+    "Agriculture": "农业",
+    "Logistics": "物流",
+    "Automotive": "汽车",
+    "Metals": "金属",
+    "Textiles": "纺织",
+    "Retail": "零售",
+    "Construction": "建筑",
+    # credit models
+    "Expert scorecard": "专家评分卡",
+    "Fitted model": "拟合模型",
+    # import kinds (importing.formats.FORMATS)
+    "buyers": "买方",
+    "invoices": "发票",
+    "payments": "付款",
+    "credit-notes": "贷项通知单",
+    "write-offs": "坏账核销",
+    "financials": "财务报表",
+    "fx": "汇率",
+    "countries": "国家风险",
+    # audit actions (services.audit.record callers)
+    "create": "创建",
+    "update": "更新",
+    "insert": "新增",
+    "import": "导入",
+    "password": "修改密码",
+    "request": "申请",
+    "approve": "批准",
+    "reject": "拒绝",
+    "withdraw": "撤回",
+    "stop_shipment": "停止发货",
+    "lift_stop_shipment": "解除停止发货",
+    "cycle": "每日周期",
+    "fit": "拟合模型",
+    # audit entities (the tables written)
+    "users": "用户",
+    "api_tokens": "API 令牌",
+    "organisation": "组织",
+    "credit_limits": "信用额度",
+    "credit_limit_requests": "额度申请",
+    "stop_shipments": "停止发货",
+    "cycle_runs": "每日周期运行",
+    "credit_models": "信用模型",
+    "credit_settings": "信用设置",
+    "credit_notes": "贷项通知单",
+    "write_offs": "坏账核销",
+    "financial_statements": "财务报表",
+    "fx_rates": "汇率",
+    "country_overrides": "国家风险调整",
 }
 
 
@@ -229,6 +334,23 @@ def row_problem(language: str, error: RowError) -> str:
     if language != "zh" or not error.template:
         return error.message
     return translate(language, error.template).format(**error.params)
+
+
+def industry(language: str, name: str) -> str:
+    """An industry as stored ("food & beverage", "Retail") in the language; unknown: as is."""
+    key = name.strip().title()
+    translated = translate(language, key)
+    return name if translated == key else translated
+
+
+def model(language: str, name: str) -> str:
+    """A credit model's name: ``expert`` the scorecard, ``fitted:N`` the organisation's Nth."""
+    if name == "expert":
+        return translate(language, "Expert scorecard")
+    kind, _, number = name.partition(":")
+    if kind == "fitted" and number:
+        return f"{translate(language, 'Fitted model')} {number}"
+    return name
 
 
 def bucket(language: str, label: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tempfile
+from collections.abc import Mapping
 from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,6 +64,8 @@ def _render(
         "csrf": caller.csrf_token if caller else None,
         "can_import": caller is not None and can(caller.principal.role, Permission.WRITE_LEDGER),
         "can_audit": caller is not None and can(caller.principal.role, Permission.READ_AUDIT),
+        "fmt_industry": partial(i18n.industry, language),
+        "fmt_model": partial(i18n.model, language),
     }
     return TEMPLATES.TemplateResponse(request, template, {**helpers, **context})
 
@@ -70,6 +73,21 @@ def _render(
 def render_page(request: Request, caller: Caller, template: str, **context: Any) -> HTMLResponse:
     """A page of the site in the caller's language, with the common layout."""
     return _render(request, template, caller, caller.principal.language, **context)
+
+
+def render_error(
+    request: Request,
+    caller: Caller | None,
+    language: str,
+    status: int,
+    headers: Mapping[str, str] | None,
+    **context: Any,
+) -> HTMLResponse:
+    """The error page in ``language``; the site's header only when the caller is known."""
+    response = _render(request, "error.html", caller, language, status=status, **context)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
 
 
 def _safe_next(target: str | None) -> str:

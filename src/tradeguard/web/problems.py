@@ -1,24 +1,37 @@
-"""Errors as RFC 9457 problem details (``application/problem+json``)."""
+"""Errors as RFC 9457 problem details (``application/problem+json``), or as HTML pages.
+
+The API and every client that does not accept ``text/html`` get problem JSON. A browser
+on a page (not ``/api/``) gets ``error.html`` with the site's layout, in the signed-in
+user's language (looked up from the session cookie in a unit of work of its own),
+else the language of ``Accept-Language``, else English.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException
 
 from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.reader import UnreadableFileError
+from tradeguard.services import users
 from tradeguard.services.ledger import BadQueryError, NotFoundError
 from tradeguard.services.users import LoginThrottledError
-from tradeguard.web.deps import NotAuthenticatedError
+from tradeguard.web import i18n, pages
+from tradeguard.web.deps import SESSION_COOKIE, Caller, NotAuthenticatedError, in_unit_of_work
 
+log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
+# A reason in words for people (a translatable text, ``%s`` for the limit) and the limit.
+PlainReason = tuple[str | None, Any]
 
 
 class InvalidParam(BaseModel):
@@ -59,6 +72,32 @@ _TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+# What the error page tells a person, in plain words, beside the problem's detail.
+_EXPLANATIONS = {
+    400: "The request could not be carried out.",
+    403: "Your role does not allow this page or action.",
+    404: "There is nothing at this address, or it is not in your organisation's ledger.",
+    409: "The request conflicts with the data as it is now; nothing was changed.",
+    422: "Some values in the request are not valid; correct them and try again.",
+    429: "Too many attempts; wait a little and try again.",
+    500: "Something went wrong on the server; nothing was changed. Try again shortly.",
+    503: "The database is busy; nothing was changed. Try again in a few seconds.",
+}
+# Pydantic's error types in words for the error page (the API keeps Pydantic's message):
+# the text (``%s``: the limit) and the name of the limit in the error's context.
+_PLAIN_REASONS: dict[str, tuple[str, str | None]] = {
+    **dict.fromkeys(
+        ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"),
+        ("not a date in YYYY-MM-DD form", None),
+    ),
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), ("not a whole number", None)),
+    "less_than_equal": ("at most %s", "le"),
+    "greater_than_equal": ("at least %s", "ge"),
+    "string_too_long": ("at most %s characters", "max_length"),
+    "string_pattern_mismatch": ("not one of the accepted values", None),
+    "bool_parsing": ("true or false", None),
+    "missing": ("missing", None),
+}
 # How long a client should wait before retrying after a transient database failure.
 RETRY_AFTER_S = 2
 
@@ -86,6 +125,89 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def _accepted_language(request: Request) -> str:
+    """The first of the browser's ``Accept-Language`` entries that the site speaks, or en."""
+    for entry in request.headers.get("accept-language", "").split(","):
+        primary = entry.split(";")[0].strip().split("-")[0].lower()
+        if primary in users.LANGUAGES:
+            return primary
+    return "en"
+
+
+async def _signed_in_caller(request: Request) -> Caller | None:
+    """The browser session's user, or None: no cookie, an expired one, or any failure
+    (the error page must not fail itself; it is then shown without the user)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        found = await in_unit_of_work(
+            request, lambda session: users.caller_for_web_session(session, cookie)
+        )
+    except Exception:
+        log.warning("error page: the session's user could not be read", exc_info=True)
+        return None
+    return None if found is None else Caller(*found)
+
+
+def _reasons_in(language: str, params: list[InvalidParam], plain: list[PlainReason]) -> list[str]:
+    """Each parameter's reason for the page: in plain words where known, else as given."""
+    reasons = []
+    for param, (text, limit) in zip(params, plain or [(None, None)] * len(params), strict=True):
+        if text is None:
+            reasons.append(i18n.translate(language, param.reason.removeprefix(f"{param.name}: ")))
+        else:
+            words = i18n.translate(language, text)
+            reasons.append(words if limit is None else words % limit)
+    return reasons
+
+
+async def _error_page(
+    request: Request,
+    status: int,
+    detail: str | None,
+    params: list[InvalidParam] | None,
+    headers: Mapping[str, str] | None,
+    plain: list[PlainReason],
+) -> Response:
+    # After a database failure (5xx) the database is not asked again for the user.
+    caller = await _signed_in_caller(request) if status < 500 else None
+    language = caller.principal.language if caller else _accepted_language(request)
+    same_page = status == 422 and request.method == "GET"
+    try:
+        reasons = _reasons_in(language, params or [], plain)
+        return pages.render_error(
+            request,
+            caller,
+            language,
+            status,
+            headers,
+            title=_TITLES.get(status, "Error"),
+            explanation=_EXPLANATIONS.get(status, _EXPLANATIONS[400]),
+            detail=detail,
+            params=list(zip((p.name for p in params or ()), reasons, strict=True)),
+            back=request.url.path if same_page else "/",
+        )
+    except Exception:
+        log.exception("the error page could not be rendered; answering problem JSON")
+        return problem(status, detail, params, headers)
+
+
+async def respond(
+    request: Request,
+    status: int,
+    detail: str | None,
+    params: list[InvalidParam] | None = None,
+    headers: Mapping[str, str] | None = None,
+    plain: list[PlainReason] | None = None,
+) -> Response:
+    """The error as an HTML page for a browser on a page, else as problem JSON; ``plain``
+    (one per parameter) says on the page in words what Pydantic's reasons say."""
+    if _wants_html(request):
+        return await _error_page(request, status, detail, params, headers, plain or [])
+    return problem(status, detail, params, headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticatedError)
     async def _unauthenticated(request: Request, _error: NotAuthenticatedError) -> Response:
@@ -97,69 +219,81 @@ def install(app: FastAPI) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    @app.exception_handler(HTTPException)
-    async def _http(_request: Request, error: HTTPException) -> Response:
-        return problem(error.status_code, str(error.detail), headers=error.headers)
+    @app.exception_handler(HTTPException)  # Starlette's: unknown paths and FastAPI's too
+    async def _http(request: Request, error: HTTPException) -> Response:
+        return await respond(request, error.status_code, str(error.detail), headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> Response:
-        params = [
-            InvalidParam(
-                name=".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body"))
-                or "request",
-                reason=str(e["msg"]),
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        params, plain = [], []
+        for e in error.errors():
+            params.append(
+                InvalidParam(
+                    name=".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body"))
+                    or "request",
+                    reason=str(e["msg"]),
+                )
             )
-            for e in error.errors()
-        ]
-        return problem(422, "the request has invalid fields", params)
+            text, limit = _PLAIN_REASONS.get(e["type"], (None, None))
+            plain.append((text, None if limit is None else e.get("ctx", {}).get(limit)))
+        return await respond(request, 422, "the request has invalid fields", params, plain=plain)
 
     @app.exception_handler(ImportRejectedError)
-    async def _rejected(_request: Request, error: ImportRejectedError) -> Response:
+    async def _rejected(request: Request, error: ImportRejectedError) -> Response:
         params = [InvalidParam(name=e.column, reason=e.message, row=e.row) for e in error.errors]
-        return problem(422, str(error), params)
+        return await respond(request, 422, str(error), params)
 
     @app.exception_handler(NotFoundError)
-    async def _not_found(_request: Request, error: NotFoundError) -> Response:
-        return problem(404, str(error))
+    async def _not_found(request: Request, error: NotFoundError) -> Response:
+        return await respond(request, 404, str(error))
 
     @app.exception_handler(BadQueryError)
-    async def _bad_query(_request: Request, error: BadQueryError) -> Response:
-        return problem(422, str(error), [InvalidParam(name=error.field, reason=str(error))])
+    async def _bad_query(request: Request, error: BadQueryError) -> Response:
+        return await respond(
+            request, 422, str(error), [InvalidParam(name=error.field, reason=str(error))]
+        )
 
     @app.exception_handler(LoginThrottledError)
-    async def _throttled(_request: Request, error: LoginThrottledError) -> Response:
-        return problem(429, str(error), headers={"Retry-After": str(int(error.retry_after) + 1)})
+    async def _throttled(request: Request, error: LoginThrottledError) -> Response:
+        return await respond(
+            request, 429, str(error), headers={"Retry-After": str(int(error.retry_after) + 1)}
+        )
 
     @app.exception_handler(MissingFxRateError)
-    async def _fx(_request: Request, error: MissingFxRateError) -> Response:
-        return problem(409, str(error))
+    async def _fx(request: Request, error: MissingFxRateError) -> Response:
+        return await respond(request, 409, str(error))
 
     @app.exception_handler(UnreadableFileError)
-    async def _unreadable(_request: Request, error: UnreadableFileError) -> Response:
-        return problem(422, str(error), [InvalidParam(name="file", reason=str(error))])
+    async def _unreadable(request: Request, error: UnreadableFileError) -> Response:
+        return await respond(
+            request, 422, str(error), [InvalidParam(name="file", reason=str(error))]
+        )
 
     @app.exception_handler(TradeGuardError)
-    async def _domain(_request: Request, error: TradeGuardError) -> Response:
-        return problem(400, str(error))
+    async def _domain(request: Request, error: TradeGuardError) -> Response:
+        return await respond(request, 400, str(error))
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, _error: IntegrityError) -> Response:
+    async def _integrity(request: Request, _error: IntegrityError) -> Response:
         # A concurrent request wrote a conflicting row first; the unit of work rolled back.
-        return problem(409, "a concurrent change conflicted with this one; nothing was changed")
+        return await respond(
+            request, 409, "a concurrent change conflicted with this one; nothing was changed"
+        )
 
     @app.exception_handler(OperationalError)
-    async def _unavailable(_request: Request, _error: OperationalError) -> Response:
+    async def _unavailable(request: Request, _error: OperationalError) -> Response:
         # Locks, timeouts, lost connections, I/O errors: nothing was written; a retry can help.
-        return problem(
+        return await respond(
+            request,
             503,
             "the database could not complete the request; nothing was changed, retry shortly",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
     @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, _error: DBAPIError) -> Response:
-        return problem(500, "the database refused the request; nothing was changed")
+    async def _database(request: Request, _error: DBAPIError) -> Response:
+        return await respond(request, 500, "the database refused the request; nothing was changed")
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, _error: Exception) -> Response:
-        return problem(500, "an unexpected error; it is in the server's log")
+    async def _unexpected(request: Request, _error: Exception) -> Response:
+        return await respond(request, 500, "an unexpected error; it is in the server's log")

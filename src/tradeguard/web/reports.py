@@ -4,6 +4,10 @@ Endpoints are thin: one service call through the caller's ``Access`` (``deps``) 
 the work, and amounts leave as decimal strings. The page renders the same
 service results with Plotly (served locally at ``/static/plotly.js``, never a CDN);
 clicking an ageing bar lists that bucket's invoices.
+
+A report's date may not be in the future: today's ledger cannot say what will be paid,
+so such a report would show every open invoice as overdue by then (422). A date before
+the first invoice answers the normal empty report; the page says so in words.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import reports
+from tradeguard.services.ledger import BadQueryError
 from tradeguard.web import pages
 from tradeguard.web.deps import Caller, Reader
 from tradeguard.web.problems import PROBLEM_RESPONSES
@@ -34,6 +39,14 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
+def report_day(as_of: dt.date | None) -> dt.date:
+    """The date a report is for: today by default; a date after today is refused."""
+    today = dt.date.today()
+    if as_of is not None and as_of > today:
+        raise BadQueryError("as_of", "the date is in the future")
+    return as_of or today
+
+
 def _json(result: dict[str, Any]) -> dict[str, Any]:
     document: dict[str, Any] = to_jsonable(result)
     return document
@@ -47,10 +60,9 @@ async def ageing(
     by: Annotated[str | None, Query(max_length=20)] = None,
 ) -> dict[str, Any]:
     """Open receivables per ageing bucket in the base currency, optionally per group."""
-    day = as_of or dt.date.today()
     report = await reader.run(
         lambda session, caller: reports.ageing_report(
-            session, caller.org, day, reports.bucket_edges(buckets), by
+            session, caller.org, report_day(as_of), reports.bucket_edges(buckets), by
         )
     )
     return _json(report)
@@ -66,10 +78,15 @@ async def ageing_invoices(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """The open invoices of one bucket (0 = current), most overdue first, paginated."""
-    day = as_of or dt.date.today()
     report = await reader.run(
         lambda session, caller: reports.bucket_invoices_report(
-            session, caller.org, day, bucket_index, reports.bucket_edges(buckets), limit, offset
+            session,
+            caller.org,
+            report_day(as_of),
+            bucket_index,
+            reports.bucket_edges(buckets),
+            limit,
+            offset,
         )
     )
     return _json(report)
@@ -85,12 +102,11 @@ async def kpis(
     trend: bool = False,
 ) -> dict[str, Any]:
     """DSO (standard, countback), best possible DSO, ADD, CEI, bad debt and concentration."""
-    day = as_of or dt.date.today()
     report = await reader.run(
         lambda session, caller: reports.kpis_report(
             session,
             caller.org,
-            day,
+            report_day(as_of),
             reports.kpi_settings(period_days, countback_months, cei_sales),
             trend=trend,
         )
@@ -101,7 +117,11 @@ async def kpis(
 @router.get(f"{API}/behaviour", responses=PROBLEM_RESPONSES)
 async def behaviour(reader: Reader, as_of: AsOf = None) -> dict[str, Any]:
     """Each buyer's payment behaviour over the trailing 12 months."""
-    return _json(await reader.call(reports.behaviour_report, as_of or dt.date.today()))
+    return _json(
+        await reader.run(
+            lambda session, caller: reports.behaviour_report(session, caller.org, report_day(as_of))
+        )
+    )
 
 
 @router.get("/reports", include_in_schema=False)
@@ -112,11 +132,9 @@ async def reports_page(
     bucket: Annotated[int | None, Query(ge=0, le=50)] = None,
     offset: Offset = 0,
 ) -> HTMLResponse:
-    day = as_of or dt.date.today()
-
     def page(session: Session, caller: Caller) -> HTMLResponse:
         report = reports.dashboard_report(
-            session, caller.org, day, bucket=bucket, limit=PAGE_SIZE, offset=offset
+            session, caller.org, report_day(as_of), bucket=bucket, limit=PAGE_SIZE, offset=offset
         )
         return pages.render_page(
             request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE
