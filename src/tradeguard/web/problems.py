@@ -15,6 +15,7 @@ from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.reader import UnreadableFileError
 from tradeguard.services.ledger import BadQueryError, NotFoundError
+from tradeguard.services.transitions import TransitionConflictError
 from tradeguard.services.users import LoginThrottledError
 from tradeguard.web.deps import NotAuthenticatedError
 
@@ -129,6 +130,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginThrottledError)
     async def _throttled(_request: Request, error: LoginThrottledError) -> Response:
         return problem(429, str(error), headers={"Retry-After": str(int(error.retry_after) + 1)})
+
+    @app.exception_handler(TransitionConflictError)
+    async def _conflict(_request: Request, error: TransitionConflictError) -> Response:
+        return problem(409, str(error))
 
     @app.exception_handler(MissingFxRateError)
     async def _fx(_request: Request, error: MissingFxRateError) -> Response:
