@@ -125,7 +125,15 @@ def test_buyer_page_shows_the_credit_assessment_in_both_languages(
         for day in (dt.date(2024, 3, 1), dt.date(2024, 6, 30)):
             credit.score_buyers(session, world.org, day)
         request = limits.request_limit(session, world.org, "B1", Decimal(5000), "new", "sales")
-        limits.decide(session, world.org, request.id, "approve", "good payer", "cm")
+        limits.decide(
+            session,
+            world.org,
+            request.id,
+            "approve",
+            "good payer",
+            "cm",
+            override_reason="parent guarantee",
+        )
         limits.stop_shipment(session, world.org, "B1", "insolvency filed", "cm")
         score = credit.buyer_score(session, world.org, "B1")
     assert _login(client, "viewer@acme.test") == 303
