@@ -37,6 +37,7 @@ from tradeguard.store.models import (
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 DECISIONS = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}
+MAX_AMOUNT = Decimal(10) ** 12  # as the API's bound; beyond it no column holds the minor units
 OVERRIDE_GRADE = 9  # approving a buyer of this grade or worse (or class C) needs a reason
 
 
@@ -54,6 +55,8 @@ def _buyer(session: Session, org: Org, buyer_id: str) -> Buyer:
 def _minor(amount: Decimal, currency: str) -> int:
     if not amount.is_finite() or amount < 0:
         raise LimitWorkflowError("a limit is an amount of at least 0")
+    if amount > MAX_AMOUNT:
+        raise LimitWorkflowError(f"a limit is at most {MAX_AMOUNT:,} {currency}, not {amount}")
     try:
         return to_minor(amount, currency)
     except ValueError as error:
