@@ -166,6 +166,15 @@ ZH: dict[str, str] = {
     "No score recorded yet (the daily cycle or tradeguard score records one a day).": (
         "尚无评分记录（每日周期或 tradeguard score 每天记录一次）。"
     ),
+    # ---- limits ----
+    "Cash before delivery only": "仅限货到前付款",
+    "Open account with partial prepayment": "赊销，需部分预付款",
+    "DEFAULT_DAYS_OVERDUE": "违约（逾期未付）",
+    "DEFAULT_WRITE_OFF": "违约：已核销",
+    "CLASS_A": "A 类",
+    "CLASS_B": "B 类",
+    "CLASS_C": "C 类",
+    "NOT_ASSESSED": "尚未评估",
 }
 
 
