@@ -181,7 +181,9 @@ def test_buyer_page_without_scores_or_limits(client: TestClient, world: World) -
     page = client.get("/buyers/B2", headers=HTML)
     assert page.status_code == 200
     assert 'id="buyer-grade"' in page.text  # computed on the fly, not saved
-    assert "Shipments allowed" in page.text
+    # B2's invoice has been unpaid since 2024: in default, so cash before delivery only
+    assert 'data-status="cash_before_delivery"' in page.text
+    assert "Shipments allowed" not in page.text
     assert "No limit requests." in page.text
     assert '<p id="score-history-chart">No score recorded yet' in page.text
     report = re.search(r'id="country-report" href="([^"]+)"', page.text)
