@@ -90,10 +90,22 @@ def test_scores_altman_variants_default_and_country(engine: Engine, ledger: Orga
     )
     assert b1["country_grade"] == countries.table()["DE"].grade
     assert b2["country_grade"] == countries.table()["BR"].grade
+    # the default trigger comes first, before the five scorecard reasons
+    assert b3["reasons"][0] | {"value": None} == {
+        "code": "DEFAULT_DAYS_OVERDUE",
+        "factor": "In default: 90+ days overdue",
+        "value": None,
+        "subscore": None,
+        "impact": 0.0,
+        "direction": "lowers",
+        "message": "invoice 150 days past due (default at 90)",
+    }
     for row in rows.values():
         assert 1 <= row["grade"] <= 10
         assert row["credit_class"] in {"A", "B", "C"}
-        assert len(row["reasons"]) == 5
+        defaults = [r for r in row["reasons"] if r["code"].startswith("DEFAULT_")]
+        assert len(row["reasons"]) == 5 + len(defaults)
+        assert bool(defaults) == (row["grade"] == 10)
         assert {"code", "factor", "value", "impact"} <= set(row["reasons"][0])
 
 

@@ -148,7 +148,12 @@ CREDIT_WRITES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"amount": "5000", "reason": "x"},
         OPERATIONS | {"sales"},
     ),
-    ("POST", "/api/v1/limit-requests/{request}/approve", {"reason": "good payer"}, OPERATIONS),
+    (
+        "POST",
+        "/api/v1/limit-requests/{request}/approve",
+        {"reason": "good payer", "override_reason": "parent guarantee"},
+        OPERATIONS,
+    ),
     ("POST", "/api/v1/limit-requests/{request}/reject", {"reason": "too much"}, OPERATIONS),
     ("POST", "/api/v1/limit-requests/{request}/withdraw", {"reason": "not needed"}, OPERATIONS),
     ("PUT", "/api/v1/buyers/B1/stop-shipment", {"reason": "overdue"}, OPERATIONS),

@@ -4,6 +4,7 @@ model mode) and the country market-risk report; every change audited with the us
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -48,16 +49,34 @@ def test_limit_request_approve_reject_and_history(client: TestClient, world: Wor
         ).status_code
         == 403
     )
-    approved = client.post(
+    # B1 is in default (an invoice 90+ days past due): approving needs an override reason
+    unexplained = client.post(
         f"/api/v1/limit-requests/{first['id']}/approve",
-        headers=manager,
+        headers=bearer(world, "admin"),
         json={"reason": "good payer", "amount": "40000"},
     )
-    assert approved.status_code == 200, approved.text
-    assert (approved.json()["status"], approved.json()["approved_amount"]) == (
-        "approved",
-        "40000.00",
+    assert unexplained.status_code == 400
+    assert "grade 10, class C (invoice" in unexplained.json()["detail"]
+    assert "override_reason" in unexplained.json()["detail"]
+    # above the four-eyes amount the requester may not decide their own request
+    own = client.post(
+        f"/api/v1/limit-requests/{first['id']}/approve",
+        headers=manager,
+        json={"reason": "good payer", "amount": "40000", "override_reason": "guarantee"},
     )
+    assert own.status_code == 400
+    assert "four eyes" in own.json()["detail"]
+    approved = client.post(
+        f"/api/v1/limit-requests/{first['id']}/approve",
+        headers=bearer(world, "admin"),
+        json={"reason": "good payer", "amount": "40000", "override_reason": "parent guarantee"},
+    )
+    assert approved.status_code == 200, approved.text
+    assert (
+        approved.json()["status"],
+        approved.json()["approved_amount"],
+        approved.json()["override_reason"],
+    ) == ("approved", "40000.00", "parent guarantee")
     rejected = client.post(
         f"/api/v1/limit-requests/{second['id']}/reject",
         headers=bearer(world, "admin"),
@@ -68,8 +87,8 @@ def test_limit_request_approve_reject_and_history(client: TestClient, world: Wor
     again = client.post(
         f"/api/v1/limit-requests/{first['id']}/reject", headers=manager, json={"reason": "x"}
     )
-    assert again.status_code == 400
-    assert "already approved" in again.json()["detail"]
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"request {first['id']} is already approved"
     assert (
         client.post(
             f"/api/v1/limit-requests/{second['id']}/reject",
@@ -112,7 +131,7 @@ def test_limit_request_approve_reject_and_history(client: TestClient, world: Wor
     assert actions == [
         ("request", "user:credit_manager@acme.test"),
         ("request", "user:credit_manager@acme.test"),
-        ("approve", "user:credit_manager@acme.test"),
+        ("approve", "user:admin@acme.test"),
         ("reject", "user:admin@acme.test"),
     ]
     assert [a.action for a in _audit(world, "credit_limits")] == ["insert"]
@@ -178,12 +197,13 @@ def test_stop_shipment_temporary_permanent_and_lifted(client: TestClient, world:
         "set_at": None,
         "active": True,
     }
-    expired = client.put(
+    past = client.put(
         "/api/v1/buyers/B2/stop-shipment",
         headers=manager,
         json={"reason": "was short", "until": "2020-01-01"},
-    ).json()
-    assert (expired["kind"], expired["active"]) == ("temporary", False)
+    )
+    assert past.status_code == 400
+    assert "2020-01-01 is in the past" in past.json()["detail"]
     permanent = client.put(
         "/api/v1/buyers/B2/stop-shipment", headers=manager, json={"reason": "insolvent"}
     ).json()
@@ -192,6 +212,13 @@ def test_stop_shipment_temporary_permanent_and_lifted(client: TestClient, world:
         None,
         True,
     )
+    shorter = client.put(
+        "/api/v1/buyers/B2/stop-shipment",
+        headers=manager,
+        json={"reason": "paid half", "until": until.isoformat()},
+    )
+    assert shorter.status_code == 400
+    assert "lift it first" in shorter.json()["detail"]
     shown = client.get("/api/v1/buyers/B2/limits", headers=bearer(world, "viewer")).json()
     assert shown["stop_shipment"]["reason"] == "insolvent"
     assert client.delete("/api/v1/buyers/B2/stop-shipment", headers=manager).status_code == 422
@@ -209,7 +236,7 @@ def test_stop_shipment_temporary_permanent_and_lifted(client: TestClient, world:
         == 404
     )
     entries = _audit(world, "stop_shipments")
-    assert [a.action for a in entries] == ["stop_shipment"] * 3 + ["lift_stop_shipment"]
+    assert [a.action for a in entries] == ["stop_shipment"] * 2 + ["lift_stop_shipment"]
     assert {a.actor for a in entries} == {"user:credit_manager@acme.test"}
     assert client.put(
         "/api/v1/buyers/NOPE/stop-shipment", headers=manager, json={"reason": "x"}
@@ -267,3 +294,52 @@ def test_country_report_html_and_pdf(client: TestClient, world: World) -> None:
     assert client.get("/api/v1/countries/XX/report", headers=viewer).status_code == 404
     assert client.get("/api/v1/countries/DE/report?format=doc", headers=viewer).status_code == 422
     assert client.get("/api/v1/countries/DE/report").status_code == 401
+
+
+def test_concurrent_decisions_over_http_one_wins_the_other_gets_409(
+    client: TestClient, world: World
+) -> None:
+    """Approve and reject sent at once: exactly one is decided, the other is told so."""
+    request_id = client.post(
+        "/api/v1/buyers/B2/limit-requests", headers=bearer(world, "sales"), json={"amount": "500"}
+    ).json()["id"]
+    calls = {
+        "approve": (bearer(world, "credit_manager"), {"reason": "ok", "override_reason": "known"}),
+        "reject": (bearer(world, "admin"), {"reason": "no"}),
+    }
+
+    def send(decision: str) -> tuple[str, int, str]:
+        headers, body = calls[decision]
+        answer = client.post(
+            f"/api/v1/limit-requests/{request_id}/{decision}", headers=headers, json=body
+        )
+        return decision, answer.status_code, answer.json().get("detail", "")
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(send, calls), key=lambda r: r[1])
+    assert [code for _, code, _ in results] == [200, 409]
+    assert results[1][2] in {
+        f"request {request_id} was decided by someone else meanwhile",
+        f"request {request_id} is already {'approved' if results[0][0] == 'approve' else 'rejected'}",
+    }
+    decided = [a.action for a in _audit(world, "credit_limit_requests") if a.action != "request"]
+    assert decided == [results[0][0]]
+    shown = client.get("/api/v1/buyers/B2/limits", headers=bearer(world, "viewer")).json()
+    assert shown["requests"][-1]["status"] == ("approved" if decided == ["approve"] else "rejected")
+
+
+def test_the_buyer_limits_name_the_shipping_status(client: TestClient, world: World) -> None:
+    manager = bearer(world, "credit_manager")
+    shipping = client.get("/api/v1/buyers/B1/limits", headers=manager).json()["shipping"]
+    assert shipping["status"] == "cash_before_delivery"
+    assert shipping["reasons"][0]["code"] == "DEFAULT_DAYS_OVERDUE"
+    assert "days past due (default at 90)" in shipping["reasons"][0]["message"]
+    client.put("/api/v1/buyers/B1/stop-shipment", headers=manager, json={"reason": "fraud"})
+    stopped = client.get("/api/v1/buyers/B1/limits", headers=manager).json()["shipping"]
+    assert stopped["status"] == "stopped"
+    assert stopped["reasons"][0] == {
+        "code": "STOP_SHIPMENT",
+        "message": "shipments stopped permanently: fraud",
+    }
+    score = client.get("/api/v1/buyers/B1/score", headers=manager).json()
+    assert score["reasons"][0]["message"] == shipping["reasons"][0]["message"]

@@ -125,7 +125,15 @@ def test_buyer_page_shows_the_credit_assessment_in_both_languages(
         for day in (dt.date(2024, 3, 1), dt.date(2024, 6, 30)):
             credit.score_buyers(session, world.org, day)
         request = limits.request_limit(session, world.org, "B1", Decimal(5000), "new", "sales")
-        limits.decide(session, world.org, request.id, "approve", "good payer", "cm")
+        limits.decide(
+            session,
+            world.org,
+            request.id,
+            "approve",
+            "good payer",
+            "cm",
+            override_reason="parent guarantee",
+        )
         limits.stop_shipment(session, world.org, "B1", "insolvency filed", "cm")
         score = credit.buyer_score(session, world.org, "B1")
     assert _login(client, "viewer@acme.test") == 303
@@ -173,7 +181,9 @@ def test_buyer_page_without_scores_or_limits(client: TestClient, world: World) -
     page = client.get("/buyers/B2", headers=HTML)
     assert page.status_code == 200
     assert 'id="buyer-grade"' in page.text  # computed on the fly, not saved
-    assert "Shipments allowed" in page.text
+    # B2's invoice has been unpaid since 2024: in default, so cash before delivery only
+    assert 'data-status="cash_before_delivery"' in page.text
+    assert "Shipments allowed" not in page.text
     assert "No limit requests." in page.text
     assert '<p id="score-history-chart">No score recorded yet' in page.text
     report = re.search(r'id="country-report" href="([^"]+)"', page.text)

@@ -238,25 +238,34 @@ def settings_set(
 
 
 def _amount(text: str) -> Decimal:
+    """A positive amount; a negative one is taken as the argument, not as an option."""
     try:
-        return Decimal(text)
+        amount = Decimal(text.strip())
     except InvalidOperation:
         raise typer.BadParameter(f"not an amount: {text!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise typer.BadParameter(f"the amount must be positive, not {text}")
+    return amount
 
 
-@limit_app.command("request")
+# Click reads "-5" as an unknown option; kept as an argument, it is refused as an amount.
+_NEGATIVE_AMOUNTS = {"ignore_unknown_options": True}
+
+
+@limit_app.command("request", context_settings=_NEGATIVE_AMOUNTS)
 def limit_request(
     buyer_id: Annotated[str, typer.Argument()],
-    amount: Annotated[str, typer.Argument(help="In the base currency")],
+    amount: Annotated[str, typer.Argument(help="In the base currency, more than 0")],
     reason: ReasonOption = "",
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
     """Ask for a credit limit on a buyer (pending until approved or rejected)."""
+    value = _amount(amount)
     with org_session(db, org, Permission.REQUEST_LIMITS) as (session, organisation):
         row = limits.request_limit(
-            session, organisation, buyer_id, _amount(amount), reason or None, STATE.actor
+            session, organisation, buyer_id, value, reason or None, STATE.actor
         )
         result = limits.request_as_dict(row)
     _print_request(result, output)
@@ -270,7 +279,9 @@ def _decide(
     output: OutputFormat,
     db: str | None,
     org: str | None,
+    override_reason: str | None = None,
 ) -> None:
+    value = None if amount is None else _amount(amount)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         row = limits.decide(
             session,
@@ -279,7 +290,8 @@ def _decide(
             decision,
             reason,
             STATE.actor,
-            None if amount is None else _amount(amount),
+            value,
+            override_reason=override_reason,
         )
         result = limits.request_as_dict(row)
     _print_request(result, output)
@@ -290,12 +302,19 @@ def limit_approve(
     request_id: Annotated[int, typer.Argument()],
     reason: ReasonOption,
     amount: Annotated[str | None, typer.Option("--amount", help="Approve another amount")] = None,
+    override_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--override-reason", help="Why to approve a grade 9-10 or class C buyer (required then)"
+        ),
+    ] = None,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Approve a pending request: the limit comes into force."""
-    _decide(request_id, "approve", reason, amount, output, db, org)
+    """Approve a pending request: the limit comes into force. Above the four-eyes amount
+    the requester may not approve their own request."""
+    _decide(request_id, "approve", reason, amount, output, db, org, override_reason)
 
 
 @limit_app.command("reject")
@@ -325,13 +344,14 @@ def limit_list(
         return
     rows_table(
         "Limit requests",
-        ["id", "buyer", "amount", "status", "requested by", "decided by", "reason"],
+        ["id", "buyer", "requested", "status", "approved", "requested by", "decided by", "reason"],
         [
             [
                 r["id"],
                 r["buyer_id"],
                 r["amount"],
                 r["status"],
+                "" if r["approved_amount"] is None else r["approved_amount"],
                 r["requested_by"],
                 r["decided_by"],
                 r["decision_reason"] or r["reason"],
@@ -359,7 +379,10 @@ def stop_set(
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Stop shipments to a buyer: until a date, or permanently."""
+    """Stop shipments to a buyer: until a date (today or later), or permanently.
+
+    A temporary stop never replaces a permanent one: lift that first.
+    """
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         limits.stop_shipment(
             session, organisation, buyer_id, reason, STATE.actor, until.date() if until else None
@@ -374,7 +397,7 @@ def stop_lift(
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Lift a buyer's stop-shipment."""
+    """Lift a buyer's stop-shipment, temporary or permanent (audited, with the reason)."""
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         limits.lift_stop(session, organisation, buyer_id, reason, STATE.actor)
     stderr.print(f"shipments to {buyer_id} may resume")

@@ -1,4 +1,5 @@
-"""``tradeguard user ...`` and ``tradeguard token create``: people and their API tokens."""
+"""``tradeguard user ...`` and ``tradeguard token create|list|revoke``: people and their
+API tokens."""
 
 from __future__ import annotations
 
@@ -54,11 +55,12 @@ def add(
 
 @user_app.command("passwd")
 def passwd(email: str, db: DbOption = None) -> None:
-    """Set a user's password (read from stdin when piped); signs out their browsers."""
+    """Set a user's password (read from stdin when piped); signs out their browsers and
+    revokes their API tokens."""
     password = _read_password()
     with unit_of_work(STATE.engine(db)) as session:
-        users.set_password(session, _user_in_scope(session, email), password, STATE.actor)
-    stderr.print(f"password of {email} changed")
+        revoked = users.set_password(session, _user_in_scope(session, email), password, STATE.actor)
+    stderr.print(f"password of {email} changed; {_tokens(revoked)} revoked")
 
 
 @user_app.command("list")
@@ -88,10 +90,69 @@ def list_(
         )
 
 
+def _tokens(count: int) -> str:
+    return f"{count} API token" + ("" if count == 1 else "s")
+
+
 @token_app.command("create")
-def create(email: str, db: DbOption = None) -> None:
+def create(
+    email: str,
+    expires_in: Annotated[
+        int | None,
+        typer.Option("--expires-in", metavar="DAYS", help="Expires after this many days"),
+    ] = None,
+    db: DbOption = None,
+) -> None:
     """Create a personal API token and print it once (send it as ``Authorization: Bearer``)."""
     with unit_of_work(STATE.engine(db)) as session:
-        token = users.create_token(session, _user_in_scope(session, email), STATE.actor)
+        token = users.create_token(
+            session, _user_in_scope(session, email), STATE.actor, expires_in_days=expires_in
+        )
     sys.stdout.write(token + "\n")
     stderr.print("store this token now: it is shown only once")
+
+
+@token_app.command("list")
+def list_tokens(
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="EMAIL", help="Only this user's")
+    ] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+) -> None:
+    """The organisation's API tokens (never their secrets): id, user, created, expires,
+    last used, revoked."""
+    with unit_of_work(STATE.engine(db)) as session:
+        if user is None:
+            org_id = authorise(session, org, Permission.MANAGE_USERS).id
+        else:
+            org_id = _user_in_scope(session, user).org_id
+        rows = users.list_tokens(session, org_id, user)
+    if output is OutputFormat.JSON:
+        emit_json(rows)
+        return
+    rows_table(
+        "API tokens",
+        ["id", "user", "created", "expires", "last used", "revoked"],
+        [
+            [
+                r["id"],
+                r["user"],
+                r["created_at"][:16],
+                (r["expires_at"] or "never")[:16],
+                (r["last_used_at"] or "never")[:16],
+                "yes" if r["revoked"] else "no",
+            ]
+            for r in rows
+        ],
+    )
+
+
+@token_app.command("revoke")
+def revoke(token_id: Annotated[int, typer.Argument(metavar="ID")], db: DbOption = None) -> None:
+    """Revoke an API token by its id (``token list``): refused from the next request on."""
+    with unit_of_work(STATE.engine(db)) as session:
+        owner = _user_in_scope(session, users.token_owner(session, token_id).email)
+        users.revoke_token(session, owner.org_id, token_id, STATE.actor)
+    stderr.print(f"API token {token_id} of {owner.email} revoked")

@@ -8,7 +8,8 @@ For an as-of date D, for every buyer (or one):
   longest delay, disputes), the age of the relationship (first invoice), the trade of
   the last 365 days and the usual terms (median due − issue days of that trade);
 - default (grade 10): an invoice open 90+ days past due on D (``default_days_overdue``)
-  or a write-off in the last 365 days;
+  or a write-off in the last 365 days; the trigger is the first of the buyer's reasons
+  (``DEFAULT_DAYS_OVERDUE``, ``DEFAULT_WRITE_OFF``);
 - the country grade (shipped table plus the organisation's overrides); a buyer in a
   country that is not high income counts as an emerging market for the Altman rule;
 - the industry's expert risk.
@@ -37,6 +38,7 @@ from tradeguard.domain.access import Org
 from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.altman import is_manufacturer
 from tradeguard.domain.credit.assess import Assessment, BuyerInputs, assess, pick
+from tradeguard.domain.credit.default import default_reasons
 from tradeguard.domain.credit.grading import CLASSES, class_codes, class_terms, grades
 from tradeguard.domain.credit.limits import expected_exposure, recommended_limit
 from tradeguard.domain.credit.ratios import Statements
@@ -111,6 +113,8 @@ class Evidence:
     country_grade: np.ndarray
     terms_days: np.ndarray
     annual_sales: np.ndarray
+    oldest_open_days_overdue: np.ndarray  # NaN: nothing open
+    written_off_recently: np.ndarray
 
 
 def _statements(
@@ -170,16 +174,23 @@ def gather(
             raise NotFoundError(f"no buyer {buyer_id!r}")
     pos = positions(snapshot, as_of, WINDOW_DAYS)
     start = as_of - dt.timedelta(days=WINDOW_DAYS)
-    trade = pos.frame.group_by("buyer_id").agg(
-        first_invoice=pl.col("issue_date").min(),
-        annual_sales=pl.when(pl.col("issue_date") > start).then(pl.col("amount_base")).sum(),
-        usual_terms=pl.when(pl.col("issue_date") > start)
-        .then((pl.col("due_date") - pl.col("issue_date")).dt.total_days())
-        .median(),
-        in_default=(
-            (pl.col("open") > 0) & (pl.col("days_overdue") >= settings.default_days_overdue)
-        ).any()
-        | (pl.col("written_off_base") > 0).any(),
+    trade = (
+        pos.frame.group_by("buyer_id")
+        .agg(
+            first_invoice=pl.col("issue_date").min(),
+            annual_sales=pl.when(pl.col("issue_date") > start).then(pl.col("amount_base")).sum(),
+            usual_terms=pl.when(pl.col("issue_date") > start)
+            .then((pl.col("due_date") - pl.col("issue_date")).dt.total_days())
+            .median(),
+            oldest_open_days_overdue=pl.when(pl.col("open") > 0).then(pl.col("days_overdue")).max(),
+            written_off_recently=(pl.col("written_off_base") > 0).any(),
+        )
+        .with_columns(
+            in_default=(
+                pl.col("oldest_open_days_overdue") >= settings.default_days_overdue
+            ).fill_null(value=False)
+            | pl.col("written_off_recently")
+        )
     )
     paying = behaviour(pos)
     statements = _statements(session, org, snapshot, as_of)
@@ -226,7 +237,15 @@ def gather(
         ),
         insurer_limit=np.full(n, np.nan),
     )
-    return Evidence(frame["buyer_id"].to_list(), inputs, country_grade, terms_days, annual_sales)
+    return Evidence(
+        frame["buyer_id"].to_list(),
+        inputs,
+        country_grade,
+        terms_days,
+        annual_sales,
+        col("oldest_open_days_overdue"),
+        frame["written_off_recently"].fill_null(value=False).to_numpy().astype(np.bool_),
+    )
 
 
 # ---- scoring ----------------------------------------------------------------------------
@@ -328,7 +347,13 @@ def _answer(
         if one.altman is None
         else {"variant": one.altman.variant, "value": one.altman.value, "zone": one.altman.zone},
         "country_grade": None if np.isnan(grade) else int(grade),
-        "reasons": [r.as_dict() for r in one.reasons],
+        # The default triggers first: they alone make grade 10 (``domain.credit.default``).
+        "reasons": default_reasons(
+            float(evidence.oldest_open_days_overdue[i]),
+            bool(evidence.written_off_recently[i]),
+            settings.default_days_overdue,
+        )
+        + [r.as_dict() for r in one.reasons],
     }
 
 

@@ -5,7 +5,8 @@ pending request can be decided, and the decision names who, when and why. Approv
 sets the buyer's limit in force (``credit_limits``) to the approved amount (the
 requested one unless the approver gives another). Every step is in the audit log, and
 the requests themselves are the history. A stop-shipment flag is temporary (until a
-date, inclusive) or permanent, and is lifted explicitly (audited).
+date, inclusive, never in the past) or permanent; a temporary one never replaces a
+permanent one, which is lifted explicitly (audited).
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Org
+from tradeguard.domain.credit.default import DEFAULT_CODES
+from tradeguard.domain.credit.grading import class_terms
+from tradeguard.domain.credit.shipping import ShippingReason, StopFlag, shipping_status
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.money import from_minor, to_minor
 from tradeguard.serialisation import to_jsonable
-from tradeguard.services import audit
+from tradeguard.services import audit, credit
 from tradeguard.services.ledger import NotFoundError
+from tradeguard.services.transitions import TransitionConflictError, transition
 from tradeguard.store.models import (
     Buyer,
     CreditLimit,
@@ -32,6 +37,8 @@ from tradeguard.store.models import (
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 DECISIONS = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}
+MAX_AMOUNT = Decimal(10) ** 12  # as the API's bound; beyond it no column holds the minor units
+OVERRIDE_GRADE = 9  # approving a buyer of this grade or worse (or class C) needs a reason
 
 
 class LimitWorkflowError(TradeGuardError):
@@ -48,6 +55,8 @@ def _buyer(session: Session, org: Org, buyer_id: str) -> Buyer:
 def _minor(amount: Decimal, currency: str) -> int:
     if not amount.is_finite() or amount < 0:
         raise LimitWorkflowError("a limit is an amount of at least 0")
+    if amount > MAX_AMOUNT:
+        raise LimitWorkflowError(f"a limit is at most {MAX_AMOUNT:,} {currency}, not {amount}")
     try:
         return to_minor(amount, currency)
     except ValueError as error:
@@ -70,6 +79,7 @@ def request_as_dict(row: CreditLimitRequest) -> dict[str, Any]:
         "approved_amount": None
         if row.approved_amount is None
         else from_minor(row.approved_amount, row.currency),
+        "override_reason": row.override_reason,
     }
 
 
@@ -115,28 +125,55 @@ def decide(
     reason: str,
     actor: str,
     amount: Decimal | None = None,
+    *,
+    override_reason: str | None = None,
 ) -> CreditLimitRequest:
-    """Approve, reject or withdraw a pending request (with a reason)."""
+    """Approve, reject or withdraw a pending request (with a reason).
+
+    Approving a buyer whose latest grade is 9-10 or whose class is C needs an
+    ``override_reason``; approving or rejecting more than the ``four_eyes_amount``
+    setting needs a decider other than the requester. The status changes by a
+    conditional update (``services.transitions``), so of two concurrent decisions
+    exactly one wins and the other gets ``TransitionConflictError``.
+    """
     if decision not in DECISIONS:
         raise LimitWorkflowError(f"unknown decision {decision!r}: approve, reject or withdraw")
     row = session.get(CreditLimitRequest, request_id)
     if row is None or row.org_id != org.id:
         raise NotFoundError(f"no limit request {request_id}")
     if row.status != PENDING:
-        raise LimitWorkflowError(f"request {request_id} is already {row.status}")
+        raise TransitionConflictError(f"request {request_id} is already {row.status}")
     if not reason.strip():
         raise LimitWorkflowError("a decision needs a reason")
-    before = to_jsonable(request_as_dict(row))
-    now = dt.datetime.now(dt.UTC)
-    row.status, row.decided_by, row.decided_at, row.decision_reason = (
-        DECISIONS[decision],
-        actor,
-        now,
-        reason,
-    )
+    override = (override_reason or "").strip() or None
+    approved = None
     if decision == "approve":
         approved = row.amount if amount is None else _minor(amount, row.currency)
-        row.approved_amount = approved
+        override = _check_override(session, org, row.buyer_id, override)
+    elif override is not None:
+        raise LimitWorkflowError("only an approval takes an override reason")
+    if decision != "withdraw":
+        _check_four_eyes(session, org, row, approved, actor)
+    before = to_jsonable(request_as_dict(row))
+    now = dt.datetime.now(dt.UTC)
+    transition(
+        session,
+        CreditLimitRequest,
+        CreditLimitRequest.id == request_id,
+        CreditLimitRequest.status,
+        PENDING,
+        {
+            "status": DECISIONS[decision],
+            "decided_by": actor,
+            "decided_at": now,
+            "decision_reason": reason,
+            "approved_amount": approved,
+            "override_reason": override,
+        },
+        f"request {request_id} was decided by someone else meanwhile",
+    )
+    session.refresh(row)
+    if approved is not None:
         _set_limit(session, org, row, approved, actor, now)
     session.flush()
     audit.record(
@@ -150,6 +187,52 @@ def decide(
         after=to_jsonable(request_as_dict(row)),
     )
     return row
+
+
+def _check_override(session: Session, org: Org, buyer_id: str, override: str | None) -> str | None:
+    """The override reason, required when the buyer's latest grade is 9-10 or class C."""
+    score = latest_assessment(session, org, buyer_id)
+    if score is None or (score["grade"] < OVERRIDE_GRADE and score["credit_class"] != "C"):
+        return override
+    if override is None:
+        raise LimitWorkflowError(
+            f"buyer {buyer_id} is grade {score['grade']}, class {score['credit_class']}"
+            f" ({_first_reason(score)}): approving needs an override reason"
+            " (--override-reason TEXT, or override_reason in the API)"
+        )
+    return override
+
+
+def _check_four_eyes(
+    session: Session, org: Org, row: CreditLimitRequest, approved: int | None, actor: str
+) -> None:
+    """Above ``four_eyes_amount`` the requester may not decide their own request."""
+    threshold = Decimal(str(credit.load_settings(session, org).four_eyes_amount))
+    largest = from_minor(max(row.amount, approved or 0), row.currency)
+    if largest > threshold and actor == row.requested_by:
+        raise LimitWorkflowError(
+            f"request {row.id} is over {threshold} {row.currency}: it needs a decider other"
+            f" than its requester ({row.requested_by}) (four eyes)"
+        )
+
+
+def _first_reason(score: dict[str, Any]) -> str:
+    reasons = score["reasons"]
+    if not reasons:
+        return "no reasons recorded"
+    first = reasons[0]
+    return str(first.get("message") or first["code"])
+
+
+def latest_assessment(session: Session, org: Org, buyer_id: str) -> dict[str, Any] | None:
+    """The buyer's latest recorded score (computed for today when none is recorded);
+    None when it cannot be computed (e.g. a missing FX rate)."""
+    try:
+        return credit.buyer_score(session, org, buyer_id)
+    except NotFoundError:
+        raise
+    except TradeGuardError:
+        return None
 
 
 def _set_limit(
@@ -200,7 +283,9 @@ def buyer_limits(
     session: Session, org: Org, buyer_id: str, on: dt.date | None = None
 ) -> dict[str, Any]:
     """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``,
-    today by default) and every limit request with its decision, oldest first."""
+    today by default), whether goods may ship (``shipping``: from the class, grade,
+    default triggers and the stop) and every limit request with its decision, oldest
+    first."""
     _buyer(session, org, buyer_id)
     day = on or dt.date.today()
     limit = session.get(CreditLimit, (org.id, buyer_id))
@@ -209,8 +294,27 @@ def buyer_limits(
         "buyer_id": buyer_id,
         "limit": None if limit is None else limit_as_dict(limit),
         "stop_shipment": None if stop is None else stop_as_dict(stop, day),
+        "shipping": _shipping(session, org, buyer_id, stop, day),
         "requests": history(session, org, buyer_id),
     }
+
+
+def _shipping(
+    session: Session, org: Org, buyer_id: str, stop: StopShipment | None, day: dt.date
+) -> dict[str, Any]:
+    score = latest_assessment(session, org, buyer_id)
+    flag = None if stop is None else StopFlag(stop.until, stop.reason)
+    if score is None:
+        return shipping_status(None, None, None, (), flag, day).as_dict()
+    defaults = [
+        ShippingReason(r["code"], str(r.get("message") or r["factor"]))
+        for r in score["reasons"]
+        if r["code"] in DEFAULT_CODES
+    ]
+    terms = class_terms(score["credit_class"], credit.load_settings(session, org))
+    return shipping_status(
+        score["credit_class"], score["grade"], terms, defaults, flag, day
+    ).as_dict()
 
 
 def history(session: Session, org: Org, buyer_id: str | None = None) -> list[dict[str, Any]]:
@@ -230,12 +334,28 @@ def stop_shipment(
     reason: str,
     actor: str,
     until: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> StopShipment:
-    """Stop deliveries: until a date (temporary, inclusive) or, without one, permanently."""
+    """Stop deliveries: until a date (temporary, inclusive) or, without one, permanently.
+
+    ``until`` before ``today`` (the actual date by default) is refused, and a temporary
+    stop never replaces a permanent one: lifting that is its own decision (``lift_stop``).
+    """
     _buyer(session, org, buyer_id)
     if not reason.strip():
         raise LimitWorkflowError("a stop-shipment needs a reason")
+    day = today or dt.date.today()
+    if until is not None and until < day:
+        raise LimitWorkflowError(
+            f"--until {until.isoformat()} is in the past (today is {day.isoformat()}):"
+            " give today or a later date, or no date for a permanent stop"
+        )
     row = session.get(StopShipment, (org.id, buyer_id))
+    if row is not None and row.until is None and until is not None:
+        raise LimitWorkflowError(
+            f"buyer {buyer_id} has a permanent stop-shipment ({row.reason}); a temporary"
+            " stop does not replace it: lift it first (stop-shipment lift)"
+        )
     before = None if row is None else _stop_dict(row)
     if row is None:
         row = StopShipment(org_id=org.id, buyer_id=buyer_id)
@@ -257,6 +377,9 @@ def stop_shipment(
 
 
 def lift_stop(session: Session, org: Org, buyer_id: str, reason: str, actor: str) -> None:
+    """Lift the stop (temporary or permanent), with a reason; audited."""
+    if not reason.strip():
+        raise LimitWorkflowError("lifting a stop-shipment needs a reason")
     row = session.get(StopShipment, (org.id, buyer_id))
     if row is None:
         raise NotFoundError(f"buyer {buyer_id!r} has no stop-shipment")

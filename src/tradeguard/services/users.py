@@ -1,4 +1,8 @@
-"""Users, passwords (Argon2id), personal API tokens and browser sessions."""
+"""Users, passwords (Argon2id), personal API tokens and browser sessions.
+
+An API token may expire (``expires_at``) and be revoked (``revoked_at``); either way the
+lookup of every request refuses it. Changing a password revokes the user's tokens.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,23 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, bindparam, delete, select
+from sqlalchemy import Integer, String, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Org, OrgRef, Role, login_delay_seconds
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import audit
-from tradeguard.store.models import ApiToken, Organisation, User, WebSession
+from tradeguard.services.ledger import NotFoundError
+from tradeguard.store.models import ApiToken, Organisation, User, UtcDateTime, WebSession
 
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
 _SESSION_HOURS = 12
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("en", "zh")
+
+
+class TokenNotFoundError(NotFoundError):
+    pass
 
 
 class LoginThrottledError(TradeGuardError):
@@ -90,11 +99,15 @@ def add_user(session: Session, org: Org, email: str, role: Role, password: str, 
     return user
 
 
-def set_password(session: Session, user: User, password: str, actor: str) -> None:
+def set_password(session: Session, user: User, password: str, actor: str) -> int:
+    """Set the password, sign out the user's browsers and revoke their API tokens (a
+    changed password usually means the old secrets may be known); returns how many
+    tokens were revoked."""
     _check_password(password)
     user.password_hash = _HASHER.hash(password)
     user.failed_logins = 0
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    revoked = _revoke_all(session, user, actor)
     audit.record(
         session,
         org_id=user.org_id,
@@ -102,7 +115,9 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
         action="password",
         entity="users",
         entity_key=user.email,
+        after={"api_tokens_revoked": revoked},
     )
+    return revoked
 
 
 def set_language(session: Session, principal: Principal, language: str) -> None:
@@ -160,26 +175,127 @@ def authenticate(
     return _principal(user)
 
 
-def create_token(session: Session, user: User, actor: str) -> str:
-    """A new personal API token; returned once, stored only as its SHA-256."""
-    token = "tg_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            token_hash=_digest(token),
-            prefix=token[:10],
-            created_at=dt.datetime.now(dt.UTC),
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(
+    session: Session, user: User, actor: str, *, expires_in_days: int | None = None
+) -> str:
+    """A new personal API token; returned once, stored only as its SHA-256. It expires
+    after ``expires_in_days`` days (never without)."""
+    return issue_token(session, user, actor, expires_in_days=expires_in_days)[0]
+
+
+def issue_token(
+    session: Session, user: User, actor: str, *, expires_in_days: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """``create_token``, also returning what may be shown of the token (``token_as_dict``)."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise TradeGuardError(
+            f"a token expires in 1 to {MAX_TOKEN_DAYS} days, not {expires_in_days}"
         )
+    token = "tg_" + secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    expires = None if expires_in_days is None else now + dt.timedelta(days=expires_in_days)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_digest(token),
+        prefix=token[:10],
+        created_at=now,
+        expires_at=expires,
     )
+    session.add(row)
+    session.flush()
     audit.record(
         session,
         org_id=user.org_id,
         actor=actor,
         action="create",
         entity="api_tokens",
-        entity_key=f"{user.email}:{token[:10]}",
+        entity_key=str(row.id),
+        after={"user": user.email, "expires_at": None if expires is None else expires.isoformat()},
     )
-    return token
+    return token, token_as_dict(row, user.email)
+
+
+def token_as_dict(row: ApiToken, email: str) -> dict[str, Any]:
+    """What may be shown of a token: never its secret nor its hash."""
+    return {
+        "id": row.id,
+        "user": email,
+        "created_at": row.created_at.isoformat(),
+        "expires_at": None if row.expires_at is None else row.expires_at.isoformat(),
+        "last_used_at": None if row.last_used_at is None else row.last_used_at.isoformat(),
+        "revoked": row.revoked_at is not None,
+    }
+
+
+def list_tokens(session: Session, org_id: int, email: str | None = None) -> list[dict[str, Any]]:
+    """The organisation's API tokens (one user's with ``email``), oldest first."""
+    query = (
+        select(ApiToken, User.email)
+        .join(User, User.id == ApiToken.user_id)
+        .where(User.org_id == org_id)
+        .order_by(ApiToken.id)
+    )
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    return [token_as_dict(token, user_email) for token, user_email in session.execute(query)]
+
+
+def token_owner(session: Session, token_id: int) -> User:
+    """The user a token belongs to (``TokenNotFoundError`` when there is no such token)."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise TokenNotFoundError(f"no API token {token_id}")
+    return session.get_one(User, token.user_id)
+
+
+def revoke_token(session: Session, org_id: int, token_id: int, actor: str) -> dict[str, Any]:
+    """Revoke a token of the organisation: refused from the next request on, also by a
+    running server (every request looks its token up). Revoking twice is refused."""
+    found = session.execute(
+        select(ApiToken, User.email)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.id == token_id, User.org_id == org_id)
+    ).one_or_none()
+    if found is None:
+        raise TokenNotFoundError(f"no API token {token_id}")
+    token, email = found
+    if token.revoked_at is not None:
+        raise TradeGuardError(f"API token {token_id} is already revoked")
+    token.revoked_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="revoke",
+        entity="api_tokens",
+        entity_key=str(token_id),
+        after={"user": email},
+    )
+    return token_as_dict(token, email)
+
+
+def _revoke_all(session: Session, user: User, actor: str) -> int:
+    now = dt.datetime.now(dt.UTC)
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+        audit.record(
+            session,
+            org_id=user.org_id,
+            actor=actor,
+            action="revoke",
+            entity="api_tokens",
+            entity_key=str(token.id),
+            after={"user": user.email, "why": "password changed"},
+        )
+    session.flush()
+    return len(tokens)
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
@@ -203,14 +319,40 @@ _CALLER_COLUMNS = (
     _ORGS.c.base_currency,
 )
 _TOKEN_HASH = bindparam("token_hash", type_=String)
+_TOKENS = ApiToken.__table__
+_NOW = bindparam("now", type_=UtcDateTime())
+# Revoked and expired tokens find no caller: refused at once, also by a running server.
 _BY_TOKEN = (
-    select(*_CALLER_COLUMNS)
+    select(*_CALLER_COLUMNS, _TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at)
     .select_from(
-        ApiToken.__table__.join(_USERS, _USERS.c.id == ApiToken.__table__.c.user_id).join(
+        _TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id).join(
             _ORGS, _ORGS.c.id == _USERS.c.org_id
         )
     )
-    .where(ApiToken.__table__.c.token_hash == _TOKEN_HASH)
+    .where(
+        _TOKENS.c.token_hash == _TOKEN_HASH,
+        _TOKENS.c.revoked_at.is_(None),
+        or_(_TOKENS.c.expires_at.is_(None), _TOKENS.c.expires_at > _NOW),
+    )
+)
+# ``last_used_at`` is written at most once a minute per token, and never waits: a request
+# that finds the row locked by another request's touch leaves it to that one.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+_TOKEN_ID = bindparam("token_id", type_=Integer)
+_STALE = bindparam("stale", type_=UtcDateTime())
+_TOUCH = (
+    update(ApiToken)
+    .where(
+        _TOKENS.c.id.in_(
+            select(_TOKENS.c.id)
+            .where(
+                _TOKENS.c.id == _TOKEN_ID,
+                or_(_TOKENS.c.last_used_at.is_(None), _TOKENS.c.last_used_at < _STALE),
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(last_used_at=_NOW)
 )
 _WEB_SESSIONS = WebSession.__table__
 _BY_WEB_SESSION = (
@@ -229,11 +371,23 @@ def _caller(row: Any) -> tuple[Principal, OrgRef]:
     return principal, OrgRef(row.org_id, row.org_name, row.base_currency)
 
 
-def caller_for_token(session: Session, token: str) -> tuple[Principal, OrgRef] | None:
-    """The token's user and their organisation, in one query (once per API request)."""
-    found = session.connection().execute(_BY_TOKEN, {"token_hash": _digest(token)})
-    row = found.one_or_none()
-    return None if row is None else _caller(row)
+def caller_for_token(
+    session: Session, token: str, *, record_use: bool = True
+) -> tuple[Principal, OrgRef] | None:
+    """The token's user and their organisation, in one query (once per API request);
+    None for an unknown, revoked or expired token. With ``record_use`` (a unit of work
+    that may write; never a short read) the token's ``last_used_at`` is brought up to
+    date when it is older than ``LAST_USED_RESOLUTION``."""
+    now = dt.datetime.now(dt.UTC)
+    connection = session.connection()
+    row = connection.execute(_BY_TOKEN, {"token_hash": _digest(token), "now": now}).one_or_none()
+    if row is None:
+        return None
+    if record_use and (row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION):
+        connection.execute(
+            _TOUCH, {"token_id": row.token_id, "stale": now - LAST_USED_RESOLUTION, "now": now}
+        )
+    return _caller(row)
 
 
 def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:

@@ -321,6 +321,8 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())  # None: never
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class WebSession(Base):
@@ -428,6 +430,8 @@ class CreditLimitRequest(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     decision_reason: Mapped[str | None] = mapped_column(Text)
     approved_amount: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a grade 9-10 or class C buyer was approved all the same (the decider's words).
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CreditLimit(Base):

@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
+from tradeguard.services.ledger import NotFoundError
+from tradeguard.store.models import User
 from tradeguard.web.deps import Admin, Auditor, Caller, Reader, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 from tradeguard.web.schemas import (
@@ -272,3 +277,87 @@ async def me(reader: Reader) -> UserRead:
         return UserRead.model_validate(users.find(session, caller.principal.email))
 
     return await reader.read(own)
+
+
+# ---- API tokens (admins, their own organisation's) ----------------------------------
+
+
+class TokenRead(BaseModel):
+    """A token as it may be shown: never its secret nor its hash."""
+
+    id: int
+    user: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked: bool
+
+
+class TokenCreate(BaseModel):
+    user: str = Field(min_length=3, max_length=200, description="The user's e-mail")
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=users.MAX_TOKEN_DAYS, description="None: never expires"
+    )
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="The secret: shown this once, store it now")
+
+
+def _member(session: Session, caller: Caller, email: str) -> User:
+    """A user of the caller's organisation; 404 for anyone else (no enumeration)."""
+    try:
+        user = users.find(session, email)
+    except TradeGuardError:
+        user = None
+    if user is None or user.org_id != caller.org.id:
+        raise NotFoundError(f"no user {email!r}")
+    return user
+
+
+@router.get("/tokens", tags=["users"])
+async def list_tokens(
+    admin: Admin, user: Annotated[str | None, Query(max_length=200)] = None
+) -> list[TokenRead]:
+    """The organisation's API tokens (one user's with ``user``), oldest first."""
+
+    def listed(session: Session, caller: Caller) -> list[TokenRead]:
+        if user is not None:
+            _member(session, caller, user)
+        return [
+            TokenRead.model_validate(t) for t in users.list_tokens(session, caller.org.id, user)
+        ]
+
+    return await admin.run(listed)
+
+
+@router.post("/tokens", tags=["users"], status_code=status.HTTP_201_CREATED)
+async def create_token(body: TokenCreate, admin: Admin) -> TokenCreated:
+    """A new token for a user of the organisation; the answer holds the secret, once."""
+
+    def create(session: Session, caller: Caller) -> TokenCreated:
+        secret, shown = users.issue_token(
+            session,
+            _member(session, caller, body.user),
+            caller.actor,
+            expires_in_days=body.expires_in_days,
+        )
+        return TokenCreated.model_validate({**shown, "token": secret})
+
+    return await admin.run(create)
+
+
+TokenId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    tags=["users"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def revoke_token(token_id: TokenId, admin: Admin) -> None:
+    """Revoke a token: every later request with it is refused (401), at once."""
+    await admin.run(
+        lambda session, caller: users.revoke_token(session, caller.org.id, token_id, caller.actor)
+    )

@@ -40,6 +40,7 @@ class ReasonRead(BaseModel):
     subscore: float | None
     impact: float
     direction: str
+    message: str | None = None  # the default triggers say what happened in words
 
 
 class ScoreRead(BaseModel):
@@ -186,6 +187,11 @@ class DecisionCreate(BaseModel):
     amount: Decimal | None = Field(
         default=None, ge=0, le=MAX_LIMIT, description="Approve another amount"
     )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why to approve a grade 9-10 or class C buyer all the same (required then)",
+    )
 
 
 class StopShipmentSet(BaseModel):
@@ -208,6 +214,7 @@ class LimitRequestRead(BaseModel):
     decided_at: str | None
     decision_reason: str | None
     approved_amount: str | None
+    override_reason: str | None
 
 
 class LimitRead(BaseModel):
@@ -227,10 +234,21 @@ class StopShipmentRead(BaseModel):
     active: bool
 
 
+class ShippingReasonRead(BaseModel):
+    code: str
+    message: str
+
+
+class ShippingRead(BaseModel):
+    status: Literal["allowed", "prepayment", "cash_before_delivery", "stopped"]
+    reasons: list[ShippingReasonRead]
+
+
 class BuyerLimitsRead(BaseModel):
     buyer_id: str
     limit: LimitRead | None
     stop_shipment: StopShipmentRead | None
+    shipping: ShippingRead
     requests: list[LimitRequestRead]
 
 
@@ -272,13 +290,22 @@ async def decide_limit_request(
     writer: Writer,
 ) -> LimitRequestRead:
     """Approve (optionally another amount: the limit comes into force), reject or
-    withdraw a pending request, with a reason."""
+    withdraw a pending request, with a reason. Approving a grade 9-10 or class C buyer
+    needs ``override_reason``; above the ``four_eyes_amount`` setting the requester may
+    not decide; 409 when the request is already decided (or was, meanwhile)."""
 
     def decide(session: Session, caller: Caller) -> LimitRequestRead:
         if decision != "approve" and body.amount is not None:
             raise HTTPException(422, "only an approval takes an amount")
         row = limits.decide(
-            session, caller.org, request_id, decision, body.reason, caller.actor, body.amount
+            session,
+            caller.org,
+            request_id,
+            decision,
+            body.reason,
+            caller.actor,
+            body.amount,
+            override_reason=body.override_reason,
         )
         return _request(row)
 
@@ -289,7 +316,8 @@ async def decide_limit_request(
 async def set_stop_shipment(
     buyer_id: str, body: StopShipmentSet, writer: Writer
 ) -> StopShipmentRead:
-    """Stop shipments to the buyer: temporarily (``until``) or permanently."""
+    """Stop shipments to the buyer: temporarily (``until``, today or later) or
+    permanently; a temporary stop never replaces a permanent one (lift it first)."""
 
     def stop(session: Session, caller: Caller) -> StopShipmentRead:
         row = limits.stop_shipment(

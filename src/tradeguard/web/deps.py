@@ -119,10 +119,11 @@ async def _read_credentials(request: Request) -> Credentials:
     return Credentials(None, cookie, sent, state_changing)
 
 
-def authenticate(session: Session, credentials: Credentials) -> Caller:
-    """The caller the credentials name, or ``NotAuthenticatedError``; 403 on a bad CSRF token."""
+def authenticate(session: Session, credentials: Credentials, *, record_use: bool = True) -> Caller:
+    """The caller the credentials name, or ``NotAuthenticatedError``; 403 on a bad CSRF token.
+    ``record_use``: note the token's use (not in a short read, which cannot write)."""
     if credentials.bearer is not None:
-        found = users.caller_for_token(session, credentials.bearer)
+        found = users.caller_for_token(session, credentials.bearer, record_use=record_use)
         if found is None:
             raise NotAuthenticatedError
         return Caller(*found, None)
@@ -150,8 +151,8 @@ class Access:
         self._credentials = credentials
         self._permission = permission
 
-    def _authorised(self, session: Session) -> Caller:
-        caller = authenticate(session, self._credentials)
+    def _authorised(self, session: Session, *, record_use: bool = True) -> Caller:
+        caller = authenticate(session, self._credentials, record_use=record_use)
         if self._permission is not None and not can(caller.principal.role, self._permission):
             raise HTTPException(403, f"your role ({caller.principal.role}) may not do this")
         return caller
@@ -175,7 +176,9 @@ class Access:
         reads: ShortReads | None = self._request.app.state.short_reads
         if reads is None:
             return await self.run(work)
-        return await reads.run(lambda session: work(session, self._authorised(session)))
+        return await reads.run(
+            lambda session: work(session, self._authorised(session, record_use=False))
+        )
 
     async def call(
         self,

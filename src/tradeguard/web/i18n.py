@@ -322,6 +322,15 @@ ZH: dict[str, str] = {
     "financial_statements": "财务报表",
     "fx_rates": "汇率",
     "country_overrides": "国家风险调整",
+    # ---- limits ----
+    "Cash before delivery only": "仅限货到前付款",
+    "Open account with partial prepayment": "赊销，需部分预付款",
+    "DEFAULT_DAYS_OVERDUE": "违约（逾期未付）",
+    "DEFAULT_WRITE_OFF": "违约：已核销",
+    "CLASS_A": "A 类",
+    "CLASS_B": "B 类",
+    "CLASS_C": "C 类",
+    "NOT_ASSESSED": "尚未评估",
 }
 
 

@@ -24,6 +24,7 @@ from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.reader import UnreadableFileError
 from tradeguard.services import users
 from tradeguard.services.ledger import BadQueryError, NotFoundError
+from tradeguard.services.transitions import TransitionConflictError
 from tradeguard.services.users import LoginThrottledError
 from tradeguard.web import i18n, pages
 from tradeguard.web.deps import SESSION_COOKIE, Caller, NotAuthenticatedError, in_unit_of_work
@@ -258,6 +259,10 @@ def install(app: FastAPI) -> None:
         return await respond(
             request, 429, str(error), headers={"Retry-After": str(int(error.retry_after) + 1)}
         )
+
+    @app.exception_handler(TransitionConflictError)
+    async def _conflict(_request: Request, error: TransitionConflictError) -> Response:
+        return problem(409, str(error))
 
     @app.exception_handler(MissingFxRateError)
     async def _fx(request: Request, error: MissingFxRateError) -> Response:

@@ -54,6 +54,8 @@ class CreditSettings:
     limit_sales_share: float = 0.05
     discretionary_limit: float = 20_000.0
     limit_rounding: float = 100.0
+    # A limit decision on more than this needs a decider other than the requester.
+    four_eyes_amount: float = 10_000.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -77,7 +79,12 @@ class CreditSettings:
             problems.append("prior_subscore: between 0 and 100")
         if len(self.limit_factors) != 10 or any(not 0 <= f <= 1 for f in self.limit_factors):
             problems.append("limit_factors: ten shares between 0 and 1")
-        for name in ("limit_equity_share", "limit_sales_share", "discretionary_limit"):
+        for name in (
+            "limit_equity_share",
+            "limit_sales_share",
+            "discretionary_limit",
+            "four_eyes_amount",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 problems.append(f"{name}: a number >= 0")
