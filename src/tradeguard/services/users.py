@@ -6,17 +6,34 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, bindparam, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tradeguard.domain.access import Org, OrgRef, Role, login_delay_seconds
+from tradeguard.domain.access import (
+    ACCOUNT_BACK_OFF,
+    ADDRESS_BACK_OFF,
+    LoginBackOff,
+    Org,
+    OrgRef,
+    Role,
+)
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import audit
-from tradeguard.store.models import ApiToken, Organisation, User, WebSession
+from tradeguard.store.models import ApiToken, LoginThrottle, Organisation, User, WebSession
 
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
 _SESSION_HOURS = 12
@@ -28,6 +45,17 @@ class LoginThrottledError(TradeGuardError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"too many failed logins; try again in {int(retry_after) + 1} s")
         self.retry_after = retry_after
+
+
+class UserExistsError(TradeGuardError):
+    """The e-mail address already signs someone in, in this organisation or another.
+
+    The message is the same either way and names no organisation: an administrator
+    learns that the address cannot be used, never whose it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("cannot create this user: the e-mail address cannot be used")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +94,7 @@ def add_user(session: Session, org: Org, email: str, role: Role, password: str, 
     if "@" not in email:
         raise TradeGuardError(f"not an e-mail address: {email!r}")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise TradeGuardError(f"user {email!r} already exists")
+        raise UserExistsError
     _check_password(password)
     user = User(
         org_id=org.id,
@@ -130,31 +158,118 @@ def list_users(session: Session, org_id: int | None = None) -> list[User]:
     return list(session.scalars(query))
 
 
-def authenticate(
-    session: Session, email: str, password: str, now: dt.datetime | None = None
-) -> Principal | None:
-    """Check a password; repeated failures make the next attempt wait (``LoginThrottledError``).
+# Failed sign-ins are counted per account and per client address (``LoginThrottle``).
+# An attempt first takes its turn in one atomic statement per counter, committed on its
+# own, and only then is its password checked: parallel attempts can never check more
+# passwords than the back-off allows, and no lock is held while Argon2 runs.
+_THROTTLE = cast(Table, LoginThrottle.__table__)
+_ACCOUNT = "account"
+_ADDRESS = "address"
+_LONGEST_MEMORY_MS = 1000 * max(ACCOUNT_BACK_OFF.forget_after_s, ADDRESS_BACK_OFF.forget_after_s)
+# A real Argon2 hash to check unknown e-mails against: the same work and the same time
+# as a known e-mail with a wrong password.
+_UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
-    The failure counter is written by the caller's unit of work, so callers must commit
-    even when this returns None.
+
+def _epoch_ms(now: dt.datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
+def _ensure_counter(session: Session, kind: str, key: str) -> None:
+    """The counter's row, created at zero unless it exists (safe under concurrency)."""
+    values = {"kind": kind, "key": key, "failures": 0, "next_attempt_ms": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(postgresql.insert(_THROTTLE).values(values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite.insert(_THROTTLE).values(values).on_conflict_do_nothing())
+
+
+def _take_turn(
+    session: Session, kind: str, key: str, back_off: LoginBackOff, now_ms: int
+) -> int | None:
+    """Count one more attempt under ``key`` if its turn has come (None), else the wait left
+    in milliseconds.
+
+    One ``UPDATE ... WHERE next_attempt_ms <= now RETURNING``: the database decides,
+    so of any number of parallel attempts only as many get a turn as the back-off allows.
     """
-    now = now or dt.datetime.now(dt.UTC)
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        _HASHER.hash(password)  # same cost as a real check: no user enumeration by timing
+    _ensure_counter(session, kind, key)
+    forgotten = _THROTTLE.c.next_attempt_ms < now_ms - 1000 * back_off.forget_after_s
+    failures: ColumnElement[int] = case((forgotten, 1), else_=_THROTTLE.c.failures + 1)
+    wait_s = case(
+        (failures < back_off.free_failures, 0),
+        *((failures == count, wait) for count, wait in back_off.waits()),
+        else_=back_off.max_wait_s,
+    )
+    this_counter = (_THROTTLE.c.kind == kind) & (_THROTTLE.c.key == key)
+    taken = session.execute(
+        update(_THROTTLE)
+        .where(this_counter, _THROTTLE.c.next_attempt_ms <= now_ms)
+        .values(failures=failures, next_attempt_ms=now_ms + wait_s * 1000)
+        .returning(_THROTTLE.c.failures)
+    ).first()
+    if taken is not None:
         return None
-    wait = login_delay_seconds(user.failed_logins)
-    if wait and user.last_failed_at is not None:
-        remaining = (user.last_failed_at + dt.timedelta(seconds=wait) - now).total_seconds()
-        if remaining > 0:
-            raise LoginThrottledError(remaining)
+    next_attempt_ms = session.scalar(select(_THROTTLE.c.next_attempt_ms).where(this_counter))
+    return max(int(next_attempt_ms or now_ms) - now_ms, 1)
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def reserve_login(
+    session: Session, email: str, address: str, now: dt.datetime | None = None
+) -> None:
+    """Take this attempt's turn for the e-mail (known or not) and the client address, or
+    raise ``LoginThrottledError`` with the wait.
+
+    Counted as a failure until ``authenticate`` succeeds; the caller commits this before
+    checking the password, so that parallel attempts see it. When either counter
+    refuses, the caller's rollback gives the other its turn back.
+    """
+    now_ms = _epoch_ms(now or dt.datetime.now(dt.UTC))
+    waits = [
+        wait
+        for wait in (
+            _take_turn(session, _ACCOUNT, _account_key(email), ACCOUNT_BACK_OFF, now_ms),
+            _take_turn(session, _ADDRESS, address, ADDRESS_BACK_OFF, now_ms),
+        )
+        if wait is not None
+    ]
+    if waits:
+        raise LoginThrottledError(max(waits) / 1000)
+
+
+def authenticate(
+    session: Session, email: str, password: str, address: str, now: dt.datetime | None = None
+) -> Principal | None:
+    """Check a password whose attempt ``reserve_login`` has let through.
+
+    Unknown e-mails cost one Argon2 check too (no enumeration by timing). Success resets
+    the account's counter and takes this attempt off the address's; a failure stays
+    counted.
+    """
+    key = _account_key(email)
+    user = session.scalar(select(User).where(User.email == key))
     try:
-        _HASHER.verify(user.password_hash, password)
+        _HASHER.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        user.last_failed_at = now
         return None
-    user.failed_logins = 0
+    if user is None:  # a password matching the unknown-user hash: never a sign-in
+        return None
+    now_ms = _epoch_ms(now or dt.datetime.now(dt.UTC))
+    session.execute(
+        delete(_THROTTLE).where(
+            ((_THROTTLE.c.kind == _ACCOUNT) & (_THROTTLE.c.key == key))
+            | (_THROTTLE.c.next_attempt_ms < now_ms - _LONGEST_MEMORY_MS)
+        )
+    )
+    session.execute(
+        update(_THROTTLE)
+        .where(_THROTTLE.c.kind == _ADDRESS, _THROTTLE.c.key == address, _THROTTLE.c.failures > 0)
+        .values(failures=_THROTTLE.c.failures - 1)
+    )
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     return _principal(user)
@@ -237,10 +352,15 @@ def caller_for_token(session: Session, token: str) -> tuple[Principal, OrgRef] |
 
 
 def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
-    """Start a browser session; return (cookie token, CSRF token)."""
+    """Start a browser session; return (cookie token, CSRF token).
+
+    Every sign-in also deletes the sessions that have expired, so the table holds only
+    live sessions (a handful per user) without a job of its own.
+    """
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
     session.add(
         WebSession(
             user_id=principal.user_id,

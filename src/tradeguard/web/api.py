@@ -11,11 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
 from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
+from tradeguard.web.bounds import AsOf
 from tradeguard.web.deps import Admin, Auditor, Caller, Reader, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 from tradeguard.web.schemas import (
@@ -31,6 +32,7 @@ from tradeguard.web.schemas import (
     UserCreate,
     UserRead,
 )
+from tradeguard.web.uploads import save_upload
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
@@ -85,7 +87,7 @@ async def list_buyers(
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerDetailRead)
-async def get_buyer(buyer_id: str, reader: Reader, as_of: dt.date | None = None) -> Response:
+async def get_buyer(buyer_id: str, reader: Reader, as_of: AsOf = None) -> Response:
     """One buyer with its exposure (open and overdue amounts in the base currency).
 
     The answer is built and validated once here and sent as JSON as it is (returning
@@ -215,14 +217,12 @@ async def list_orders(
 async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
-    """Import a CSV or XLSX file: the same validation and all-or-nothing rule as the CLI."""
-    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
-    name = Path(file.filename or f"upload{suffix}").name
+    """Import a CSV, XLSX or Parquet file: the same validation and all-or-nothing rule as
+    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it)."""
 
     def upload(session: Session, caller: Caller) -> ImportResultRead:
         with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
-            path = Path(folder) / name
-            path.write_bytes(file.file.read())
+            path = save_upload(file, Path(folder))
             result = import_file(session, caller.org, kind, path, caller.actor)
         return ImportResultRead(**result.as_dict())
 
@@ -263,7 +263,10 @@ async def create_user(body: UserCreate, admin: Admin) -> UserRead:
         )
         return UserRead.model_validate(user)
 
-    return await admin.run(create)
+    try:
+        return await admin.run(create)
+    except users.UserExistsError as refused:  # the same answer whoever holds the address
+        raise HTTPException(409, str(refused)) from None
 
 
 @router.get("/users/me", tags=["users"])

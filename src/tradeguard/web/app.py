@@ -20,6 +20,7 @@ from tradeguard.services.summary import portfolio_summary
 from tradeguard.store.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
+from tradeguard.web.uploads import RequestSizeLimit, max_upload_bytes
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -90,6 +91,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
     problems.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestSizeLimit, max_bytes=max_upload_bytes())
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:

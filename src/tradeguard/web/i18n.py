@@ -166,6 +166,8 @@ ZH: dict[str, str] = {
     "No score recorded yet (the daily cycle or tradeguard score records one a day).": (
         "尚无评分记录（每日周期或 tradeguard score 每天记录一次）。"
     ),
+    # ---- security ----
+    "Too many failed sign-ins. Wait a moment and try again.": "登录失败次数过多，请稍候再试。",
 }
 
 
