@@ -11,12 +11,14 @@ from typing import Any, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     String,
     Table,
     bindparam,
     case,
     delete,
+    literal,
     select,
     update,
 )
@@ -184,6 +186,19 @@ def _ensure_counter(session: Session, kind: str, key: str) -> None:
         session.execute(sqlite.insert(_THROTTLE).values(values).on_conflict_do_nothing())
 
 
+def _wait_ms(back_off: LoginBackOff, failures: ColumnElement[int]) -> ColumnElement[int]:
+    """``back_off.wait_after(failures)`` in milliseconds, as SQL (one ``CASE``)."""
+    return case(
+        (failures < back_off.free_failures, 0),
+        *((failures == count, 1000 * wait) for count, wait in back_off.waits()),
+        else_=1000 * back_off.max_wait_s,
+    )
+
+
+def _counter(kind: str, key: str) -> ColumnElement[bool]:
+    return (_THROTTLE.c.kind == kind) & (_THROTTLE.c.key == key)
+
+
 def _take_turn(
     session: Session, kind: str, key: str, back_off: LoginBackOff, now_ms: int
 ) -> int | None:
@@ -194,33 +209,53 @@ def _take_turn(
     so of any number of parallel attempts only as many get a turn as the back-off allows.
     """
     _ensure_counter(session, kind, key)
-    forgotten = _THROTTLE.c.next_attempt_ms < now_ms - 1000 * back_off.forget_after_s
+    now = literal(now_ms, BigInteger)
+    forgotten = _THROTTLE.c.next_attempt_ms < now - 1000 * back_off.forget_after_s
     failures: ColumnElement[int] = case((forgotten, 1), else_=_THROTTLE.c.failures + 1)
-    wait_s = case(
-        (failures < back_off.free_failures, 0),
-        *((failures == count, wait) for count, wait in back_off.waits()),
-        else_=back_off.max_wait_s,
-    )
-    this_counter = (_THROTTLE.c.kind == kind) & (_THROTTLE.c.key == key)
     taken = session.execute(
         update(_THROTTLE)
-        .where(this_counter, _THROTTLE.c.next_attempt_ms <= now_ms)
-        .values(failures=failures, next_attempt_ms=now_ms + wait_s * 1000)
+        .where(
+            _counter(kind, key),
+            # free tries need no wait: parallel ones whose clocks were read a moment
+            # apart must not refuse each other
+            (_THROTTLE.c.failures < back_off.free_failures)
+            | forgotten
+            | (_THROTTLE.c.next_attempt_ms <= now),
+        )
+        .values(failures=failures, next_attempt_ms=now + _wait_ms(back_off, failures))
         .returning(_THROTTLE.c.failures)
     ).first()
     if taken is not None:
         return None
-    next_attempt_ms = session.scalar(select(_THROTTLE.c.next_attempt_ms).where(this_counter))
+    next_attempt_ms = session.scalar(select(_THROTTLE.c.next_attempt_ms).where(_counter(kind, key)))
     return max(int(next_attempt_ms or now_ms) - now_ms, 1)
+
+
+def _wait_from_now(
+    session: Session, kind: str, key: str, back_off: LoginBackOff, now_ms: int
+) -> None:
+    """Start the counter's wait again from now, the moment the failure is known: time
+    spent checking the password never shortens the next attempt's wait."""
+    due = literal(now_ms, BigInteger) + _wait_ms(back_off, _THROTTLE.c.failures)
+    session.execute(
+        update(_THROTTLE)
+        .where(_counter(kind, key), _THROTTLE.c.next_attempt_ms < due)
+        .values(next_attempt_ms=due)
+    )
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _account_key(email: str) -> str:
     return email.strip().lower()
 
 
-def reserve_login(
-    session: Session, email: str, address: str, now: dt.datetime | None = None
-) -> None:
+def reserve_login(session: Session, email: str, address: str) -> None:
     """Take this attempt's turn for the e-mail (known or not) and the client address, or
     raise ``LoginThrottledError`` with the wait.
 
@@ -228,7 +263,7 @@ def reserve_login(
     checking the password, so that parallel attempts see it. When either counter
     refuses, the caller's rollback gives the other its turn back.
     """
-    now_ms = _epoch_ms(now or dt.datetime.now(dt.UTC))
+    now_ms = _epoch_ms(dt.datetime.now(dt.UTC))
     waits = [
         wait
         for wait in (
@@ -241,33 +276,29 @@ def reserve_login(
         raise LoginThrottledError(max(waits) / 1000)
 
 
-def authenticate(
-    session: Session, email: str, password: str, address: str, now: dt.datetime | None = None
-) -> Principal | None:
+def authenticate(session: Session, email: str, password: str, address: str) -> Principal | None:
     """Check a password whose attempt ``reserve_login`` has let through.
 
     Unknown e-mails cost one Argon2 check too (no enumeration by timing). Success resets
     the account's counter and takes this attempt off the address's; a failure stays
-    counted.
+    counted, and its wait starts again from the moment it is known.
     """
     key = _account_key(email)
     user = session.scalar(select(User).where(User.email == key))
-    try:
-        _HASHER.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
-    except (VerificationError, InvalidHashError):
+    matches = _password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    now_ms = _epoch_ms(dt.datetime.now(dt.UTC))
+    if user is None or not matches:
+        _wait_from_now(session, _ACCOUNT, key, ACCOUNT_BACK_OFF, now_ms)
+        _wait_from_now(session, _ADDRESS, address, ADDRESS_BACK_OFF, now_ms)
         return None
-    if user is None:  # a password matching the unknown-user hash: never a sign-in
-        return None
-    now_ms = _epoch_ms(now or dt.datetime.now(dt.UTC))
     session.execute(
         delete(_THROTTLE).where(
-            ((_THROTTLE.c.kind == _ACCOUNT) & (_THROTTLE.c.key == key))
-            | (_THROTTLE.c.next_attempt_ms < now_ms - _LONGEST_MEMORY_MS)
+            _counter(_ACCOUNT, key) | (_THROTTLE.c.next_attempt_ms < now_ms - _LONGEST_MEMORY_MS)
         )
     )
     session.execute(
         update(_THROTTLE)
-        .where(_THROTTLE.c.kind == _ADDRESS, _THROTTLE.c.key == address, _THROTTLE.c.failures > 0)
+        .where(_counter(_ADDRESS, address), _THROTTLE.c.failures > 0)
         .values(failures=_THROTTLE.c.failures - 1)
     )
     if _HASHER.check_needs_rehash(user.password_hash):
