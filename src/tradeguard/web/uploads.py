@@ -67,29 +67,35 @@ class RequestSizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
-        started = False
+        exceeded = started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise RequestTooLargeError
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def refusing_send(message: Message) -> None:
+            # FastAPI turns a failure while it parses a form into its own 400: once the
+            # limit is passed, that answer is replaced by the 413.
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-            await send(message)
+                if exceeded:
+                    await self._refuse(scope, receive, send)
+                    return
+            if not exceeded:
+                await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, refusing_send)
         except RequestTooLargeError:
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
+            if not started:
+                await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         megabytes = self.max_bytes / (1024 * 1024)
