@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
 from tradeguard.web.bounds import AsOf
 from tradeguard.web.deps import Admin, Auditor, Caller, Reader, Writer
-from tradeguard.web.problems import PROBLEM_RESPONSES
+from tradeguard.web.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from tradeguard.web.schemas import (
     AuditRead,
     BuyerDetailRead,
@@ -32,9 +32,15 @@ from tradeguard.web.schemas import (
     UserCreate,
     UserRead,
 )
-from tradeguard.web.uploads import save_upload
+from tradeguard.web.uploads import MAX_UPLOAD_ENV, save_upload
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """An answer of one endpoint beyond the common ones, as problem details."""
+    return {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
@@ -213,7 +219,11 @@ async def list_orders(
     )
 
 
-@router.post("/imports/{kind}", tags=["imports"])
+@router.post(
+    "/imports/{kind}",
+    tags=["imports"],
+    responses={413: _problem(f"Larger than {MAX_UPLOAD_ENV}")},
+)
 async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
@@ -255,7 +265,12 @@ async def list_users(admin: Admin) -> list[UserRead]:
     return [UserRead.model_validate(u) for u in found]
 
 
-@router.post("/users", tags=["users"], status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    tags=["users"],
+    status_code=status.HTTP_201_CREATED,
+    responses={409: _problem("The e-mail address cannot be used")},
+)
 async def create_user(body: UserCreate, admin: Admin) -> UserRead:
     def create(session: Session, caller: Caller) -> UserRead:
         user = users.add_user(
