@@ -74,12 +74,41 @@ def can(role: Role, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[role]
 
 
-def login_delay_seconds(failed_attempts: int) -> float:
-    """How long a login must wait after ``failed_attempts`` failures in a row.
+@dataclass(frozen=True, slots=True)
+class LoginBackOff:
+    """How long sign-ins must wait after failures counted under one key.
 
-    The first four failures cost nothing; then the wait doubles from 1 second up to
-    15 minutes, which makes guessing passwords impractically slow.
+    The first ``free_failures`` cost nothing; after that each failure doubles the wait,
+    from 1 second up to ``max_wait_s``. Never a hard lock: once the wait is over the
+    next attempt is checked, so a correct password always signs in eventually.
+    A counter left alone for ``forget_after_s`` starts again from zero.
     """
-    if failed_attempts < 5:
-        return 0.0
-    return float(min(2 ** (failed_attempts - 5), 900))
+
+    free_failures: int
+    max_wait_s: int
+    forget_after_s: int
+
+    def wait_after(self, failures: int) -> int:
+        """Whole seconds the next attempt waits after ``failures`` failures in a row."""
+        if failures < self.free_failures:
+            return 0
+        doubled: int = 2 ** (failures - self.free_failures)
+        return min(doubled, self.max_wait_s)
+
+    def waits(self) -> list[tuple[int, int]]:
+        """``(failures, wait)`` for every count whose wait is below the cap, in order."""
+        steps: list[tuple[int, int]] = []
+        failures = self.free_failures
+        while (wait := self.wait_after(failures)) < self.max_wait_s:
+            steps.append((failures, wait))
+            failures += 1
+        return steps
+
+
+# One account: short enough that someone flooding it keeps its owner out for at most a
+# minute; five free tries for typing mistakes.
+ACCOUNT_BACK_OFF = LoginBackOff(free_failures=5, max_wait_s=60, forget_after_s=15 * 60)
+# One client address, over every e-mail it tries: an office behind one address gets
+# twenty free tries, a guesser soon waits 15 minutes a try, far longer than any one
+# account's wait, so it can take an account's turn only rarely.
+ADDRESS_BACK_OFF = LoginBackOff(free_failures=20, max_wait_s=15 * 60, forget_after_s=24 * 3600)

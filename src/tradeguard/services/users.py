@@ -10,18 +10,46 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Integer, String, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tradeguard.domain.access import Org, OrgRef, Role, login_delay_seconds
+from tradeguard.domain.access import (
+    ACCOUNT_BACK_OFF,
+    ADDRESS_BACK_OFF,
+    LoginBackOff,
+    Org,
+    OrgRef,
+    Role,
+)
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.services import audit
 from tradeguard.services.ledger import NotFoundError
-from tradeguard.store.models import ApiToken, Organisation, User, UtcDateTime, WebSession
+from tradeguard.store.models import (
+    ApiToken,
+    LoginThrottle,
+    Organisation,
+    User,
+    UtcDateTime,
+    WebSession,
+)
 
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
 _SESSION_HOURS = 12
@@ -37,6 +65,17 @@ class LoginThrottledError(TradeGuardError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"too many failed logins; try again in {int(retry_after) + 1} s")
         self.retry_after = retry_after
+
+
+class UserExistsError(TradeGuardError):
+    """The e-mail address already signs someone in, in this organisation or another.
+
+    The message is the same either way and names no organisation: an administrator
+    learns that the address cannot be used, never whose it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("cannot create this user: the e-mail address cannot be used")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +114,7 @@ def add_user(session: Session, org: Org, email: str, role: Role, password: str, 
     if "@" not in email:
         raise TradeGuardError(f"not an e-mail address: {email!r}")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise TradeGuardError(f"user {email!r} already exists")
+        raise UserExistsError
     _check_password(password)
     user = User(
         org_id=org.id,
@@ -145,31 +184,147 @@ def list_users(session: Session, org_id: int | None = None) -> list[User]:
     return list(session.scalars(query))
 
 
-def authenticate(
-    session: Session, email: str, password: str, now: dt.datetime | None = None
-) -> Principal | None:
-    """Check a password; repeated failures make the next attempt wait (``LoginThrottledError``).
+# Failed sign-ins are counted per account and per client address (``LoginThrottle``).
+# An attempt first takes its turn in one atomic statement per counter, committed on its
+# own, and only then is its password checked: parallel attempts can never check more
+# passwords than the back-off allows, and no lock is held while Argon2 runs.
+_THROTTLE = cast(Table, LoginThrottle.__table__)
+_ACCOUNT = "account"
+_ADDRESS = "address"
+_LONGEST_MEMORY_MS = 1000 * max(ACCOUNT_BACK_OFF.forget_after_s, ADDRESS_BACK_OFF.forget_after_s)
+# A real Argon2 hash to check unknown e-mails against: the same work and the same time
+# as a known e-mail with a wrong password.
+_UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
-    The failure counter is written by the caller's unit of work, so callers must commit
-    even when this returns None.
+
+def _epoch_ms(now: dt.datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
+def _ensure_counter(session: Session, kind: str, key: str) -> None:
+    """The counter's row, created at zero unless it exists (safe under concurrency)."""
+    values = {"kind": kind, "key": key, "failures": 0, "next_attempt_ms": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(postgresql.insert(_THROTTLE).values(values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite.insert(_THROTTLE).values(values).on_conflict_do_nothing())
+
+
+def _wait_ms(back_off: LoginBackOff, failures: ColumnElement[int]) -> ColumnElement[int]:
+    """``back_off.wait_after(failures)`` in milliseconds, as SQL (one ``CASE``)."""
+    return case(
+        (failures < back_off.free_failures, 0),
+        *((failures == count, 1000 * wait) for count, wait in back_off.waits()),
+        else_=1000 * back_off.max_wait_s,
+    )
+
+
+def _counter(kind: str, key: str) -> ColumnElement[bool]:
+    return (_THROTTLE.c.kind == kind) & (_THROTTLE.c.key == key)
+
+
+def _take_turn(
+    session: Session, kind: str, key: str, back_off: LoginBackOff, now_ms: int
+) -> int | None:
+    """Count one more attempt under ``key`` if its turn has come (None), else the wait left
+    in milliseconds.
+
+    One ``UPDATE ... WHERE next_attempt_ms <= now RETURNING``: the database decides,
+    so of any number of parallel attempts only as many get a turn as the back-off allows.
     """
-    now = now or dt.datetime.now(dt.UTC)
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        _HASHER.hash(password)  # same cost as a real check: no user enumeration by timing
+    _ensure_counter(session, kind, key)
+    now = literal(now_ms, BigInteger)
+    forgotten = _THROTTLE.c.next_attempt_ms < now - 1000 * back_off.forget_after_s
+    failures: ColumnElement[int] = case((forgotten, 1), else_=_THROTTLE.c.failures + 1)
+    taken = session.execute(
+        update(_THROTTLE)
+        .where(
+            _counter(kind, key),
+            # free tries need no wait: parallel ones whose clocks were read a moment
+            # apart must not refuse each other
+            (_THROTTLE.c.failures < back_off.free_failures)
+            | forgotten
+            | (_THROTTLE.c.next_attempt_ms <= now),
+        )
+        .values(failures=failures, next_attempt_ms=now + _wait_ms(back_off, failures))
+        .returning(_THROTTLE.c.failures)
+    ).first()
+    if taken is not None:
         return None
-    wait = login_delay_seconds(user.failed_logins)
-    if wait and user.last_failed_at is not None:
-        remaining = (user.last_failed_at + dt.timedelta(seconds=wait) - now).total_seconds()
-        if remaining > 0:
-            raise LoginThrottledError(remaining)
+    next_attempt_ms = session.scalar(select(_THROTTLE.c.next_attempt_ms).where(_counter(kind, key)))
+    return max(int(next_attempt_ms or now_ms) - now_ms, 1)
+
+
+def _wait_from_now(
+    session: Session, kind: str, key: str, back_off: LoginBackOff, now_ms: int
+) -> None:
+    """Start the counter's wait again from now, the moment the failure is known: time
+    spent checking the password never shortens the next attempt's wait."""
+    due = literal(now_ms, BigInteger) + _wait_ms(back_off, _THROTTLE.c.failures)
+    session.execute(
+        update(_THROTTLE)
+        .where(_counter(kind, key), _THROTTLE.c.next_attempt_ms < due)
+        .values(next_attempt_ms=due)
+    )
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        _HASHER.verify(user.password_hash, password)
+        return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        user.last_failed_at = now
+        return False
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def reserve_login(session: Session, email: str, address: str) -> None:
+    """Take this attempt's turn for the e-mail (known or not) and the client address, or
+    raise ``LoginThrottledError`` with the wait.
+
+    Counted as a failure until ``authenticate`` succeeds; the caller commits this before
+    checking the password, so that parallel attempts see it. When either counter
+    refuses, the caller's rollback gives the other its turn back.
+    """
+    now_ms = _epoch_ms(dt.datetime.now(dt.UTC))
+    waits = [
+        wait
+        for wait in (
+            _take_turn(session, _ACCOUNT, _account_key(email), ACCOUNT_BACK_OFF, now_ms),
+            _take_turn(session, _ADDRESS, address, ADDRESS_BACK_OFF, now_ms),
+        )
+        if wait is not None
+    ]
+    if waits:
+        raise LoginThrottledError(max(waits) / 1000)
+
+
+def authenticate(session: Session, email: str, password: str, address: str) -> Principal | None:
+    """Check a password whose attempt ``reserve_login`` has let through.
+
+    Unknown e-mails cost one Argon2 check too (no enumeration by timing). Success resets
+    the account's counter and takes this attempt off the address's; a failure stays
+    counted, and its wait starts again from the moment it is known.
+    """
+    key = _account_key(email)
+    user = session.scalar(select(User).where(User.email == key))
+    matches = _password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    now_ms = _epoch_ms(dt.datetime.now(dt.UTC))
+    if user is None or not matches:
+        _wait_from_now(session, _ACCOUNT, key, ACCOUNT_BACK_OFF, now_ms)
+        _wait_from_now(session, _ADDRESS, address, ADDRESS_BACK_OFF, now_ms)
         return None
-    user.failed_logins = 0
+    session.execute(
+        delete(_THROTTLE).where(
+            _counter(_ACCOUNT, key) | (_THROTTLE.c.next_attempt_ms < now_ms - _LONGEST_MEMORY_MS)
+        )
+    )
+    session.execute(
+        update(_THROTTLE)
+        .where(_counter(_ADDRESS, address), _THROTTLE.c.failures > 0)
+        .values(failures=_THROTTLE.c.failures - 1)
+    )
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     return _principal(user)
@@ -391,10 +546,15 @@ def caller_for_token(
 
 
 def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
-    """Start a browser session; return (cookie token, CSRF token)."""
+    """Start a browser session; return (cookie token, CSRF token).
+
+    Every sign-in also deletes the sessions that have expired, so the table holds only
+    live sessions (a handful per user) without a job of its own.
+    """
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
     session.add(
         WebSession(
             user_id=principal.user_id,

@@ -338,6 +338,23 @@ class WebSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account (``kind='account'``, the lower-cased e-mail,
+    known or not) and per client address (``kind='address'``).
+
+    ``next_attempt_ms`` (milliseconds since the Unix epoch, plain integers so that the
+    database itself can compare and add them in one atomic statement on SQLite and
+    PostgreSQL alike) is when the next attempt may be checked.
+    """
+
+    __tablename__ = "login_throttle"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    next_attempt_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 # ---- credit assessment ---------------------------------------------------------------
 
 

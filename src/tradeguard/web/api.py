@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -21,8 +21,9 @@ from tradeguard.services import ledger, users
 from tradeguard.services.imports import import_file
 from tradeguard.services.ledger import NotFoundError
 from tradeguard.store.models import User
+from tradeguard.web.bounds import AsOf
 from tradeguard.web.deps import Admin, Auditor, Caller, Reader, Writer
-from tradeguard.web.problems import PROBLEM_RESPONSES
+from tradeguard.web.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from tradeguard.web.schemas import (
     AuditRead,
     BuyerDetailRead,
@@ -36,8 +37,15 @@ from tradeguard.web.schemas import (
     UserCreate,
     UserRead,
 )
+from tradeguard.web.uploads import MAX_UPLOAD_ENV, save_upload
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """An answer of one endpoint beyond the common ones, as problem details."""
+    return {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
@@ -90,7 +98,7 @@ async def list_buyers(
 
 
 @router.get("/buyers/{buyer_id}", tags=["buyers"], response_model=BuyerDetailRead)
-async def get_buyer(buyer_id: str, reader: Reader, as_of: dt.date | None = None) -> Response:
+async def get_buyer(buyer_id: str, reader: Reader, as_of: AsOf = None) -> Response:
     """One buyer with its exposure (open and overdue amounts in the base currency).
 
     The answer is built and validated once here and sent as JSON as it is (returning
@@ -216,18 +224,20 @@ async def list_orders(
     )
 
 
-@router.post("/imports/{kind}", tags=["imports"])
+@router.post(
+    "/imports/{kind}",
+    tags=["imports"],
+    responses={413: _problem(f"Larger than {MAX_UPLOAD_ENV}")},
+)
 async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
-    """Import a CSV or XLSX file: the same validation and all-or-nothing rule as the CLI."""
-    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
-    name = Path(file.filename or f"upload{suffix}").name
+    """Import a CSV, XLSX or Parquet file: the same validation and all-or-nothing rule as
+    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it)."""
 
     def upload(session: Session, caller: Caller) -> ImportResultRead:
         with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
-            path = Path(folder) / name
-            path.write_bytes(file.file.read())
+            path = save_upload(file, Path(folder))
             result = import_file(session, caller.org, kind, path, caller.actor)
         return ImportResultRead(**result.as_dict())
 
@@ -260,7 +270,12 @@ async def list_users(admin: Admin) -> list[UserRead]:
     return [UserRead.model_validate(u) for u in found]
 
 
-@router.post("/users", tags=["users"], status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    tags=["users"],
+    status_code=status.HTTP_201_CREATED,
+    responses={409: _problem("The e-mail address cannot be used")},
+)
 async def create_user(body: UserCreate, admin: Admin) -> UserRead:
     def create(session: Session, caller: Caller) -> UserRead:
         user = users.add_user(
@@ -268,7 +283,10 @@ async def create_user(body: UserCreate, admin: Admin) -> UserRead:
         )
         return UserRead.model_validate(user)
 
-    return await admin.run(create)
+    try:
+        return await admin.run(create)
+    except users.UserExistsError as refused:  # the same answer whoever holds the address
+        raise HTTPException(409, str(refused)) from None
 
 
 @router.get("/users/me", tags=["users"])

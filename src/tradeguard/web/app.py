@@ -25,6 +25,7 @@ from tradeguard.services.summary import portfolio_summary
 from tradeguard.store.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.web import api, credit, pages, problems, reports
 from tradeguard.web.deps import Reader, units_of_work_limiter
+from tradeguard.web.uploads import RequestSizeLimit, max_upload_bytes
 
 # The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
 # installed fastapi-offline package: the API docs work without the internet.
@@ -101,6 +102,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
     problems.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestSizeLimit, max_bytes=max_upload_bytes())
 
     app.mount("/static/site", StaticFiles(directory=STATIC), name="site-static")
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_STATIC), name="swagger-static")

@@ -21,6 +21,7 @@ from tradeguard.domain.credit.settings import InvalidSettingsError
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import country as countries
 from tradeguard.services import credit, credit_reports, limits
+from tradeguard.web.bounds import AsOf, Day
 from tradeguard.web.deps import Caller, LimitRequester, Reader, Writer
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
@@ -82,7 +83,7 @@ def _score(row: dict[str, Any]) -> ScoreRead:
 
 
 @router.get("/buyers/{buyer_id}/score", tags=["credit"])
-async def buyer_score(buyer_id: str, reader: Reader, as_of: dt.date | None = None) -> ScoreRead:
+async def buyer_score(buyer_id: str, reader: Reader, as_of: AsOf = None) -> ScoreRead:
     """The buyer's score on a date (the latest recorded without one; computed when none
     is recorded for that date): PD, grade, class, recommended limit, Altman, reasons."""
     return _score(await reader.call(credit.buyer_score, buyer_id, as_of))
@@ -96,7 +97,7 @@ async def score_history(buyer_id: str, reader: Reader) -> list[ScorePointRead]:
 
 
 @router.get("/credit/grades", tags=["credit"])
-async def grade_distribution(reader: Reader, as_of: dt.date | None = None) -> GradeDistributionRead:
+async def grade_distribution(reader: Reader, as_of: AsOf = None) -> GradeDistributionRead:
     """Buyers per grade on the latest scoring date (or ``as_of``)."""
     return GradeDistributionRead.model_validate(await reader.call(credit.grade_distribution, as_of))
 
@@ -196,7 +197,7 @@ class DecisionCreate(BaseModel):
 
 class StopShipmentSet(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
-    until: dt.date | None = Field(
+    until: Day | None = Field(
         default=None, description="Temporary, up to and including this date; none: permanent"
     )
 

@@ -331,6 +331,8 @@ ZH: dict[str, str] = {
     "CLASS_B": "B 类",
     "CLASS_C": "C 类",
     "NOT_ASSESSED": "尚未评估",
+    # ---- security ----
+    "Too many failed sign-ins. Wait a moment and try again.": "登录失败次数过多，请稍候再试。",
 }
 
 

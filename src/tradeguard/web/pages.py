@@ -25,6 +25,7 @@ from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.imports import import_file
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.web import i18n
+from tradeguard.web.bounds import PageOffset
 from tradeguard.web.deps import (
     SESSION_COOKIE,
     Auditor,
@@ -35,6 +36,7 @@ from tradeguard.web.deps import (
     in_unit_of_work,
 )
 from tradeguard.web.schemas import InvoiceRead, PaymentRead
+from tradeguard.web.uploads import save_upload
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -138,24 +140,36 @@ async def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return RedirectResponse("/login", status_code=303)
+    # The socket's peer, never X-Forwarded-For: a client can write any header it likes.
+    address = request.client.host if request.client else "unknown"
 
-    def sign_in(session: Session) -> tuple[str, str] | None:  # Argon2: in the worker thread
-        principal = users.authenticate(session, email, password)
-        return None if principal is None else users.open_web_session(session, principal)
-
-    opened = await in_unit_of_work(request, sign_in)
-    if opened is None:
-        refused = _render(
+    def refused(error: str, status_code: int) -> HTMLResponse:
+        page = _render(
             request,
             "login.html",
             None,
             lang if lang in users.LANGUAGES else "en",
             login_csrf=expected,
             next=_safe_next(next),
-            error="Wrong e-mail or password.",
+            error=error,
         )
-        refused.status_code = 401
-        return refused
+        page.status_code = status_code
+        return page
+
+    try:  # the attempt's turn, committed before any password is checked
+        await in_unit_of_work(request, lambda session: users.reserve_login(session, email, address))
+    except users.LoginThrottledError as throttled:
+        page = refused("Too many failed sign-ins. Wait a moment and try again.", 429)
+        page.headers["Retry-After"] = str(int(throttled.retry_after) + 1)
+        return page
+
+    def sign_in(session: Session) -> tuple[str, str] | None:  # Argon2: in the worker thread
+        principal = users.authenticate(session, email, password, address)
+        return None if principal is None else users.open_web_session(session, principal)
+
+    opened = await in_unit_of_work(request, sign_in)
+    if opened is None:
+        return refused("Wrong e-mail or password.", 401)
     token, _csrf = opened
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -208,7 +222,7 @@ async def buyers_page(
     request: Request,
     reader: Reader,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> HTMLResponse:
     def page(session: Session, caller: Caller) -> HTMLResponse:
         found = ledger.buyers(session, caller.org, q=q, sort="name", limit=PAGE_SIZE, offset=offset)
@@ -277,11 +291,9 @@ def _import_upload(
     context: dict[str, Any] = {"kinds": list(FORMATS), "result": None, "errors": None, "kind": kind}
     if kind not in FORMATS:
         raise TradeGuardError(f"unknown kind {kind!r}")
-    name = Path(file.filename or "upload.csv").name
     with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(file.file.read())
         try:
+            path = save_upload(file, Path(folder))
             with session.begin_nested():
                 context["result"] = import_file(
                     session, caller.org, kind, path, caller.actor
@@ -300,9 +312,7 @@ def _import_upload(
 
 
 @router.get("/audit")
-async def audit_page(
-    request: Request, auditor: Auditor, offset: Annotated[int, Query(ge=0)] = 0
-) -> HTMLResponse:
+async def audit_page(request: Request, auditor: Auditor, offset: PageOffset = 0) -> HTMLResponse:
     def page(session: Session, caller: Caller) -> HTMLResponse:
         found = ledger.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
         return render_page(request, caller, "audit.html", page=found)

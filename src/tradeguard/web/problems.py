@@ -68,6 +68,7 @@ _TITLES = {
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",

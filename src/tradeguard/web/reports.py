@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -23,20 +23,20 @@ from tradeguard.serialisation import to_jsonable
 from tradeguard.services import reports
 from tradeguard.services.ledger import BadQueryError
 from tradeguard.web import pages
+from tradeguard.web.bounds import AsOf, PageOffset
 from tradeguard.web.deps import Caller, Reader
 from tradeguard.web.problems import PROBLEM_RESPONSES
 
 API = "/api/v1/reports"
 router = APIRouter(tags=["reports"])
 PAGE_SIZE = 50
+MAX_BUCKETS = 50
 
-AsOf = Annotated[dt.date | None, Query(description="Date of the report (default today)")]
 Buckets = Annotated[
     str | None,
     Query(max_length=200, description="Upper edges in days overdue, e.g. 0,30,60,90,180"),
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 def report_day(as_of: dt.date | None) -> dt.date:
@@ -70,12 +70,12 @@ async def ageing(
 
 @router.get(f"{API}/ageing/{{bucket_index}}/invoices", responses=PROBLEM_RESPONSES)
 async def ageing_invoices(
-    bucket_index: int,
+    bucket_index: Annotated[int, Path(ge=0, le=MAX_BUCKETS)],
     reader: Reader,
     as_of: AsOf = None,
     buckets: Buckets = None,
     limit: Limit = 50,
-    offset: Offset = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """The open invoices of one bucket (0 = current), most overdue first, paginated."""
     report = await reader.run(
@@ -129,8 +129,8 @@ async def reports_page(
     request: Request,
     reader: Reader,
     as_of: AsOf = None,
-    bucket: Annotated[int | None, Query(ge=0, le=50)] = None,
-    offset: Offset = 0,
+    bucket: Annotated[int | None, Query(ge=0, le=MAX_BUCKETS)] = None,
+    offset: PageOffset = 0,
 ) -> HTMLResponse:
     def page(session: Session, caller: Caller) -> HTMLResponse:
         report = reports.dashboard_report(
