@@ -115,8 +115,14 @@ def decide(
     reason: str,
     actor: str,
     amount: Decimal | None = None,
+    *,
+    override_reason: str | None = None,
 ) -> CreditLimitRequest:
-    """Approve, reject or withdraw a pending request (with a reason)."""
+    """Approve, reject or withdraw a pending request (with a reason).
+
+    ``override_reason`` is accepted for the limit policy's overrides and not used yet.
+    """
+    del override_reason
     if decision not in DECISIONS:
         raise LimitWorkflowError(f"unknown decision {decision!r}: approve, reject or withdraw")
     row = session.get(CreditLimitRequest, request_id)

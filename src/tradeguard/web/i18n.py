@@ -166,6 +166,34 @@ ZH: dict[str, str] = {
     "No score recorded yet (the daily cycle or tradeguard score records one a day).": (
         "尚无评分记录（每日周期或 tradeguard score 每天记录一次）。"
     ),
+    # ---- pages-buyer ----
+    "all": "全部",
+    "Only buyers with overdue amounts": "仅显示有逾期金额的买方",
+    "amounts in": "金额币种",
+    "No FX rate for": "缺少汇率：",
+    "the exposure of buyers owing in it is not shown.": "以该币种欠款的买方不显示风险敞口。",
+    "Limit requests": "额度申请",
+    "Pending limit requests": "待审批的额度申请",
+    "Nothing was changed.": "未做任何更改。",
+    "Limits and shipments": "额度与发货",
+    "Request a limit": "申请信用额度",
+    "Override reason": "越权理由",
+    "Approve": "批准",
+    "Reject": "拒绝",
+    "Stop shipments": "停止发货",
+    "Until (inclusive; empty: permanent)": "直至（含当日；留空：永久）",
+    "Lift the stop": "解除停止发货",
+    "All invoices": "全部发票",
+    "Open on the date": "当日未结",
+    "Overdue on the date": "当日逾期",
+    "oldest first": "最早的在前",
+    "Decision": "决定",
+    "No limit request is waiting for a decision.": "没有待审批的额度申请。",
+    "Limit requested: it waits for a credit manager's decision.": "已申请额度：等待信用经理决定。",
+    "Limit approved: it is now in force.": "额度已批准，现已生效。",
+    "Limit request rejected.": "额度申请已拒绝。",
+    "Shipments stopped.": "已停止发货。",
+    "Stop-shipment lifted.": "已解除停止发货。",
 }
 
 
