@@ -486,3 +486,22 @@ def test_forms_and_messages_are_translated(world: World) -> None:
     listing = manager.get("/buyers", headers=HTML)
     assert "仅显示有逾期金额的买方" in listing.text
     assert "<title>买方 · TradeGuard</title>" in listing.text
+
+
+def test_buyers_list_names_a_currency_without_fx_rate_and_still_shows_the_others(
+    world: World, tmp_path: Path
+) -> None:
+    _import(
+        world,
+        tmp_path,
+        "invoices",
+        "invoice_id,buyer_id,issue_date,due_date,amount,currency\nG1,B1,2024-02-01,2024-03-01,10.00,GBP",
+    )
+    client = _signed_in(world, "viewer")
+    page = client.get("/buyers?sort=-exposure", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="missing-fx">No FX rate for GBP' in page.text
+    rows = {r[0]: r for r in _rows(page.text, "buyers-table")}
+    assert rows["B1"][6:] == ["–", "–", "–"]
+    assert rows["B2"][6:] == ["€50.00", "–", "€50.00"]
+    assert [r[0] for r in _rows(page.text, "buyers-table")] == ["B2", "B1"]  # unknown last
