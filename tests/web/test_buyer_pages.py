@@ -505,3 +505,9 @@ def test_buyers_list_names_a_currency_without_fx_rate_and_still_shows_the_others
     assert rows["B1"][6:] == ["–", "–", "–"]
     assert rows["B2"][6:] == ["€50.00", "–", "€50.00"]
     assert [r[0] for r in _rows(page.text, "buyers-table")] == ["B2", "B1"]  # unknown last
+    # the buyer page says why it shows no exposure, and still shows the rest
+    buyer = client.get("/buyers/B1", headers=HTML)
+    assert buyer.status_code == 200
+    assert 'id="buyer-open">no FX rate for GBP' in buyer.text
+    assert "G1" in buyer.text
+    assert 'id="limit-history"' in buyer.text

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from tradeguard.analytics.ledger import MissingFxRateError
 from tradeguard.domain.access import Permission, can
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.formats import FORMATS
@@ -30,6 +31,7 @@ from tradeguard.services.daily_cycle import latest_snapshot
 from tradeguard.services.imports import import_file
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.web import i18n
+from tradeguard.web.credit import MAX_LIMIT
 from tradeguard.web.deps import (
     SESSION_COOKIE,
     Auditor,
@@ -196,7 +198,6 @@ async def overview(request: Request, reader: Reader) -> HTMLResponse:
 
 MAX_OFFSET = 10_000_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-MAX_LIMIT = Decimal(10) ** 12
 
 # What a form that succeeded says on the page it redirects to (``?done=KEY``).
 DONE_MESSAGES = {
@@ -365,7 +366,13 @@ def _buyer_page(
     refusal: Refusal | None = None,
 ) -> HTMLResponse:
     buyer = ledger.buyer(session, caller.org, buyer_id)
-    exposure = ledger.exposure(session, caller.org, buyer_id, view.as_of)
+    try:
+        exposure: ledger.Exposure | None = ledger.exposure(
+            session, caller.org, buyer_id, view.as_of
+        )
+        exposure_error = None
+    except MissingFxRateError as error:  # the invoices and the forms still show
+        exposure, exposure_error = None, str(error)
     invoices = ledger.buyer_invoices(
         session,
         caller.org,
@@ -407,6 +414,7 @@ def _buyer_page(
         done=DONE_MESSAGES.get(done or ""),
         refusal=refusal,
         exposure=exposure,
+        exposure_error=exposure_error,
         view=view,
         invoices=invoices,
         payments=payments,
