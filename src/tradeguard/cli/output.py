@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from copy import copy
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
@@ -96,19 +98,18 @@ def rows_table(
     grid = _Grid(columns, [_texts(row) for row in rows], None if total is None else _texts(total))
     others = list(range(keys, len(columns)))
     texts = [*range(keys), *range(len(columns) - notes, len(columns))]
-    whole = grid.fitted(title, keys, others, texts)
-    if whole is not None:
+    whole, fits = grid.laid_out(title, keys, others, texts)
+    if fits:
         stdout.print(whole)
         return
     blocks: list[list[int]] = []
     for index in others:
-        if blocks and grid.fitted(title, keys, [*blocks[-1], index], texts) is not None:
+        if blocks and grid.laid_out(title, keys, [*blocks[-1], index], texts)[1]:
             blocks[-1].append(index)
         else:
             blocks.append([index])
     for number, block in enumerate(blocks, start=1):
-        part = f"{title} ({number}/{len(blocks)})"
-        stdout.print(grid.fitted(part, keys, block, texts) or grid.table(part, keys, block, {}))
+        stdout.print(grid.laid_out(f"{title} ({number}/{len(blocks)})", keys, block, texts)[0])
 
 
 def _texts(row: list[Any]) -> list[str]:
@@ -123,12 +124,23 @@ class _Grid:
     cells: list[list[str]]
     footer: list[str] | None
 
-    def _widest(self, index: int) -> int:
+    def _widest(self, index: int, *, header: bool = True) -> int:
         lines = [row[index] for row in self.cells] + ([self.footer[index]] if self.footer else [])
-        return max([len(self.columns[index]), *(len(text) for text in lines)])
+        if header:
+            lines.append(self.columns[index])
+        return max([1, *(cell_len(text) for text in lines)])
 
-    def table(self, title: str, keys: int, others: list[int], widths: dict[int, int]) -> Table:
-        """Names, then the ``others`` columns; text columns no wider than ``widths``."""
+    def table(
+        self,
+        title: str,
+        keys: int,
+        others: list[int],
+        widths: dict[int, int],
+        *,
+        stacked: bool = False,
+    ) -> Table:
+        """Names, then the ``others`` columns; text columns no wider than ``widths``;
+        ``stacked``: figure headers on several lines, no wider than their figures."""
         shown = [*range(keys), *others]
         # Rules under the header and above the total, no side borders: room for figures.
         table = Table(
@@ -146,21 +158,31 @@ class _Grid:
                     self.columns[index], footer, overflow="fold", max_width=widths[index]
                 )
             else:
-                table.add_column(self.columns[index], footer, justify="right", no_wrap=True)
+                header = self.columns[index]
+                if stacked:
+                    header = _stacked(header, self._widest(index, header=False))
+                table.add_column(header, footer, justify="right", no_wrap=True)
         for row in self.cells:
             table.add_row(*(row[i] for i in shown))
         return table
 
-    def fitted(self, title: str, keys: int, others: list[int], texts: list[int]) -> Table | None:
-        """The table at the terminal's width with every figure whole, or None if it cannot
-        be: text columns (names, notes) start at their narrowest (up to 12 characters, an
-        identifier whole) and share what room is left."""
+    def laid_out(
+        self, title: str, keys: int, others: list[int], texts: list[int]
+    ) -> tuple[Table, bool]:
+        """The table for the terminal's width, and whether it fits with every figure whole:
+        text columns (names, notes) start at their narrowest (up to 12 characters, so an
+        identifier stays whole) and share what room is left."""
         shown = {*range(keys), *others}
         widest = {i: self._widest(i) for i in texts if i in shown}
         widths = {i: min(width, 12) for i, width in widest.items()}
+        stacked = False
         spare = stdout.width - _minimum_width(self.table(title, keys, others, widths))
         if spare < 0:
-            return None
+            stacked = True
+            narrowest = self.table(title, keys, others, widths, stacked=True)
+            spare = stdout.width - _minimum_width(narrowest)
+            if spare < 0:
+                return narrowest, False
         while spare > 0:
             growing = [i for i in widths if widths[i] < widest[i]]
             if not growing:
@@ -168,7 +190,21 @@ class _Grid:
             for i in growing[:spare]:
                 widths[i] += 1
                 spare -= 1
-        return self.table(title, keys, others, widths)
+        return self.table(title, keys, others, widths, stacked=stacked), True
+
+
+def _stacked(header: str, width: int) -> str:
+    """A header broken after underscores and at spaces into lines of about ``width``
+    (``avg_days_beyond_terms`` over a column of 6 characters: avg_ / days_ / beyond_ /
+    terms)."""
+    lines: list[str] = []
+    for piece in re.findall(r"[^ _]+_*|_+", header):
+        if lines and cell_len(lines[-1]) + cell_len(piece) + 1 <= width:
+            glue = "" if lines[-1].endswith("_") else " "
+            lines[-1] += glue + piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
 
 
 def _minimum_width(table: Table) -> int:
