@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from tradeguard.cli.context import (
+    DATE_METAVAR,
     STATE,
     AsOfOption,
     DbOption,
@@ -20,8 +21,16 @@ from tradeguard.cli.context import (
     OrgOption,
     as_of_date,
     org_session,
+    parse_date,
 )
-from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.cli.output import (
+    AmountFormat,
+    OutputFormat,
+    emit_json,
+    key_value_table,
+    rows_table,
+    stderr,
+)
 from tradeguard.domain.access import Permission
 from tradeguard.serialisation import to_jsonable
 from tradeguard.services import country as countries
@@ -63,25 +72,27 @@ def score(
     permission = Permission.WRITE_LEDGER if save else Permission.READ_LEDGER
     with org_session(db, org, permission) as (session, organisation):
         rows = credit.score_buyers(session, organisation, day, buyer_id=buyer, save=save)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
         emit_json({"as_of": day, "buyers": rows})
         return
     rows_table(
-        f"Credit scores on {day.isoformat()}",
-        ["buyer", "PD", "grade", "class", "limit", "Altman", "country", "main reason"],
+        f"Credit scores on {day.isoformat()} (limits in {numbers.currency})",
+        ["buyer", "PD", "grade", "class", "limit", "Altman", "ctry", "main reason"],
         [
             [
                 r["buyer_id"],
                 f"{r['pd']:.2%}",
                 r["grade"],
                 r["credit_class"],
-                r["limit_recommended"],
+                numbers.amount(r["limit_recommended"]),
                 "" if r["altman"] is None else f"{r['altman']['variant']} {r['altman']['value']}",
                 r["country_grade"],
                 r["reasons"][0]["code"] if r["reasons"] else "",
             ]
             for r in rows
         ],
+        notes=1,
     )
 
 
@@ -268,7 +279,8 @@ def limit_request(
             session, organisation, buyer_id, value, reason or None, STATE.actor
         )
         result = limits.request_as_dict(row)
-    _print_request(result, output)
+        locale = organisation.locale
+    _print_request(result, output, locale)
 
 
 def _decide(
@@ -294,7 +306,8 @@ def _decide(
             override_reason=override_reason,
         )
         result = limits.request_as_dict(row)
-    _print_request(result, output)
+        locale = organisation.locale
+    _print_request(result, output, locale)
 
 
 @limit_app.command("approve")
@@ -339,6 +352,7 @@ def limit_list(
     """Limit requests and their decisions (the history), oldest first."""
     with org_session(db, org) as (session, organisation):
         rows = limits.history(session, organisation, buyer)
+        locale = organisation.locale
     if output is OutputFormat.JSON:
         emit_json(rows)
         return
@@ -349,7 +363,7 @@ def limit_list(
             [
                 r["id"],
                 r["buyer_id"],
-                r["amount"],
+                f"{AmountFormat(r['currency'], locale).amount(r['amount'])} {r['currency']}",
                 r["status"],
                 "" if r["approved_amount"] is None else r["approved_amount"],
                 r["requested_by"],
@@ -361,11 +375,17 @@ def limit_list(
     )
 
 
-def _print_request(result: dict[str, Any], output: OutputFormat) -> None:
+def _print_request(result: dict[str, Any], output: OutputFormat, locale: str) -> None:
     if output is OutputFormat.JSON:
         emit_json(result)
-    else:
-        key_value_table(f"Limit request {result['id']}", list(to_jsonable(result).items()))
+        return
+    numbers = AmountFormat(result["currency"], locale)
+    shown = {
+        **to_jsonable(result),
+        "amount": numbers.amount(result["amount"]),
+        "approved_amount": numbers.amount(result["approved_amount"]),
+    }
+    key_value_table(f"Limit request {result['id']}", list(shown.items()))
 
 
 @stop_app.command("set")
@@ -373,8 +393,10 @@ def stop_set(
     buyer_id: Annotated[str, typer.Argument()],
     reason: ReasonOption,
     until: Annotated[
-        dt.datetime | None,
-        typer.Option("--until", formats=["%Y-%m-%d"], help="Temporary, up to this date"),
+        dt.date | None,
+        typer.Option(
+            "--until", parser=parse_date, metavar=DATE_METAVAR, help="Temporary, up to this date"
+        ),
     ] = None,
     db: DbOption = None,
     org: OrgOption = None,
@@ -384,9 +406,7 @@ def stop_set(
     A temporary stop never replaces a permanent one: lift that first.
     """
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        limits.stop_shipment(
-            session, organisation, buyer_id, reason, STATE.actor, until.date() if until else None
-        )
+        limits.stop_shipment(session, organisation, buyer_id, reason, STATE.actor, until)
     stderr.print(f"shipments to {buyer_id} stopped" + (f" until {until:%Y-%m-%d}" if until else ""))
 
 

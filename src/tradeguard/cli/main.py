@@ -34,7 +34,14 @@ from tradeguard.cli.context import (
     as_of_date,
     org_session,
 )
-from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.cli.output import (
+    AmountFormat,
+    OutputFormat,
+    emit_json,
+    key_value_table,
+    rows_table,
+    stderr,
+)
 from tradeguard.domain.access import Permission
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.importing.formats import FORMATS
@@ -69,6 +76,14 @@ def _global(db: DbOption = None, org: OrgOption = None) -> None:
 def init(
     org: OrgOption = None,
     base_currency: Annotated[str, typer.Option("--base-currency")] = "EUR",
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            "--locale",
+            help="How amounts read, e.g. en_GB (default for a new organisation), de_DE, "
+            "zh_CN; given for an existing organisation, changes it",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create or migrate the database and create an organisation."""
@@ -78,8 +93,11 @@ def init(
         stderr.print("database is up to date (give --org NAME to create an organisation)")
         return
     with unit_of_work(engine) as session:
-        _, created = organisations.create_or_get(session, name, base_currency, cli_actor())
-    stderr.print(f"organisation {name!r} {'created' if created else 'already exists'}")
+        organisation, created = organisations.create_or_get(
+            session, name, base_currency, cli_actor(), locale
+        )
+    state = "created" if created else "already exists"
+    stderr.print(f"organisation {name!r} {state} (locale {organisation.locale})", markup=False)
 
 
 class DemoFileFormat(StrEnum):
@@ -152,6 +170,7 @@ def cycle(
     day = as_of_date(as_of)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         outcomes = run_cycle(session, organisation, day, STATE.actor)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
         emit_json(
             {
@@ -167,26 +186,29 @@ def cycle(
     )
     snapshot = next((o.result for o in outcomes if o.step == "exposure_snapshot"), None)
     if snapshot:
-        _print_summary(snapshot)
+        _print_summary(snapshot, numbers)
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: dict[str, Any], numbers: AmountFormat) -> None:
     currency = summary["currency"]
     key_value_table(
         f"{summary['organisation']} on {summary['as_of']}",
         [
-            ("buyers", summary["buyers"]),
-            ("invoices", summary["invoices"]),
-            ("open invoices", summary["open_invoices"]),
-            (f"open receivables ({currency})", summary["open_receivables"]),
-            (f"overdue ({currency})", summary["overdue"]),
+            ("buyers", numbers.count(summary["buyers"])),
+            ("invoices", numbers.count(summary["invoices"])),
+            ("open invoices", numbers.count(summary["open_invoices"])),
+            (f"open receivables ({currency})", numbers.amount(summary["open_receivables"])),
+            (f"overdue ({currency})", numbers.amount(summary["overdue"])),
             ("overdue share", f"{float(summary['overdue_share']):.1%}"),
         ],
     )
     rows_table(
         "Ageing",
         ["bucket", "invoices", f"amount ({currency})"],
-        [[b["label"], b["count"], b["amount"]] for b in summary["ageing"]],
+        [
+            [b["label"], numbers.count(b["count"]), numbers.amount(b["amount"])]
+            for b in summary["ageing"]
+        ],
     )
 
 
@@ -203,10 +225,11 @@ def summary(
 
     with org_session(db, org) as (session, organisation):
         result = to_jsonable(portfolio_summary(session, organisation, as_of_date(as_of)))
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
         emit_json(result)
     else:
-        _print_summary(result)
+        _print_summary(result, numbers)
 
 
 @app.command()
@@ -219,11 +242,17 @@ def demo(
     file_format: Annotated[
         DemoFileFormat, typer.Option("--file-format", help="Files to write with --out")
     ] = DemoFileFormat.CSV,
+    host: Annotated[str, typer.Option(help="Where `tradeguard serve` will listen")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port `tradeguard serve` will use")] = 8000,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Generate a realistic seller, load it, run the daily cycle and print a summary."""
+    """Generate a realistic seller, load it, run the daily cycle and print a summary.
+
+    The sign-in line names the address of ``--host`` and ``--port``: give the ones the
+    server will be started with (scripts/demo.sh does).
+    """
     from tradeguard.demo.generator import DemoSpec, generate, generate_batches
     from tradeguard.services.demo import (
         DEMO_ORGANISATION,
@@ -273,13 +302,31 @@ def demo(
     if output is OutputFormat.JSON:
         emit_json(snapshot)
     else:
-        _print_summary(snapshot)
-    if admin is not None:
-        email, password = admin
-        stderr.print(
-            f"Sign in at http://127.0.0.1:8000 as [bold]{email}[/] with password "
-            f"[bold]{password}[/] (shown once; change it with `tradeguard user passwd {email}`)"
-        )
+        _print_summary(snapshot, AmountFormat(organisation.base_currency, organisation.locale))
+    url = sign_in_url(host, port)
+    if admin is None:
+        _plain(f"Sign in at {url} (the demo administrator already exists)")
+        return
+    email, password = admin
+    _plain(f"Sign in at {url} as {email}")
+    _plain(f"Password (shown once; change it with `tradeguard user passwd {email}`):")
+    # Alone on its line, undecorated and never wrapped: a triple-click copies exactly it.
+    _plain(password)
+
+
+def _plain(line: str) -> None:
+    """A line on stderr exactly as written: no markup, colours or wrapping by Rich."""
+    stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def sign_in_url(host: str, port: int) -> str:
+    """The address a browser reaches the server on (on this machine when it listens on
+    every interface)."""
+    if host in ("0.0.0.0", "", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @app.command()
@@ -294,7 +341,7 @@ def serve(
     from tradeguard.web.app import create_app
 
     engine = STATE.engine(db)
-    stderr.print(f"TradeGuard on http://{host}:{port}  (Ctrl+C to stop)")
+    _plain(f"TradeGuard on {sign_in_url(host, port)}  (Ctrl+C to stop)")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,13 @@ from tradeguard.cli.context import (
     as_of_date,
     org_session,
 )
-from tradeguard.cli.output import OutputFormat, emit_json, key_value_table, rows_table
+from tradeguard.cli.output import (
+    AmountFormat,
+    OutputFormat,
+    emit_json,
+    key_value_table,
+    rows_table,
+)
 from tradeguard.services import reports
 
 app = typer.Typer(
@@ -30,12 +37,41 @@ ByOption = Annotated[
 ]
 
 
-def _bucket_table(title: str, currency: str, rows: list[dict[str, Any]]) -> None:
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", min=1, help="Only the first N buyers (default all)")
+]
+
+
+def _bucket_table(title: str, rows: list[dict[str, Any]], numbers: AmountFormat) -> None:
     rows_table(
         title,
-        ["bucket", "invoices", f"amount ({currency})"],
-        [[b["label"], b["count"], b["amount"]] for b in rows],
+        ["bucket", "invoices", f"amount ({numbers.currency})"],
+        [[b["label"], numbers.count(b["count"]), numbers.amount(b["amount"])] for b in rows],
     )
+
+
+def _ageing_matrix(title: str, by: str, result: dict[str, Any], numbers: AmountFormat) -> None:
+    """One row per group (largest total first, as the report orders them), one column
+    per bucket and the total; the last row is the whole portfolio."""
+    named = by == "buyer"
+    keys = [by, "name"] if named else [by]
+    rows = [
+        [
+            "(none)" if group["group"] is None else group["group"],
+            *([group.get("name")] if named else []),
+            *(numbers.amount(b["amount"]) for b in group["buckets"]),
+            numbers.amount(group["total"]),
+        ]
+        for group in result["groups"]
+    ]
+    total = [
+        "all",
+        *([""] if named else []),
+        *(numbers.amount(b["amount"]) for b in result["buckets"]),
+        numbers.amount(result["total"]),
+    ]
+    labels = [b["label"] for b in result["buckets"]]
+    rows_table(title, [*keys, *labels, "total"], rows, keys=len(keys), total=total)
 
 
 @app.command()
@@ -52,13 +88,15 @@ def ageing(
     edges = reports.bucket_edges(buckets)
     with org_session(db, org) as (session, organisation):
         result = reports.ageing_report(session, organisation, day, edges, by)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
         emit_json(result)
         return
-    currency = result["currency"]
-    _bucket_table(f"Ageing on {day.isoformat()}", currency, result["buckets"])
-    for group in result["groups"]:
-        _bucket_table(f"{by} {group['group']}", currency, group["buckets"])
+    title = f"Ageing on {day.isoformat()} ({numbers.currency})"
+    if by is None:
+        _bucket_table(title, result["buckets"], numbers)
+    else:
+        _ageing_matrix(f"{title} by {by}", by, result, numbers)
 
 
 @app.command()
@@ -81,13 +119,18 @@ def kpis(
     settings = reports.kpi_settings(period_days, countback_months, cei_sales)
     with org_session(db, org) as (session, organisation):
         result = reports.kpis_report(session, organisation, day, settings, trend=trend)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
         emit_json(result)
         return
     skip = {"as_of", "currency", "settings", "trend"}
     key_value_table(
         f"KPIs on {day.isoformat()} ({result['currency']}, {period_days} days)",
-        [(name, value) for name, value in result.items() if name not in skip],
+        [
+            (name, numbers.amount(value) if isinstance(value, Decimal) else value)
+            for name, value in result.items()
+            if name not in skip
+        ],
     )
     if trend:
         names = ["dso", "dso_countback", "add", "cei", "bad_debt_ratio", "largest_buyer_share"]
@@ -101,14 +144,16 @@ def kpis(
 @app.command()
 def behaviour(
     as_of: AsOfOption = None,
+    limit: LimitOption = None,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Each buyer's payment behaviour over the trailing 12 months."""
+    """Each buyer's payment behaviour over the trailing 12 months, worst payers first."""
     day = as_of_date(as_of)
     with org_session(db, org) as (session, organisation):
         result = reports.behaviour_report(session, organisation, day)
+    result["buyers"] = worst_first(result["buyers"])[:limit]
     if output is OutputFormat.JSON:
         emit_json(result)
         return
@@ -125,3 +170,19 @@ def behaviour(
         columns,
         [[row[c] for c in columns] for row in result["buyers"]],
     )
+
+
+def worst_first(buyers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Highest average days beyond terms first, then the longest delay, then buyer id;
+    buyers without evidence (no paid or overdue invoice in the window) last."""
+
+    def badness(row: dict[str, Any]) -> tuple[bool, float, int, str]:
+        average, delay = row["avg_days_beyond_terms"], row["max_delay_days"]
+        return (
+            average is None,
+            -(average or 0.0),
+            -(delay or 0),
+            str(row["buyer_id"]),
+        )
+
+    return sorted(buyers, key=badness)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,22 +11,46 @@ from tradeguard.domain.money import is_currency
 from tradeguard.services import audit
 from tradeguard.store.models import Organisation
 
+DEFAULT_LOCALE = "en_GB"
+
+
+def checked_locale(text: str) -> str:
+    """The CLDR identifier of a locale such as ``en_GB`` or ``de-CH``; an error if unknown."""
+    try:
+        return str(Locale.parse(text.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise TradeGuardError(
+            f"unknown locale {text!r}: give a language and region such as en_GB, de_DE or zh_CN"
+        ) from None
+
 
 def create_or_get(
-    session: Session, name: str, base_currency: str, actor: str
+    session: Session, name: str, base_currency: str, actor: str, locale: str | None = None
 ) -> tuple[Organisation, bool]:
-    """Return the organisation called ``name``, creating it if needed (and saying so)."""
+    """Return the organisation called ``name``, creating it if needed (and saying so).
+
+    ``locale`` (default en_GB for a new organisation) sets how its amounts read; given
+    for an existing organisation, it changes it (audited).
+    """
     base_currency = base_currency.upper()
     if not is_currency(base_currency):
         raise TradeGuardError(f"unknown currency code {base_currency!r}")
+    wanted_locale = None if locale is None else checked_locale(locale)
     existing = session.scalar(select(Organisation).where(Organisation.name == name))
     if existing is not None:
         if existing.base_currency != base_currency:
             raise TradeGuardError(
                 f"organisation {name!r} already exists with base currency {existing.base_currency}"
             )
+        if wanted_locale is not None and wanted_locale != existing.locale:
+            _change_locale(session, existing, wanted_locale, actor)
         return existing, False
-    org = Organisation(name=name, base_currency=base_currency, settings={})
+    org = Organisation(
+        name=name,
+        base_currency=base_currency,
+        locale=wanted_locale or DEFAULT_LOCALE,
+        settings={},
+    )
     session.add(org)
     session.flush()
     audit.record(
@@ -35,9 +60,25 @@ def create_or_get(
         action="create",
         entity="organisation",
         entity_key=name,
-        after={"name": name, "base_currency": base_currency},
+        after={"name": name, "base_currency": base_currency, "locale": org.locale},
     )
     return org, True
+
+
+def _change_locale(session: Session, org: Organisation, locale: str, actor: str) -> None:
+    before = org.locale
+    org.locale = locale
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="update",
+        entity="organisation",
+        entity_key=org.name,
+        before={"locale": before},
+        after={"locale": locale},
+    )
 
 
 def resolve(session: Session, name: str | None) -> Organisation:

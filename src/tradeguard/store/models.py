@@ -93,6 +93,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     base_currency: Mapped[str] = mapped_column(String(3))
+    # How amounts read on the command line (a Babel/CLDR locale such as en_GB).
+    locale: Mapped[str] = mapped_column(String(35), default="en_GB", server_default="en_GB")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(
         UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
