@@ -1,7 +1,7 @@
 """login throttle
 
 Revision ID: 0005_login_throttle
-Revises: 0003
+Revises: 0004_token_lifecycle
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_login_throttle"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004_token_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

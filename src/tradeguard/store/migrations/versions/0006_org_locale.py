@@ -1,7 +1,7 @@
 """organisations.locale: how amounts read on the command line
 
 Revision ID: 0006_org_locale
-Revises: 0003
+Revises: 0005_login_throttle
 Create Date: 2026-12-01 08:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_org_locale"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005_login_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
