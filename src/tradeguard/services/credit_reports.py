@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from tradeguard.domain.errors import TradeGuardError
+from tradeguard.locale import N_, translate
 from tradeguard.services.country import SOURCES, CountryRisk
 
 _STYLE = (
@@ -41,51 +42,23 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 # ---- the country market-risk report (HTML through Jinja, PDF through ReportLab) -------
 
 REPORT_LANGUAGES = ("en", "zh")
-_ZH = {
-    "Market risk report": "市场风险报告",
-    "country grade (1 lowest risk … 10)": "国家等级（1 风险最低 … 10）",
-    "political risk": "政治风险",
-    "transfer and convertibility": "汇兑与转移风险",
-    "expropriation": "征收风险",
-    "war and civil disturbance": "战争与内乱风险",
-    "OECD country risk category (0–7)": "经合组织国家风险类别（0–7）",
-    "OECD review date": "经合组织评审日期",
-    "WGI governance (mean of six estimates)": "全球治理指标（六项估计的均值）",
-    "WGI political stability": "全球治理指标：政治稳定",
-    "WGI rule of law": "全球治理指标：法治",
-    "WGI year": "全球治理指标年份",
-    "World Bank income group (FY2025)": "世界银行收入组别（2025 财年）",
-    "fragile or conflict-affected (FY2025)": "脆弱或受冲突影响（2025 财年）",
-    "grade source": "等级来源",
-    "indicator": "指标",
-    "value": "数值",
-    "Summary": "摘要",
-    "Indicators": "指标",
-    "Sources": "来源",
-    "Generated on": "生成日期",
-    "shipped table": "内置数据表",
-    "your organisation's override": "本组织的覆盖设置",
-    "yes": "是",
-    "no": "否",
-    "low": "低",
-    "medium": "中",
-    "high": "高",
-    "very high": "很高",
-    "High income": "高收入",
-    "Upper middle income": "中高收入",
-    "Lower middle income": "中低收入",
-    "Low income": "低收入",
-}
-_SOURCE_ZH = {
-    "oecd_category": "经合组织国家风险分类（官方支持出口信贷安排），经合组织条款，注明出处可再使用",
-    "wgi": "世界银行全球治理指标 2023（缺失值取 1996–2021 面板），CC BY 4.0",
-    "income_group": "世界银行国家与贷款组别，2025 财年，CC BY 4.0",
-    "fragile": "世界银行脆弱及受冲突影响局势名单，2025 财年，CC BY 4.0",
-}
+# Values of the country table that reach _tr as data (CountryRisk levels and income
+# groups), marked so that extraction keeps them in the catalogue.
+_VALUE_MESSAGES = (
+    N_("low"),
+    N_("medium"),
+    N_("high"),
+    N_("very high"),
+    N_("High income"),
+    N_("Upper middle income"),
+    N_("Lower middle income"),
+    N_("Low income"),
+)
 
 
 def _tr(language: str, text: str) -> str:
-    return _ZH.get(text, text) if language == "zh" else text
+    """``text`` in the report's language, from the gettext catalogue (tradeguard.locale)."""
+    return translate(language, text)
 
 
 def country_name(risk: CountryRisk, language: str) -> str:
@@ -168,40 +141,52 @@ def country_report(
         return None if value is None else _tr(language, value)
 
     rows: list[tuple[str, Any]] = [
-        ("country grade (1 lowest risk … 10)", risk.grade),
-        ("political risk", level(risk.political_risk)),
-        ("transfer and convertibility", level(detail["transfer_and_convertibility"])),
-        ("expropriation", level(detail["expropriation"])),
-        ("war and civil disturbance", level(detail["war_and_civil_disturbance"])),
-        ("OECD country risk category (0–7)", indicators["oecd_category"]),
-        ("OECD review date", indicators["oecd_date"]),
-        ("WGI governance (mean of six estimates)", indicators["wgi_governance"]),
-        ("WGI political stability", indicators["wgi_political_stability"]),
-        ("WGI rule of law", indicators["wgi_rule_of_law"]),
-        ("WGI year", indicators["wgi_year"]),
-        ("World Bank income group (FY2025)", level(risk.income_group)),
-        ("fragile or conflict-affected (FY2025)", _tr(language, "yes" if risk.fragile else "no")),
+        (N_("country grade (1 lowest risk … 10)"), risk.grade),
+        (N_("political risk"), level(risk.political_risk)),
+        (N_("transfer and convertibility"), level(detail["transfer_and_convertibility"])),
+        (N_("expropriation"), level(detail["expropriation"])),
+        (N_("war and civil disturbance"), level(detail["war_and_civil_disturbance"])),
+        (N_("OECD country risk category (0–7)"), indicators["oecd_category"]),
+        (N_("OECD review date"), indicators["oecd_date"]),
+        (N_("WGI governance (mean of six estimates)"), indicators["wgi_governance"]),
+        (N_("WGI political stability"), indicators["wgi_political_stability"]),
+        (N_("WGI rule of law"), indicators["wgi_rule_of_law"]),
+        (N_("WGI year"), indicators["wgi_year"]),
+        (N_("World Bank income group (FY2025)"), level(risk.income_group)),
         (
-            "grade source",
+            N_("fragile or conflict-affected (FY2025)"),
+            _tr(language, N_("yes") if risk.fragile else N_("no")),
+        ),
+        (
+            N_("grade source"),
             _tr(
                 language,
-                "your organisation's override" if risk.source == "override" else "shipped table",
+                N_("your organisation's override")
+                if risk.source == "override"
+                else N_("shipped table"),
             ),
         ),
     ]
-    sources = _SOURCE_ZH if language == "zh" else SOURCES
+    title = _tr(language, "Market risk report")  # outside the f-string, where extraction looks
     return {
         "language": language,
         "country": risk.country,
-        "title": f"{_tr(language, 'Market risk report')}{'：' if language == 'zh' else ': '}"
+        "title": f"{title}{'：' if language == 'zh' else ': '}"
         f"{country_name(risk, language)} ({risk.country})",
         "text": country_text(risk, language),
         "rows": [(_tr(language, label), "" if v is None else str(v)) for label, v in rows],
-        "sources": list(sources.values()),
+        "sources": [_tr(language, source) for source in SOURCES.values()],
         "generated": (generated or dt.date.today()).isoformat(),
         "labels": {
             key: _tr(language, key)
-            for key in ("Summary", "Indicators", "Sources", "Generated on", "indicator", "value")
+            for key in (
+                N_("Summary"),
+                N_("Indicators"),
+                N_("Sources"),
+                N_("Generated on"),
+                N_("indicator"),
+                N_("value"),
+            )
         },
     }
 
