@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -206,16 +208,64 @@ def country_html(risk: CountryRisk, language: str = "en", generated: dt.date | N
     return _jinja().get_template("country_report.html").render(r=report)
 
 
+CJK_FONT_ENV = "TRADEGUARD_CJK_FONT"
+# CJK fonts with TrueType (glyf) outlines, which ReportLab embeds and subsets; it cannot
+# embed CFF outlines such as Noto Sans CJK's. WenQuanYi Micro Hei also has the Latin
+# letters, "•" and "·", so one font sets the whole Chinese report.
+CJK_FONT_PATHS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian, Ubuntu: fonts-wqy-microhei
+    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),  # Fedora: wqy-microhei-fonts
+)
+
+
+class CjkFontNotFoundError(TradeGuardError):
+    """No usable font for the Chinese PDF on this machine."""
+
+
+def cjk_font_path() -> Path:
+    """The font of the Chinese PDF: ``TRADEGUARD_CJK_FONT``, else the first known location."""
+    configured = os.environ.get(CJK_FONT_ENV)
+    if configured:
+        if not Path(configured).is_file():
+            raise CjkFontNotFoundError(f"{CJK_FONT_ENV}={configured}: no such font file")
+        return Path(configured)
+    for candidate in CJK_FONT_PATHS:
+        if candidate.is_file():
+            return candidate
+    raise CjkFontNotFoundError(
+        "no Chinese font for the PDF report: install fonts-wqy-microhei (Debian, Ubuntu) or "
+        f"set {CJK_FONT_ENV} to a .ttf/.ttc font with TrueType outlines; looked in "
+        + ", ".join(str(path) for path in CJK_FONT_PATHS)
+    )
+
+
+@cache
+def _registered_cjk_font(path: Path) -> str:
+    """Registers the font with ReportLab once per file; its name for the styles."""
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
+
+    name = f"TradeGuardCJK-{path.stem}"
+    try:
+        font = TTFont(name, str(path), subfontIndex=0)  # the first face of a collection
+    except TTFError as error:
+        raise CjkFontNotFoundError(
+            f"{path} cannot be embedded in a PDF ({error}): {CJK_FONT_ENV} needs a font "
+            "with TrueType outlines, such as fonts-wqy-microhei's wqy-microhei.ttc"
+        ) from error
+    pdfmetrics.registerFont(font)
+    return name
+
+
 def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> bytes:
-    """The same report as a PDF (A4); Chinese in ReportLab's built-in CID font STSong-Light."""
+    """The same report as a PDF (A4); the Chinese one in an embedded, subset CJK font
+    (``cjk_font_path``), so every reader shows the same glyphs."""
     from xml.sax.saxutils import escape as xml_escape
 
     from reportlab.lib import colors  # type: ignore[import-untyped]
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
     from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
     from reportlab.platypus import (  # type: ignore[import-untyped]
         Paragraph,
         SimpleDocTemplate,
@@ -225,11 +275,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
     )
 
     report = country_report(risk, language, generated)
-    font = "Helvetica"
-    if language == "zh":
-        font = "STSong-Light"
-        if font not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = _registered_cjk_font(cjk_font_path()) if language == "zh" else "Helvetica"
     styles = getSampleStyleSheet()
     for name in ("Title", "Heading2", "BodyText"):
         styles[name].fontName = font
@@ -249,6 +295,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),  # the cells' default, set even for paragraphs
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -277,6 +324,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
+        initialFontName=font,  # the canvas's own default font: Helvetica is not embedded
     )
     document.build(story)
     return buffer.getvalue()
