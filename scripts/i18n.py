@@ -172,8 +172,13 @@ def import_dict(file: Path, root: Path = ROOT, language: str = "zh") -> None:
             current = catalog.get(english)
             if current is not None and current.string == translated:
                 continue
-            before = "new" if current is None else repr(current.string)
-            catalog.add(english, translated)
+            if current is None:
+                before = "new"
+                catalog.add(english, translated)
+            else:
+                before = repr(current.string)
+                current.string = translated
+                current.flags.discard("fuzzy")
             unused = "" if english in used else "  (not used in the code: update drops it)"
             print(f"{english!r}: {before} -> {translated!r}{unused}")
     write_catalogue(catalog, path)
