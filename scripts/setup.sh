@@ -8,3 +8,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[dev]"
+# The editable install reads the catalogues from src/: compile them there (setup.py does
+# it for built packages).
+.venv/bin/pybabel compile -d src/tradeguard/locale -D messages

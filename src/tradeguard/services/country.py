@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tradeguard.domain.access import Org
 from tradeguard.domain.credit.country import LEVELS
+from tradeguard.locale import N_
 from tradeguard.services.ledger import NotFoundError
 from tradeguard.store.models import CountryOverride
 
@@ -32,12 +33,16 @@ _INDICATORS = (
     ("wgi_political_stability", float),
     ("wgi_rule_of_law", float),
 )
-SOURCES = {
-    "oecd_category": "OECD Country Risk Classification (Arrangement on Officially Supported "
-    "Export Credits), OECD terms, reuse with attribution",
-    "wgi": "World Bank, Worldwide Governance Indicators 2023 (gaps: 1996-2021 panel), CC BY 4.0",
-    "income_group": "World Bank country and lending groups, fiscal year 2025, CC BY 4.0",
-    "fragile": "World Bank list of fragile and conflict-affected situations, FY2025, CC BY 4.0",
+SOURCES = {  # marked for the report's translations (tradeguard.locale)
+    "oecd_category": N_(
+        "OECD Country Risk Classification (Arrangement on Officially Supported "
+        "Export Credits), OECD terms, reuse with attribution"
+    ),
+    "wgi": N_(
+        "World Bank, Worldwide Governance Indicators 2023 (gaps: 1996-2021 panel), CC BY 4.0"
+    ),
+    "income_group": N_("World Bank country and lending groups, fiscal year 2025, CC BY 4.0"),
+    "fragile": N_("World Bank list of fragile and conflict-affected situations, FY2025, CC BY 4.0"),
 }
 
 

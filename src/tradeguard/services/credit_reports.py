@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from tradeguard.domain.errors import TradeGuardError
+from tradeguard.locale import N_, translate
 from tradeguard.services.country import SOURCES, CountryRisk
 
 _STYLE = (
@@ -41,51 +44,23 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 # ---- the country market-risk report (HTML through Jinja, PDF through ReportLab) -------
 
 REPORT_LANGUAGES = ("en", "zh")
-_ZH = {
-    "Market risk report": "市场风险报告",
-    "country grade (1 lowest risk … 10)": "国家等级（1 风险最低 … 10）",
-    "political risk": "政治风险",
-    "transfer and convertibility": "汇兑与转移风险",
-    "expropriation": "征收风险",
-    "war and civil disturbance": "战争与内乱风险",
-    "OECD country risk category (0–7)": "经合组织国家风险类别（0–7）",
-    "OECD review date": "经合组织评审日期",
-    "WGI governance (mean of six estimates)": "全球治理指标（六项估计的均值）",
-    "WGI political stability": "全球治理指标：政治稳定",
-    "WGI rule of law": "全球治理指标：法治",
-    "WGI year": "全球治理指标年份",
-    "World Bank income group (FY2025)": "世界银行收入组别（2025 财年）",
-    "fragile or conflict-affected (FY2025)": "脆弱或受冲突影响（2025 财年）",
-    "grade source": "等级来源",
-    "indicator": "指标",
-    "value": "数值",
-    "Summary": "摘要",
-    "Indicators": "指标",
-    "Sources": "来源",
-    "Generated on": "生成日期",
-    "shipped table": "内置数据表",
-    "your organisation's override": "本组织的覆盖设置",
-    "yes": "是",
-    "no": "否",
-    "low": "低",
-    "medium": "中",
-    "high": "高",
-    "very high": "很高",
-    "High income": "高收入",
-    "Upper middle income": "中高收入",
-    "Lower middle income": "中低收入",
-    "Low income": "低收入",
-}
-_SOURCE_ZH = {
-    "oecd_category": "经合组织国家风险分类（官方支持出口信贷安排），经合组织条款，注明出处可再使用",
-    "wgi": "世界银行全球治理指标 2023（缺失值取 1996–2021 面板），CC BY 4.0",
-    "income_group": "世界银行国家与贷款组别，2025 财年，CC BY 4.0",
-    "fragile": "世界银行脆弱及受冲突影响局势名单，2025 财年，CC BY 4.0",
-}
+# Values of the country table that reach _tr as data (CountryRisk levels and income
+# groups), marked so that extraction keeps them in the catalogue.
+_VALUE_MESSAGES = (
+    N_("low"),
+    N_("medium"),
+    N_("high"),
+    N_("very high"),
+    N_("High income"),
+    N_("Upper middle income"),
+    N_("Lower middle income"),
+    N_("Low income"),
+)
 
 
 def _tr(language: str, text: str) -> str:
-    return _ZH.get(text, text) if language == "zh" else text
+    """``text`` in the report's language, from the gettext catalogue (tradeguard.locale)."""
+    return translate(language, text)
 
 
 def country_name(risk: CountryRisk, language: str) -> str:
@@ -168,40 +143,52 @@ def country_report(
         return None if value is None else _tr(language, value)
 
     rows: list[tuple[str, Any]] = [
-        ("country grade (1 lowest risk … 10)", risk.grade),
-        ("political risk", level(risk.political_risk)),
-        ("transfer and convertibility", level(detail["transfer_and_convertibility"])),
-        ("expropriation", level(detail["expropriation"])),
-        ("war and civil disturbance", level(detail["war_and_civil_disturbance"])),
-        ("OECD country risk category (0–7)", indicators["oecd_category"]),
-        ("OECD review date", indicators["oecd_date"]),
-        ("WGI governance (mean of six estimates)", indicators["wgi_governance"]),
-        ("WGI political stability", indicators["wgi_political_stability"]),
-        ("WGI rule of law", indicators["wgi_rule_of_law"]),
-        ("WGI year", indicators["wgi_year"]),
-        ("World Bank income group (FY2025)", level(risk.income_group)),
-        ("fragile or conflict-affected (FY2025)", _tr(language, "yes" if risk.fragile else "no")),
+        (N_("country grade (1 lowest risk … 10)"), risk.grade),
+        (N_("political risk"), level(risk.political_risk)),
+        (N_("transfer and convertibility"), level(detail["transfer_and_convertibility"])),
+        (N_("expropriation"), level(detail["expropriation"])),
+        (N_("war and civil disturbance"), level(detail["war_and_civil_disturbance"])),
+        (N_("OECD country risk category (0–7)"), indicators["oecd_category"]),
+        (N_("OECD review date"), indicators["oecd_date"]),
+        (N_("WGI governance (mean of six estimates)"), indicators["wgi_governance"]),
+        (N_("WGI political stability"), indicators["wgi_political_stability"]),
+        (N_("WGI rule of law"), indicators["wgi_rule_of_law"]),
+        (N_("WGI year"), indicators["wgi_year"]),
+        (N_("World Bank income group (FY2025)"), level(risk.income_group)),
         (
-            "grade source",
+            N_("fragile or conflict-affected (FY2025)"),
+            _tr(language, N_("yes") if risk.fragile else N_("no")),
+        ),
+        (
+            N_("grade source"),
             _tr(
                 language,
-                "your organisation's override" if risk.source == "override" else "shipped table",
+                N_("your organisation's override")
+                if risk.source == "override"
+                else N_("shipped table"),
             ),
         ),
     ]
-    sources = _SOURCE_ZH if language == "zh" else SOURCES
+    title = _tr(language, "Market risk report")  # outside the f-string, where extraction looks
     return {
         "language": language,
         "country": risk.country,
-        "title": f"{_tr(language, 'Market risk report')}{'：' if language == 'zh' else ': '}"
+        "title": f"{title}{'：' if language == 'zh' else ': '}"
         f"{country_name(risk, language)} ({risk.country})",
         "text": country_text(risk, language),
         "rows": [(_tr(language, label), "" if v is None else str(v)) for label, v in rows],
-        "sources": list(sources.values()),
+        "sources": [_tr(language, source) for source in SOURCES.values()],
         "generated": (generated or dt.date.today()).isoformat(),
         "labels": {
             key: _tr(language, key)
-            for key in ("Summary", "Indicators", "Sources", "Generated on", "indicator", "value")
+            for key in (
+                N_("Summary"),
+                N_("Indicators"),
+                N_("Sources"),
+                N_("Generated on"),
+                N_("indicator"),
+                N_("value"),
+            )
         },
     }
 
@@ -221,16 +208,64 @@ def country_html(risk: CountryRisk, language: str = "en", generated: dt.date | N
     return _jinja().get_template("country_report.html").render(r=report)
 
 
+CJK_FONT_ENV = "TRADEGUARD_CJK_FONT"
+# CJK fonts with TrueType (glyf) outlines, which ReportLab embeds and subsets; it cannot
+# embed CFF outlines such as Noto Sans CJK's. WenQuanYi Micro Hei also has the Latin
+# letters, "•" and "·", so one font sets the whole Chinese report.
+CJK_FONT_PATHS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian, Ubuntu: fonts-wqy-microhei
+    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),  # Fedora: wqy-microhei-fonts
+)
+
+
+class CjkFontNotFoundError(TradeGuardError):
+    """No usable font for the Chinese PDF on this machine."""
+
+
+def cjk_font_path() -> Path:
+    """The font of the Chinese PDF: ``TRADEGUARD_CJK_FONT``, else the first known location."""
+    configured = os.environ.get(CJK_FONT_ENV)
+    if configured:
+        if not Path(configured).is_file():
+            raise CjkFontNotFoundError(f"{CJK_FONT_ENV}={configured}: no such font file")
+        return Path(configured)
+    for candidate in CJK_FONT_PATHS:
+        if candidate.is_file():
+            return candidate
+    raise CjkFontNotFoundError(
+        "no Chinese font for the PDF report: install fonts-wqy-microhei (Debian, Ubuntu) or "
+        f"set {CJK_FONT_ENV} to a .ttf/.ttc font with TrueType outlines; looked in "
+        + ", ".join(str(path) for path in CJK_FONT_PATHS)
+    )
+
+
+@cache
+def _registered_cjk_font(path: Path) -> str:
+    """Registers the font with ReportLab once per file; its name for the styles."""
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
+
+    name = f"TradeGuardCJK-{path.stem}"
+    try:
+        font = TTFont(name, str(path), subfontIndex=0)  # the first face of a collection
+    except TTFError as error:
+        raise CjkFontNotFoundError(
+            f"{path} cannot be embedded in a PDF ({error}): {CJK_FONT_ENV} needs a font "
+            "with TrueType outlines, such as fonts-wqy-microhei's wqy-microhei.ttc"
+        ) from error
+    pdfmetrics.registerFont(font)
+    return name
+
+
 def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> bytes:
-    """The same report as a PDF (A4); Chinese in ReportLab's built-in CID font STSong-Light."""
+    """The same report as a PDF (A4); the Chinese one in an embedded, subset CJK font
+    (``cjk_font_path``), so every reader shows the same glyphs."""
     from xml.sax.saxutils import escape as xml_escape
 
     from reportlab.lib import colors  # type: ignore[import-untyped]
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import getSampleStyleSheet  # type: ignore[import-untyped]
     from reportlab.lib.units import mm  # type: ignore[import-untyped]
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
     from reportlab.platypus import (  # type: ignore[import-untyped]
         Paragraph,
         SimpleDocTemplate,
@@ -240,11 +275,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
     )
 
     report = country_report(risk, language, generated)
-    font = "Helvetica"
-    if language == "zh":
-        font = "STSong-Light"
-        if font not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = _registered_cjk_font(cjk_font_path()) if language == "zh" else "Helvetica"
     styles = getSampleStyleSheet()
     for name in ("Title", "Heading2", "BodyText"):
         styles[name].fontName = font
@@ -264,6 +295,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),  # the cells' default, set even for paragraphs
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -292,6 +324,7 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
+        initialFontName=font,  # the canvas's own default font: Helvetica is not embedded
     )
     document.build(story)
     return buffer.getvalue()
