@@ -37,7 +37,9 @@ from tradeguard.store.models import (
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 DECISIONS = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}
-MAX_AMOUNT = Decimal(10) ** 12  # as the API's bound; beyond it no column holds the minor units
+MAX_AMOUNT = (
+    Decimal(10) ** 12
+)  # the largest limit (API, pages, CLI): beyond it no column holds the minor units
 OVERRIDE_GRADE = 9  # approving a buyer of this grade or worse (or class C) needs a reason
 
 

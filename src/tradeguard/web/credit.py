@@ -175,7 +175,7 @@ async def put_settings(
 # ---- limits and stop-shipment -----------------------------------------------------------
 
 
-MAX_LIMIT = Decimal(10) ** 12
+MAX_LIMIT = limits.MAX_AMOUNT
 
 
 class LimitRequestCreate(BaseModel):

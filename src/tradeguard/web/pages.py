@@ -32,7 +32,6 @@ from tradeguard.services.imports import import_file
 from tradeguard.services.summary import portfolio_summary
 from tradeguard.web import i18n
 from tradeguard.web.bounds import PageOffset
-from tradeguard.web.credit import MAX_LIMIT
 from tradeguard.web.deps import (
     SESSION_COOKIE,
     Auditor,
@@ -267,8 +266,8 @@ def _amount(value: str) -> Decimal:
         amount = Decimal(value.strip())
     except InvalidOperation:
         raise FormValueError(f"amount: not a number: {value!r}") from None
-    if not amount.is_finite() or abs(amount) > MAX_LIMIT:
-        raise FormValueError(f"amount: at most {MAX_LIMIT:,}")
+    if not amount.is_finite() or abs(amount) > limits.MAX_AMOUNT:
+        raise FormValueError(f"amount: at most {limits.MAX_AMOUNT:,}")
     return amount
 
 

@@ -26,7 +26,7 @@ from tradeguard.services import users
 from tradeguard.services.ledger import BadQueryError, NotFoundError
 from tradeguard.services.transitions import TransitionConflictError
 from tradeguard.services.users import LoginThrottledError
-from tradeguard.web import i18n, pages
+from tradeguard.web import i18n
 from tradeguard.web.deps import SESSION_COOKIE, Caller, NotAuthenticatedError, in_unit_of_work
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,9 @@ async def _error_page(
     caller = await _signed_in_caller(request) if status < 500 else None
     language = caller.principal.language if caller else _accepted_language(request)
     same_page = status == 422 and request.method == "GET"
+    # Imported here: the pages import modules (uploads) that answer with ``problem``.
+    from tradeguard.web import pages
+
     try:
         reasons = _reasons_in(language, params or [], plain)
         return pages.render_error(
