@@ -110,8 +110,8 @@ def test_approving_a_defaulted_buyer_needs_an_override_and_four_eyes(
     assert "approved" in table.stdout
     header = next(line for line in table.stdout.splitlines() if "requested" in line)
     assert header.index("requested") < header.index("status") < header.rindex("approved")
-    row = next(line for line in table.stdout.splitlines() if "50000.00" in line)
-    assert "40000.00" in row
+    row = next(line for line in table.stdout.splitlines() if "50,000.00" in line)
+    assert "40,000.00" in row  # amounts in the organisation's locale (en_GB)
 
 
 def test_limit_amounts_must_be_positive(db_url: str, tmp_path: Path) -> None:

@@ -85,11 +85,11 @@ def test_request_decide_stop_lift_and_page_invoices(
     expect(page.locator("#request-error")).to_contain_text("more than 2 decimal places")
     expect(page.locator("#limit-reason")).to_have_value("new framework contract")
     shot("request-refused")
-    page.fill("#limit-amount", "50000")
+    page.fill("#limit-amount", "9000")  # within the credit manager's own authority
     page.click("#limit-request-submit")
     expect(page).to_have_url(f"{base}/buyers/B1?done=limit-requested")
     expect(page.locator("#done")).to_contain_text("Limit requested")
-    expect(page.locator("#pending-1")).to_contain_text("€50,000.00")
+    expect(page.locator("#pending-1")).to_contain_text("€9,000.00")
     shot("limit-requested")
 
     # the pending page lists it; approve a smaller amount there
@@ -100,8 +100,13 @@ def test_request_decide_stop_lift_and_page_invoices(
     expect(row).to_contain_text("Alpha Industrie GmbH")
     expect(row).to_contain_text("new framework contract")
     shot("pending")
-    page.fill("#approve-1-amount", "40000")
+    # B1 is in default (an invoice 90+ days past due): approving needs an override reason
+    page.fill("#approve-1-amount", "8000")
     page.fill("#approve-1-reason", "pays on time")
+    page.click("#approve-1-submit")
+    expect(page.locator("#approve-1-error")).to_contain_text("override reason")
+    shot("override-needed")
+    page.fill("#approve-1-override", "parent company guarantee")
     page.click("#approve-1-submit")
     expect(page).to_have_url(f"{base}/limit-requests?done=limit-approved")
     expect(page.locator("#pending-table")).to_have_text(
@@ -112,8 +117,8 @@ def test_request_decide_stop_lift_and_page_invoices(
     # back on the buyer page: the limit is in force; a second request is rejected there
     page.goto(f"{base}/buyers/B1")
     expect(page.locator("#limit-history")).to_contain_text("pays on time")
-    expect(page.locator("#limit-history")).to_contain_text("€40,000.00")
-    page.fill("#limit-amount", "90000")
+    expect(page.locator("#limit-history")).to_contain_text("€8,000.00")
+    page.fill("#limit-amount", "9500")
     page.click("#limit-request-submit")
     page.click("#reject-2-submit")  # without a reason: refused
     expect(page.locator("#reject-2-error")).to_contain_text("a decision needs a reason")
@@ -134,7 +139,7 @@ def test_request_decide_stop_lift_and_page_invoices(
     page.fill("#lift-reason", "paid by transfer")
     page.click("#lift-submit")
     expect(page).to_have_url(f"{base}/buyers/B1?done=stop-lifted")
-    expect(page.locator("#stop-shipment")).to_have_text("Shipments allowed")
+    expect(page.locator("#stop-shipment")).not_to_have_attribute("data-status", "stopped")
     expect(page.locator("#lift-form")).to_have_count(0)
     shot("stop-lifted")
 

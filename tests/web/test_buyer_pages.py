@@ -189,7 +189,9 @@ def test_buyers_list_shows_risk_columns_sorted_filtered_and_paged(
     with unit_of_work(world.engine) as session:
         credit.score_buyers(session, world.org, dt.date.today())
         request = limits.request_limit(session, world.org, "B1", Decimal(5000), "new", "sales")
-        limits.decide(session, world.org, request.id, "approve", "good payer", "cm")
+        limits.decide(
+            session, world.org, request.id, "approve", "good payer", "cm", override_reason="bond"
+        )
         grades = {b: credit.buyer_score(session, world.org, b) for b in ("B1", "B2", "N00")}
     client = _signed_in(world, "viewer")
     page = client.get("/buyers?sort=-exposure", headers=HTML)
@@ -331,7 +333,13 @@ def test_limit_and_stop_forms_follow_roles_csrf_and_refusals(world: World) -> No
     assert 'value="20000"' in no_reason.text
     approved = manager.post(
         "/limit-requests/1/decision",
-        data={"decision": "approve", "reason": "good payer", "amount": "20000", "csrf_token": csrf},
+        data={
+            "decision": "approve",
+            "reason": "good payer",
+            "amount": "20000",
+            "override_reason": "bank guarantee",  # B1 is in default (grade 10)
+            "csrf_token": csrf,
+        },
         follow_redirects=False,
     )
     assert approved.status_code == 303
@@ -384,7 +392,8 @@ def test_limit_and_stop_forms_follow_roles_csrf_and_refusals(world: World) -> No
         follow_redirects=False,
     )
     assert lifted.headers["location"] == "/buyers/B1?done=stop-lifted"
-    assert "Shipments allowed" in manager.get(lifted.headers["location"], headers=HTML).text
+    after_lift = manager.get(lifted.headers["location"], headers=HTML).text
+    assert 'id="stop-shipment" data-status="stopped"' not in after_lift  # the stop is gone
     twice = manager.post(
         "/buyers/B1/stop-shipment/lift", data={"reason": "again", "csrf_token": csrf}
     )

@@ -365,7 +365,9 @@ def limit_list(
                 r["buyer_id"],
                 f"{AmountFormat(r['currency'], locale).amount(r['amount'])} {r['currency']}",
                 r["status"],
-                "" if r["approved_amount"] is None else r["approved_amount"],
+                ""
+                if r["approved_amount"] is None
+                else AmountFormat(r["currency"], locale).amount(r["approved_amount"]),
                 r["requested_by"],
                 r["decided_by"],
                 r["decision_reason"] or r["reason"],
