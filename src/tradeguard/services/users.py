@@ -122,7 +122,6 @@ def add_user(session: Session, org: Org, email: str, role: Role, password: str, 
         password_hash=_HASHER.hash(password),
         role=role.value,
         language="en",
-        failed_logins=0,
     )
     session.add(user)
     session.flush()
@@ -144,7 +143,6 @@ def set_password(session: Session, user: User, password: str, actor: str) -> int
     tokens were revoked."""
     _check_password(password)
     user.password_hash = _HASHER.hash(password)
-    user.failed_logins = 0
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     revoked = _revoke_all(session, user, actor)
     audit.record(
