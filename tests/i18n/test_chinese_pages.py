@@ -16,6 +16,7 @@ from tradeguard.services import users
 from tradeguard.services.imports import import_file
 from tradeguard.store.db import unit_of_work
 from tradeguard.store.models import Organisation
+from tradeguard.web import i18n
 from tradeguard.web.app import create_app
 
 HTML = {"Accept": "text/html"}
@@ -65,7 +66,8 @@ def test_the_pages_of_a_chinese_user_are_in_chinese(client: TestClient) -> None:
     assert switched.status_code == 200
     expected = {
         "/": ("概览", "未收应收账款", "最大买方"),
-        "/buyers": ("买方", "搜索", "名称", "国家"),
+        "/buyers": ("买方", "搜索", "名称", "国家", "零售"),  # the industry "retail" too
+        "/buyers/B1": ("行业", "零售"),
         # no invoices here: the reports page says so (its charts: tests/web/test_reports.py)
         "/reports": ("应收账款", "尚无数据：账簿中没有发票。"),
     }
@@ -89,3 +91,11 @@ def test_a_checkout_without_the_compiled_catalogue_fails_instead_of_showing_engl
         assert locale.translate("en", "Buyers") == "Buyers"  # English needs no catalogue
     finally:
         locale.translations.cache_clear()
+
+
+def test_model_and_industry_names_are_translated() -> None:
+    assert i18n.model("zh", "expert") == "专家评分卡"
+    assert i18n.model("zh", "fitted:3") == "拟合模型 3"
+    assert i18n.model("en", "expert") == "Expert scorecard"
+    assert i18n.industry("zh", "food & beverage") == "食品饮料"
+    assert i18n.industry("zh", "unknown trade") == "unknown trade"
