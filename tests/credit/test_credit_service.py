@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,38 @@ def test_cli_score_and_country_show(tmp_path: Path) -> None:
     assert aged.exit_code == 0, aged.output
     groups = {g["group"]: g["total"] for g in json.loads(aged.stdout)["groups"]}
     assert groups == {row["grade"]: "1000.00", None: "1300.00"}  # only B1 was scored
+
+
+def test_interest_expense_feeds_the_interest_cover_factor(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    """The optional financials columns interest_expense and net_income reach the score."""
+    from tradeguard.domain.credit.assess import factor_values
+    from tradeguard.domain.credit.scorecard import FACTORS
+
+    statements = (
+        "buyer_id,fiscal_year,total_assets,current_assets,current_liabilities,"
+        "total_liabilities,retained_earnings,ebit,sales,equity,interest_expense,net_income\n"
+        f"B1,{STATEMENT},20000.00,55000.50\n"
+        f"B2,{STATEMENT},,\n"
+    )
+    with unit_of_work(engine) as session:
+        for kind, text in (("buyers", BUYERS), ("financials", statements)):
+            import_file(session, org, kind, write_csv(tmp_path, f"{kind}.csv", text), "test")
+        evidence = credit.gather(session, org, AS_OF, credit.load_settings(session, org))
+    index = {b: i for i, b in enumerate(evidence.buyer_ids)}
+    lines = evidence.inputs.statements
+    assert lines.interest_expense[index["B1"]] == 20000.0
+    assert lines.net_income[index["B1"]] == 55000.5
+    values, _ = factor_values(evidence.inputs, credit.load_settings(session, org))
+    column = [f.name for f in FACTORS].index("interest_cover")
+    assert values[index["B1"], column] == pytest.approx(80000 / 20000)  # EBIT / interest
+    assert math.isnan(values[index["B2"], column])  # not given: unknown, not zero
+    client = TestClient(create_app(engine))
+    with unit_of_work(engine) as session:
+        admin = users.add_user(session, org, "fin@acme.test", Role.VIEWER, "x" * 12, "test")
+        token = users.create_token(session, admin, "test")
+    listed = client.get(
+        "/api/v1/financials?buyer_id=B1", headers={"Authorization": f"Bearer {token}"}
+    ).json()["items"]
+    assert (listed[0]["interest_expense"], listed[0]["net_income"]) == ("20000.00", "55000.50")

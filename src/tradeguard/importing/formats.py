@@ -135,6 +135,9 @@ FINANCIALS = FileFormat(
         _C("fiscal_year", _K.INTEGER),
         *(_C(name, _K.SIGNED_MONEY) for name in _STATEMENT_LINES),
         _C("market_equity", _K.SIGNED_MONEY, required=False),
+        # feed the interest-cover factor (EBIT / interest expense) and later models
+        _C("interest_expense", _K.SIGNED_MONEY, required=False),
+        _C("net_income", _K.SIGNED_MONEY, required=False),
         _C("currency", _K.CURRENCY, required=False),
     ),
 )

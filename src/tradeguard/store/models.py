@@ -133,6 +133,8 @@ class FinancialStatement(Base):
     sales: Mapped[int] = _money()
     equity: Mapped[int] = _money()
     market_equity: Mapped[int | None] = mapped_column(BigInteger)
+    interest_expense: Mapped[int | None] = mapped_column(BigInteger)
+    net_income: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Invoice(Base):

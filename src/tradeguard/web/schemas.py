@@ -133,6 +133,8 @@ class FinancialStatementRead(BaseModel):
     sales: str
     equity: str
     market_equity: str | None
+    interest_expense: str | None
+    net_income: str | None
 
     @classmethod
     def of(cls, row: models.FinancialStatement) -> FinancialStatementRead:
@@ -150,6 +152,10 @@ class FinancialStatementRead(BaseModel):
             sales=money(row.sales, c),
             equity=money(row.equity, c),
             market_equity=None if row.market_equity is None else money(row.market_equity, c),
+            interest_expense=None
+            if row.interest_expense is None
+            else money(row.interest_expense, c),
+            net_income=None if row.net_income is None else money(row.net_income, c),
         )
 
 

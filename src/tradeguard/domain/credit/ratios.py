@@ -58,6 +58,7 @@ class Statements:
     equity: FloatArray
     market_equity: FloatArray
     interest_expense: FloatArray
+    net_income: FloatArray  # carried for models on the ratios; the scorecard does not read it
 
     @classmethod
     def of(cls, **lines: npt.ArrayLike) -> Statements:
