@@ -289,12 +289,13 @@ def test_interest_expense_feeds_the_interest_cover_factor(
     with unit_of_work(engine) as session:
         for kind, text in (("buyers", BUYERS), ("financials", statements)):
             import_file(session, org, kind, write_csv(tmp_path, f"{kind}.csv", text), "test")
-        evidence = credit.gather(session, org, AS_OF, credit.load_settings(session, org))
+        settings = credit.load_settings(session, org)
+        evidence = credit.gather(session, org, AS_OF, settings)
     index = {b: i for i, b in enumerate(evidence.buyer_ids)}
     lines = evidence.inputs.statements
     assert lines.interest_expense[index["B1"]] == 20000.0
     assert lines.net_income[index["B1"]] == 55000.5
-    values, _ = factor_values(evidence.inputs, credit.load_settings(session, org))
+    values, _ = factor_values(evidence.inputs, settings)
     column = [f.name for f in FACTORS].index("interest_cover")
     assert values[index["B1"], column] == pytest.approx(80000 / 20000)  # EBIT / interest
     assert math.isnan(values[index["B2"], column])  # not given: unknown, not zero
