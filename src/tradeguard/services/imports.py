@@ -437,7 +437,7 @@ def _existing(
             else tuple_(*key_columns).in_(chunk)
         )
         frames.append(read_frame(connection, base.where(condition), schema))
-    return pl.concat(frames)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
 def _diff(
