@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -83,6 +83,25 @@ def _page(
     return Page(list(rows), total, limit, offset)
 
 
+Columns = TypeVarTuple("Columns")
+
+
+def _filter_buyers(
+    query: Select[*Columns], q: str | None, country: str | None, industry: str | None
+) -> Select[*Columns]:
+    """The buyers list's filters: a name or id fragment, a country, an industry."""
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(Buyer.name).like(pattern), func.lower(Buyer.buyer_id).like(pattern))
+        )
+    if country:
+        query = query.where(Buyer.country == country.upper())
+    if industry:
+        query = query.where(Buyer.industry == industry)
+    return query
+
+
 def buyers(
     session: Session,
     org: Org,
@@ -95,15 +114,7 @@ def buyers(
     offset: int = 0,
 ) -> Page:
     query = select(Buyer).where(Buyer.org_id == org.id)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(Buyer.name).like(pattern), func.lower(Buyer.buyer_id).like(pattern))
-        )
-    if country:
-        query = query.where(Buyer.country == country.upper())
-    if industry:
-        query = query.where(Buyer.industry == industry)
+    query = _filter_buyers(query, q, country, industry)
     sortable = {
         "buyer_id": Buyer.buyer_id,
         "name": Buyer.name,
@@ -664,15 +675,7 @@ def portfolio(
     query = select(Buyer.buyer_id, Buyer.name, Buyer.country, Buyer.industry).where(
         Buyer.org_id == org.id
     )
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(Buyer.name).like(pattern), func.lower(Buyer.buyer_id).like(pattern))
-        )
-    if country:
-        query = query.where(Buyer.country == country.upper())
-    if industry:
-        query = query.where(Buyer.industry == industry)
+    query = _filter_buyers(query, q, country, industry)
     base = org.base_currency
     rates = _latest_rates(session, org, as_of)
     exposure: dict[str, int | None] = {}
