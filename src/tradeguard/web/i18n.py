@@ -53,6 +53,9 @@ RUNTIME_MESSAGES = (
     N_("approved"),
     N_("rejected"),
     N_("withdrawn"),
+    # the default triggers' factor labels (domain/credit/default.py; 90 is the default setting)
+    N_("In default: 90+ days overdue"),
+    N_("In default: written off"),
     # ---- messages that reach t() or translate() as data, from the pages, limits, imports
     # and security work: import row problems, error pages and parameter reasons, industry
     # names, import kinds, audit actions and entities, shipping reasons, page notices
