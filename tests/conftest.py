@@ -8,6 +8,8 @@ unless TRADEGUARD_REQUIRE_POSTGRES=1 (as in CI), which turns the skip into a fai
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +102,23 @@ def write_csv(folder: Path, name: str, text_: str) -> Path:
     path = folder / name
     path.write_text("\n".join(line.strip() for line in text_.strip().splitlines()) + "\n")
     return path
+
+
+def run_cli(
+    db: str, cwd: Path, *args: str, token: str | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``tradeguard --db DB ARGS`` as a real process on a 200-column terminal, acting as
+    the operator, or as the user of ``token`` (``TRADEGUARD_TOKEN``)."""
+    env = {k: v for k, v in os.environ.items() if k != "TRADEGUARD_TOKEN"}
+    env["COLUMNS"] = "200"
+    if token:
+        env["TRADEGUARD_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "tradeguard", "--db", db, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )

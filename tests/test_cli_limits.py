@@ -5,34 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.conftest import run_cli as tradeguard
 from tests.conftest import write_csv
 from tradeguard.store.db import get_engine
 from tradeguard.store.models import AuditEntry
-
-
-def tradeguard(
-    db: str, cwd: Path, *args: str, token: str | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TRADEGUARD_TOKEN"}
-    env["COLUMNS"] = "200"
-    if token:
-        env["TRADEGUARD_TOKEN"] = token
-    return subprocess.run(
-        [sys.executable, "-m", "tradeguard", "--db", db, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
 
 
 def _buyer(db: str, cwd: Path) -> None:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from tests.conftest import run_cli as tradeguard
 from tests.e2e.conftest import _serve
 from tradeguard.domain.access import Role
 from tradeguard.services import users
@@ -23,19 +21,6 @@ from tradeguard.store.models import Organisation
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 PASSWORD = "correct horse battery staple"
-
-
-def tradeguard(db: str, cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TRADEGUARD_TOKEN"}
-    return subprocess.run(
-        [sys.executable, "-m", "tradeguard", "--db", db, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
 
 
 def status(url: str, token: str) -> int:
