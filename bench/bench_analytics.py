@@ -35,13 +35,13 @@ from typing import Any
 
 import polars as pl
 
-from tradeguard.analytics.behaviour import behaviour
-from tradeguard.analytics.kpis import KpiSettings, kpis
-from tradeguard.analytics.ledger import LedgerSnapshot
-from tradeguard.analytics.receivables import DEFAULT_BUCKET_EDGES, ageing, positions
 from tradeguard.demo.generator import DemoSpec, generate
+from tradeguard.domain.ledger.snapshot import LedgerSnapshot
 from tradeguard.domain.money import minor_exponent
-from tradeguard.services.allocation import compute_allocations
+from tradeguard.domain.receivables.ageing import DEFAULT_BUCKET_EDGES, ageing, positions
+from tradeguard.domain.receivables.behaviour import behaviour
+from tradeguard.domain.receivables.kpis import KpiSettings, kpis
+from tradeguard.ledger.allocation import compute_allocations
 
 AS_OF = dt.date(2025, 6, 30)
 PERIOD_DAYS = 90
@@ -170,13 +170,13 @@ def load(tables: Path, subset_buyers: int | None) -> dict[str, pl.DataFrame]:
 
 def countback_ends(earliest: dt.date) -> list[dt.date]:
     """The countback month ends the product uses (calendar months, latest first)."""
-    from tradeguard.analytics.kpis import countback_windows
+    from tradeguard.domain.receivables.kpis import countback_windows
 
     return countback_windows(AS_OF, earliest, "calendar")
 
 
 def walk_countback(receivables: float, per_month: list[float], ends: list[dt.date]) -> float | None:
-    from tradeguard.analytics.kpis import countback_dso
+    from tradeguard.domain.receivables.kpis import countback_dso
 
     lengths = [(ends[k] - ends[k + 1]).days for k in range(len(ends) - 1)]
     return countback_dso(receivables, list(zip(per_month, lengths, strict=True)))
@@ -625,10 +625,11 @@ def end_to_end(db: Path) -> dict[str, float]:
     """``tradeguard report ageing`` on a SQLite file: wall time, and load vs compute."""
     from sqlalchemy import select
 
-    from tradeguard.analytics.ledger import load_snapshot
-    from tradeguard.services.reports import ageing_of
-    from tradeguard.store.db import get_engine, unit_of_work
-    from tradeguard.store.models import Invoice, Organisation
+    from tradeguard.identity.models import Organisation
+    from tradeguard.kit.db import get_engine, unit_of_work
+    from tradeguard.ledger.models import Invoice
+    from tradeguard.ledger.repository import load_snapshot
+    from tradeguard.receivables.service import ageing_of
 
     url = f"sqlite:///{db}"
     command = [sys.executable, "-m", "tradeguard", "--db", url, "report", "ageing"]

@@ -97,10 +97,11 @@ def prepare(
     """
     from sqlalchemy import inspect, select
 
-    from tradeguard.domain.access import Role
-    from tradeguard.services import users
-    from tradeguard.store.db import get_engine, unit_of_work
-    from tradeguard.store.models import Buyer, Organisation, User
+    from tradeguard.domain.identity.access import Role
+    from tradeguard.identity import service as users
+    from tradeguard.identity.models import Organisation, User
+    from tradeguard.kit.db import get_engine, unit_of_work
+    from tradeguard.ledger.models import Buyer
 
     work.mkdir(parents=True, exist_ok=True)
     if db_url is None:

@@ -219,9 +219,9 @@ FINGERPRINT_SQL = (
 
 def _org_and_buyers(url: str, buyers_csv: Path) -> int:
     """Migrate the schema, create the organisation and import the buyers; return its id."""
-    from tradeguard.services.imports import import_file
-    from tradeguard.services.organisations import create_or_get
-    from tradeguard.store.db import get_engine, migrate, unit_of_work
+    from tradeguard.identity.organisations import create_or_get
+    from tradeguard.imports.service import import_file
+    from tradeguard.kit.db import get_engine, migrate, unit_of_work
 
     engine = get_engine(url)
     migrate(engine)
@@ -446,9 +446,9 @@ def baseline_copy_staging(spec: dict[str, Any]) -> dict[str, float]:
 
 
 def tradeguard(spec: dict[str, Any]) -> dict[str, Any]:
-    from tradeguard.services.imports import import_file
-    from tradeguard.store.db import get_engine, unit_of_work
-    from tradeguard.store.models import Organisation
+    from tradeguard.identity.models import Organisation
+    from tradeguard.imports.service import import_file
+    from tradeguard.kit.db import get_engine, unit_of_work
 
     path, rows = Path(spec["csv"]), spec["rows"]
     engine = get_engine(spec["url"])

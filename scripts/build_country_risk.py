@@ -1,10 +1,10 @@
 """Build the shipped country risk table from the public sources in ../shared/data/country/.
 
     python scripts/build_country_risk.py [--data ../shared/data/country] \
-        [--out src/tradeguard/data/country_risk.csv]
+        [--out src/tradeguard/country/data/country_risk.csv]
 
 One row per ISO 3166-1 country that pycountry knows (249), with the grade and the
-political-risk levels of ``tradeguard.domain.credit.country`` and every indicator
+political-risk levels of ``tradeguard.domain.country.rating`` and every indicator
 behind them, each with its date. Sources, licences and the mapping: docs/country-risk.md.
 
 - OECD country risk classification (the latest review in the file, 11 March 2022);
@@ -27,11 +27,11 @@ from pathlib import Path
 import openpyxl
 import pycountry
 
-from tradeguard.domain.credit import country as rule
+from tradeguard.domain.country import rating as rule
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "country"
-DEFAULT_OUT = ROOT / "src" / "tradeguard" / "data" / "country_risk.csv"
+DEFAULT_OUT = ROOT / "src" / "tradeguard" / "country" / "data" / "country_risk.csv"
 INDICATORS = ("va", "pv", "ge", "rq", "rl", "cc")
 OLD_CODES = {"ADO": "AND", "ZAR": "COD", "ROM": "ROU", "TMP": "TLS", "WBG": "PSE"}
 # Territories with none of the sources take the figures of the state they belong to

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tradeguard.services.organisations import create_or_get
-from tradeguard.store.db import get_engine, migrate, unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.identity.models import Organisation
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.kit.db import get_engine, migrate, unit_of_work
 
 POSTGRES_URL = os.environ.get(
     "TRADEGUARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

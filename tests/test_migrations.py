@@ -4,15 +4,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from tradeguard.store.db import is_current, migrate
-from tradeguard.store.models import Base
+from tradeguard.kit.db import is_current, migrate
+from tradeguard.tables import metadata
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
     assert is_current(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
 
 
 def test_migrating_twice_is_harmless(engine: Engine) -> None:

@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from tradeguard.credit import model as credit_model
+from tradeguard.credit import report as credit_report
+from tradeguard.credit import service as credit
 from tradeguard.demo.generator import DemoSpec, generate
+from tradeguard.demo.service import load_demo
 from tradeguard.domain.credit.scorecard import FACTORS
-from tradeguard.services import credit, credit_model, credit_reports
-from tradeguard.services.demo import load_demo
-from tradeguard.services.organisations import create_or_get
-from tradeguard.store.db import get_engine, migrate, unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.identity.models import Organisation
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.kit.db import get_engine, migrate, unit_of_work
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -52,7 +54,7 @@ def test_fitted_model_beats_the_expert_out_of_time_and_is_monotonic(
         steps = np.diff(binning["woe"])
         assert np.all(steps <= 1e-12) if factor.scale > 0 else np.all(steps >= -1e-12)
     assert all(c > 0 for c in params["coefficients"])
-    html = credit_reports.model_html(model_id, report)
+    html = credit_report.model_html(model_id, report)
     assert "tested out of time on 2024-06-30" in html
     with unit_of_work(engine) as session:
         checked = credit_model.validate_model(session, org, AS_OF)

@@ -13,14 +13,19 @@ from sqlalchemy import Engine, func, select, update
 from typer.testing import Result
 
 from tests.conftest import write_csv
-from tradeguard.analytics.receivables import GradesNotComputedError
-from tradeguard.domain.access import Role
+from tradeguard.audit.models import AuditEntry
+from tradeguard.country import service as countries
+from tradeguard.country.models import CountryOverride
+from tradeguard.credit import service as credit
+from tradeguard.credit.models import CreditScore
 from tradeguard.domain.errors import ImportRejectedError
-from tradeguard.services import country as countries
-from tradeguard.services import credit, reports, users
-from tradeguard.services.imports import import_file
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import AuditEntry, CountryOverride, CreditScore, Organisation
+from tradeguard.domain.identity.access import Role
+from tradeguard.domain.receivables.ageing import GradesNotComputedError
+from tradeguard.identity import service as users
+from tradeguard.identity.models import Organisation
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import unit_of_work
+from tradeguard.receivables import service as reports
 from tradeguard.web.app import create_app
 
 AS_OF = dt.date(2024, 6, 30)
@@ -235,7 +240,7 @@ def test_cli_score_and_country_show(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from tradeguard.cli.main import app
-    from tradeguard.services.ledger import NotFoundError
+    from tradeguard.domain.errors import NotFoundError
 
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()

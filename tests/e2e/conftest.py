@@ -28,11 +28,11 @@ import uvicorn
 from sqlalchemy import Engine
 
 from tests.conftest import write_csv
-from tradeguard.domain.access import Role
-from tradeguard.services import users
-from tradeguard.services.imports import import_file
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.domain.identity.access import Role
+from tradeguard.identity import service as users
+from tradeguard.identity.models import Organisation
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import unit_of_work
 from tradeguard.web.app import create_app
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from tests.conftest import write_csv
 from tests.e2e.conftest import LiveServer, Shot
-from tradeguard.services.imports import import_file
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.identity.models import Organisation
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import unit_of_work
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.e2e.conftest import LiveServer, Shot
-from tradeguard.services import credit
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.credit import service as credit
+from tradeguard.identity.models import Organisation
+from tradeguard.kit.db import unit_of_work
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.e2e.conftest import LiveServer, Shot
-from tradeguard.services import limits
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.identity.models import Organisation
+from tradeguard.kit.db import unit_of_work
+from tradeguard.limits import service as limits
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -16,12 +16,12 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tradeguard.country.service import SOURCES, table
 from tradeguard.domain.credit.altman import Zone
 from tradeguard.domain.credit.scorecard import FACTORS
+from tradeguard.kit import i18n
+from tradeguard.limits import service as limits
 from tradeguard.locale import translate
-from tradeguard.services import limits
-from tradeguard.services.country import SOURCES, table
-from tradeguard.web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = Path("src/tradeguard/locale")
@@ -132,7 +132,10 @@ def test_the_script_finds_a_new_message_and_carries_its_translation_into_the_bui
         )  # fmt: skip
 
     assert i18n_script("check").returncode == 0
-    (project / "src/tradeguard/web/templates/new.html").write_text(f'<p>{{{{ t("{NEW}") }}}}</p>')
+    (project / "src/tradeguard/ledger/templates").mkdir(exist_ok=True)
+    (project / "src/tradeguard/ledger/templates/new.html").write_text(
+        f'<p>{{{{ t("{NEW}") }}}}</p>'
+    )
     found = i18n_script("check")
     assert found.returncode == 1
     assert f"{PO}: {NEW!r} is used in the code but missing" in found.stdout

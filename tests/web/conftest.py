@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import write_csv
-from tradeguard.domain.access import Role
-from tradeguard.services import users
-from tradeguard.services.imports import import_file
-from tradeguard.services.organisations import create_or_get
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import Organisation
+from tradeguard.domain.identity.access import Role
+from tradeguard.identity import service as users
+from tradeguard.identity.models import Organisation
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import unit_of_work
 from tradeguard.web.app import create_app
 
 PASSWORD = "correct horse battery staple"

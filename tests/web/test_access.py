@@ -10,17 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.web.conftest import World, bearer
-from tradeguard.services import limits
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import (
-    AuditEntry,
-    Buyer,
-    CountryOverride,
-    CreditLimit,
-    CreditLimitRequest,
-    StopShipment,
-    User,
-)
+from tradeguard.audit.models import AuditEntry
+from tradeguard.country.models import CountryOverride
+from tradeguard.identity.models import User
+from tradeguard.kit.db import unit_of_work
+from tradeguard.ledger.models import Buyer
+from tradeguard.limits import service as limits
+from tradeguard.limits.models import CreditLimit, CreditLimitRequest, StopShipment
 
 ALL = {"admin", "credit_manager", "sales", "viewer"}
 OPERATIONS = {"admin", "credit_manager"}

@@ -20,10 +20,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import write_csv
 from tests.web.conftest import PASSWORD, World
-from tradeguard.services import credit, limits
-from tradeguard.services.imports import import_file
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import AuditEntry, CreditLimit, CreditLimitRequest, StopShipment
+from tradeguard.audit.models import AuditEntry
+from tradeguard.credit import service as credit
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import unit_of_work
+from tradeguard.limits import service as limits
+from tradeguard.limits.models import CreditLimit, CreditLimitRequest, StopShipment
 from tradeguard.web.app import create_app
 
 HTML = {"Accept": "text/html"}

@@ -26,11 +26,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.web.conftest import PASSWORD, World, bearer
-from tradeguard.services import audit
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import AuditEntry
+from tradeguard.audit import service as audit
+from tradeguard.audit.models import AuditEntry
+from tradeguard.identity.dependencies import Admin, Caller, Reader
+from tradeguard.kit.db import unit_of_work
 from tradeguard.web.app import create_app
-from tradeguard.web.deps import Admin, Caller, Reader
 
 CONCURRENT = 32
 DEADLINE_S = 60.0  # the hang left requests waiting for the pool's 30 s timeout, then failed

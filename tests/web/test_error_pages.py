@@ -13,8 +13,8 @@ from sqlalchemy import text
 from tests.web.conftest import PASSWORD, World, bearer
 from tradeguard.demo.generator import _INDUSTRIES
 from tradeguard.domain.credit.scorecard import INDUSTRY_RISK
-from tradeguard.importing.formats import FORMATS
-from tradeguard.web import i18n
+from tradeguard.imports.formats import FORMATS
+from tradeguard.kit import i18n
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()

@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 
 from tests.web.conftest import PASSWORD, World
 from tests.web.live import serve
-from tradeguard.domain.access import ACCOUNT_BACK_OFF, ADDRESS_BACK_OFF, LoginBackOff
-from tradeguard.services import users
-from tradeguard.store.db import unit_of_work
-from tradeguard.store.models import WebSession
+from tradeguard.domain.identity.access import ACCOUNT_BACK_OFF, ADDRESS_BACK_OFF, LoginBackOff
+from tradeguard.identity import service as users
+from tradeguard.identity.models import WebSession
+from tradeguard.kit.db import unit_of_work
 from tradeguard.web.app import create_app
 
 BURST = 40

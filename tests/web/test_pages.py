@@ -9,8 +9,9 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, World
-from tradeguard.services import credit, limits
-from tradeguard.store.db import unit_of_work
+from tradeguard.credit import service as credit
+from tradeguard.kit.db import unit_of_work
+from tradeguard.limits import service as limits
 
 HTML = {"Accept": "text/html"}
 

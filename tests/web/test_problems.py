@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
 from tests.web.conftest import World, bearer
-from tradeguard.store.db import get_engine, unit_of_work
-from tradeguard.store.models import CreditLimitRequest
+from tradeguard.kit.db import get_engine, unit_of_work
+from tradeguard.limits.models import CreditLimitRequest
 from tradeguard.web.app import create_app
 
 postgres_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

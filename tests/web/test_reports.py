@@ -62,7 +62,7 @@ def test_ageing_drill_down_kpis_behaviour(client: TestClient, world: World) -> N
     assert bad.headers["content-type"].startswith("application/problem+json")
     grade = client.get("/api/v1/reports/ageing", params={"by": "grade"}, headers=headers)
     assert (grade.status_code, grade.json()["detail"]) == (
-        400,
+        409,  # the ledger has no grades yet
         "grades are not computed yet: run scoring",
     )
     assert client.get("/api/v1/reports/ageing/9/invoices", headers=headers).status_code == 422
@@ -93,8 +93,8 @@ def test_page_authentication_and_isolation(client: TestClient, world: World) -> 
 
 
 def test_reports_page_in_chinese(client: TestClient, world: World) -> None:
-    from tradeguard.services import users
-    from tradeguard.store.db import unit_of_work
+    from tradeguard.identity import service as users
+    from tradeguard.kit.db import unit_of_work
 
     with unit_of_work(world.engine) as session:
         viewer = users.principal_for_token(session, world.tokens["viewer"])

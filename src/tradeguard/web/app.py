@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -14,24 +12,54 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeguard import __version__
-from tradeguard.domain.access import Org
-from tradeguard.serialisation import to_jsonable
-from tradeguard.services.daily_cycle import latest_snapshot
-from tradeguard.services.summary import portfolio_summary
-from tradeguard.store.short_reads import loop_bound_short_reads, sqlite_short_reads
-from tradeguard.web import api, credit, pages, problems, reports
-from tradeguard.web.deps import Reader, units_of_work_limiter
-from tradeguard.web.uploads import RequestSizeLimit, max_upload_bytes
+from tradeguard.audit import endpoints as audit_endpoints
+from tradeguard.audit import pages as audit_pages
+from tradeguard.country import endpoints as country_endpoints
+from tradeguard.credit import endpoints as credit_endpoints
+from tradeguard.cycle import endpoints as cycle_endpoints
+from tradeguard.identity import endpoints as identity_endpoints
+from tradeguard.identity import pages as identity_pages
+from tradeguard.identity.dependencies import units_of_work_limiter
+from tradeguard.imports import endpoints as imports_endpoints
+from tradeguard.imports import pages as imports_pages
+from tradeguard.imports.uploads import RequestSizeLimit, max_upload_bytes
+from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_reads
+from tradeguard.ledger import endpoints as ledger_endpoints
+from tradeguard.limits import endpoints as limits_endpoints
+from tradeguard.limits import pages as limits_pages
+from tradeguard.portfolio import pages as portfolio_pages
+from tradeguard.receivables import endpoints as receivables_endpoints
+from tradeguard.receivables import pages as receivables_pages
+from tradeguard.web import assets, errors
 
 # The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
 # installed fastapi-offline package: the API docs work without the internet.
 STATIC = Path(__file__).parent / "static"
 SWAGGER_STATIC = Path(fastapi_offline.__file__).parent / "static"
 API_DOCS = "/api/v1/docs"
+
+# Every capability's routes: the API's (``/api/v1``), then the pages'.
+ROUTERS = (
+    ledger_endpoints.router,
+    imports_endpoints.router,
+    audit_endpoints.router,
+    identity_endpoints.router,
+    cycle_endpoints.router,
+    credit_endpoints.router,
+    country_endpoints.router,
+    limits_endpoints.router,
+    receivables_endpoints.router,
+    assets.router,
+    identity_pages.router,
+    portfolio_pages.router,
+    limits_pages.router,
+    imports_pages.router,
+    audit_pages.router,
+    receivables_pages.router,
+)
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -64,13 +92,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any]:
-    if as_of is None and (snapshot := latest_snapshot(session, org)) is not None:
-        return snapshot
-    result: dict[str, Any] = to_jsonable(portfolio_summary(session, org, reports.report_day(as_of)))
-    return result
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open what belongs to the server's event loop (PostgreSQL's short reads) and close it."""
@@ -100,7 +121,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
-    problems.install(app)
+    errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestSizeLimit, max_bytes=max_upload_bytes())
 
@@ -133,13 +154,6 @@ def create_app(engine: Engine) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/api/v1/summary", tags=["reports"], responses=problems.PROBLEM_RESPONSES)
-    async def summary(reader: Reader, as_of: dt.date | None = None) -> dict[str, Any]:
-        """Portfolio summary of the caller's organisation: the latest daily cycle, or any date."""
-        return await reader.call(_summary, as_of)
-
-    app.include_router(api.router)
-    app.include_router(credit.router)
-    app.include_router(reports.router)
-    app.include_router(pages.router)
+    for routes in ROUTERS:
+        app.include_router(routes)
     return app

@@ -19,8 +19,8 @@ from tradeguard.domain.credit.grading import (
     pd_to_score,
     score_to_pd,
 )
-from tradeguard.domain.credit.limits import expected_exposure, recommended_limit
 from tradeguard.domain.credit.settings import CreditSettings, InvalidSettingsError
+from tradeguard.domain.credit.sizing import expected_exposure, recommended_limit
 
 S = CreditSettings()
 FACTOR = {f.name: f for f in sc.FACTORS}

@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from tradeguard.domain.credit import altman as alt
 from tradeguard.domain.credit.grading import CLASSES, class_codes, grades, score_to_pd
-from tradeguard.domain.credit.limits import recommended_limit
 from tradeguard.domain.credit.ratios import Statements, ratios
 from tradeguard.domain.credit.scorecard import FACTORS, Scorecard, score, top_reasons
 from tradeguard.domain.credit.settings import CreditSettings
+from tradeguard.domain.credit.sizing import recommended_limit
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from tradeguard.domain.errors import TradeGuardError
+from tradeguard.domain.errors import InvalidInputError
 
 # Upper PD bound of grades 1..9 (grade g holds bound[g-2] <= PD < bound[g-1]); grade 10
 # is "in default", set by the default definition, never by a PD. The bands follow the
@@ -24,7 +24,7 @@ DEFAULT_LIMIT_FACTORS = (1.0, 1.0, 1.0, 0.9, 0.8, 0.6, 0.4, 0.0, 0.0, 0.0)
 Mode = Literal["expert", "fitted"]
 
 
-class InvalidSettingsError(TradeGuardError):
+class InvalidSettingsError(InvalidInputError):
     pass
 
 

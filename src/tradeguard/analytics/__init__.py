@@ -1,1 +1,0 @@
-"""Vectorised computations over the whole ledger (Polars columns, never a loop per invoice)."""

@@ -1,0 +1,1 @@
+"""Audit: the log of every change to the ledger, limits, users and settings."""

@@ -1,0 +1,1 @@
+"""Country risk: grades, political-risk levels and the market-risk report."""

@@ -1,0 +1,174 @@
+"""``tradeguard score``, ``model fit|validate|report`` and ``credit-settings show|set``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from tradeguard.country.cli import OutOption
+from tradeguard.credit import model as credit_model
+from tradeguard.credit import report as credit_report
+from tradeguard.credit import service as credit
+from tradeguard.domain.identity.access import Permission
+from tradeguard.identity.commands import STATE, org_session
+from tradeguard.kit.options import (
+    AsOfOption,
+    DbOption,
+    FormatOption,
+    OrgOption,
+    as_of_date,
+)
+from tradeguard.kit.output import (
+    AmountFormat,
+    OutputFormat,
+    emit_json,
+    key_value_table,
+    rows_table,
+    stderr,
+)
+from tradeguard.kit.serialisation import to_jsonable
+
+BuyerOption = Annotated[str | None, typer.Option("--buyer", help="Only this buyer")]
+
+
+model_app = typer.Typer(help="The credit model fitted on your own history.", no_args_is_help=True)
+
+
+settings_app = typer.Typer(help="Credit settings of the organisation.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``score``, ``model`` and ``credit-settings`` to the ``tradeguard`` application."""
+    app.command("score")(score)
+    app.add_typer(model_app, name="model")
+    app.add_typer(settings_app, name="credit-settings")
+
+
+def score(
+    as_of: AsOfOption = None,
+    buyer: BuyerOption = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Record the score history (default)")
+    ] = True,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Score buyers: PD, grade 1-10, class A/B/C, recommended limit, Altman, reasons."""
+    day = as_of_date(as_of)
+    permission = Permission.WRITE_LEDGER if save else Permission.READ_LEDGER
+    with org_session(db, org, permission) as (session, organisation):
+        rows = credit.score_buyers(session, organisation, day, buyer_id=buyer, save=save)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
+    if output is OutputFormat.JSON:
+        emit_json({"as_of": day, "buyers": rows})
+        return
+    rows_table(
+        f"Credit scores on {day.isoformat()} (limits in {numbers.currency})",
+        ["buyer", "PD", "grade", "class", "limit", "Altman", "ctry", "main reason"],
+        [
+            [
+                r["buyer_id"],
+                f"{r['pd']:.2%}",
+                r["grade"],
+                r["credit_class"],
+                numbers.amount(r["limit_recommended"]),
+                "" if r["altman"] is None else f"{r['altman']['variant']} {r['altman']['value']}",
+                r["country_grade"],
+                r["reasons"][0]["code"] if r["reasons"] else "",
+            ]
+            for r in rows
+        ],
+        notes=1,
+    )
+
+
+@model_app.command("fit")
+def model_fit(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Fit the model on your history (out-of-time test on the latest year) and keep it."""
+    day = as_of_date(as_of)
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        row = credit_model.fit_model(session, organisation, day, STATE.actor)
+        report: dict[str, Any] = {"model_id": row.id, **row.report}
+    _print_report(report, output)
+
+
+@model_app.command("validate")
+def model_validate(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """The latest model on the latest out-of-time year, beside the expert scorecard."""
+    with org_session(db, org) as (session, organisation):
+        report = credit_model.validate_model(session, organisation, as_of_date(as_of))
+    _print_report(report, output)
+
+
+@model_app.command("report")
+def model_report(
+    out: OutOption,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """The latest model's validation report as HTML."""
+    with org_session(db, org) as (session, organisation):
+        row = credit_model.latest_model(session, organisation)
+        html = credit_report.model_html(row.id, row.report)
+    out.write_text(html, encoding="utf-8")
+    stderr.print(f"wrote {out}")
+
+
+def _print_report(report: dict[str, Any], output: OutputFormat) -> None:
+    if output is OutputFormat.JSON:
+        emit_json(report)
+        return
+    rows_table(
+        f"Out-of-time test {report['test_date']}: {report['test_buyers']} buyers, "
+        f"{report['test_defaults']} defaults",
+        ["model", "AUC", "Gini", "KS", "Brier"],
+        [
+            [name, m["auc"], m["gini"], m["ks"], m["brier"]]
+            for name, m in (("fitted", report["fitted"]), ("expert", report["expert"]))
+        ],
+    )
+
+
+@settings_app.command("show")
+def settings_show(
+    output: FormatOption = OutputFormat.TABLE, db: DbOption = None, org: OrgOption = None
+) -> None:
+    """The organisation's credit settings (defaults where never changed)."""
+    with org_session(db, org) as (session, organisation):
+        values = credit.load_settings(session, organisation).as_dict()
+    if output is OutputFormat.JSON:
+        emit_json(values)
+    else:
+        key_value_table("Credit settings", list(to_jsonable(values).items()))
+
+
+@settings_app.command("set")
+def settings_set(
+    values: Annotated[list[str], typer.Argument(help="NAME=JSON_VALUE, e.g. mode='\"fitted\"'")],
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Change settings, e.g. `mode=fitted class_a_max_grade=4` (audited)."""
+    changes: dict[str, Any] = {}
+    for item in values:
+        name, _, text = item.partition("=")
+        try:
+            changes[name] = json.loads(text)
+        except json.JSONDecodeError:
+            changes[name] = text
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        credit.save_settings(session, organisation, changes, STATE.actor)
+    stderr.print(f"changed {', '.join(sorted(changes))}")

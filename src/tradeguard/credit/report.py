@@ -1,0 +1,56 @@
+"""The credit model's validation report (HTML): its metrics, calibration and factors."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+_STYLE = (
+    "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60rem;margin:2rem auto;"
+    "color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;"
+    "padding:.3rem .6rem;text-align:right}th{background:#f3f3f3}td:first-child,"
+    "th:first-child{text-align:left}.note{color:#666;font-size:.9em}"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def model_html(model_id: int, report: dict[str, Any]) -> str:
+    metrics = [
+        [name, m["auc"], m["gini"], m["ks"], m["brier"]]
+        for name, m in (("fitted model", report["fitted"]), ("expert scorecard", report["expert"]))
+    ]
+    calibration = [
+        [i + 1, r["buyers"], f"{r['mean_pd']:.2%}", f"{r['default_rate']:.2%}"]
+        for i, r in enumerate(report["calibration"])
+    ]
+    factors = [
+        [f["code"], "yes" if f["used"] else "no", f["bins"]] for f in report.get("factors", [])
+    ]
+    body = (
+        f"<p>Model {model_id}, fitted on {report.get('train_rows', '?')} buyer-years "
+        f"({report.get('train_defaults', '?')} defaults) observed on "
+        f"{', '.join(report.get('train_dates', []))}; tested out of time on "
+        f"{report['test_date']}: {report['test_buyers']} buyers, "
+        f"{report['test_defaults']} defaults within 12 months.</p>"
+        + "<h2>Discrimination and accuracy (out of time)</h2>"
+        + _table(["model", "AUC", "Gini", "KS", "Brier"], metrics)
+        + "<h2>Calibration (ten groups of equal size by PD)</h2>"
+        + _table(["group", "buyers", "mean PD", "observed default rate"], calibration)
+        + ("<h2>Factors</h2>" + _table(["factor", "used", "bins"], factors) if factors else "")
+    )
+    return _page("Credit model validation report", body)

@@ -1,0 +1,531 @@
+"""Score buyers: gather their evidence from the ledger, assess them, keep the history.
+
+For an as-of date D, for every buyer (or one):
+
+- financial statements: the latest fiscal year before D's year (a year's accounts are
+  not known before it ends), converted to the base currency at D's rate;
+- payment experience: ``analytics.behaviour`` on D (days beyond terms, its trend,
+  longest delay, disputes), the age of the relationship (first invoice), the trade of
+  the last 365 days and the usual terms (median due − issue days of that trade);
+- default (grade 10): an invoice open 90+ days past due on D (``default_days_overdue``)
+  or a write-off in the last 365 days; the trigger is the first of the buyer's reasons
+  (``DEFAULT_DAYS_OVERDUE``, ``DEFAULT_WRITE_OFF``);
+- the country grade (shipped table plus the organisation's overrides); a buyer in a
+  country that is not high income counts as an emerging market for the Altman rule;
+- the industry's expert risk.
+
+Then ``domain.credit.assess`` (or the organisation's fitted model, in ``fitted`` mode)
+gives the score, PD, grade, class, limit and reasons; ``score_buyers(save=True)``
+writes one ``credit_scores`` row per buyer and date (a rerun for the date replaces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy import (
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from tradeguard.audit import service as audit
+from tradeguard.country.service import country_risks, is_emerging
+from tradeguard.credit.models import CreditModel, CreditScore, CreditSettingsRow
+from tradeguard.domain.credit import fitted
+from tradeguard.domain.credit.altman import is_manufacturer
+from tradeguard.domain.credit.assess import Assessment, BuyerInputs, assess, pick
+from tradeguard.domain.credit.default import default_reasons
+from tradeguard.domain.credit.grading import CLASSES, class_codes, class_terms, grades
+from tradeguard.domain.credit.ratios import Statements
+from tradeguard.domain.credit.scorecard import industry_risk
+from tradeguard.domain.credit.settings import CreditSettings
+from tradeguard.domain.credit.sizing import expected_exposure, recommended_limit
+from tradeguard.domain.errors import NotFoundError
+from tradeguard.domain.identity.access import Org
+from tradeguard.domain.ledger.snapshot import LedgerSnapshot, rates_on
+from tradeguard.domain.money import from_minor, minor_exponent
+from tradeguard.domain.receivables.ageing import GradesNotComputedError, positions
+from tradeguard.domain.receivables.behaviour import behaviour
+from tradeguard.imports.formats import FINANCIALS, ColumnKind
+from tradeguard.kit.bulk import read_frame
+from tradeguard.ledger.models import Buyer, FinancialStatement
+from tradeguard.ledger.repository import load_snapshot
+
+WINDOW_DAYS = 365
+
+
+# The statement lines the assessment reads: every amount of the financials format.
+_LINES = tuple(c.name for c in FINANCIALS.columns if c.kind is ColumnKind.SIGNED_MONEY)
+
+
+def load_settings(session: Session, org: Org) -> CreditSettings:
+    row = session.get(CreditSettingsRow, org.id)
+    return CreditSettings.from_dict(row.settings if row else None)
+
+
+def save_settings(
+    session: Session, org: Org, changes: dict[str, Any], actor: str
+) -> CreditSettings:
+    """Change some settings (validated as a whole); audited with before and after."""
+    before = load_settings(session, org)
+    after = CreditSettings.from_dict({**before.as_dict(), **changes})
+    row = session.get(CreditSettingsRow, org.id)
+    now = dt.datetime.now(dt.UTC)
+    if row is None:
+        session.add(
+            CreditSettingsRow(
+                org_id=org.id, settings=after.as_dict(), updated_at=now, updated_by=actor
+            )
+        )
+    else:
+        row.settings, row.updated_at, row.updated_by = after.as_dict(), now, actor
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="update",
+        entity="credit_settings",
+        entity_key=org.name,
+        before={k: v for k, v in before.as_dict().items() if k in changes},
+        after={k: v for k, v in after.as_dict().items() if k in changes},
+    )
+    session.flush()
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The buyers' inputs in one order, plus what the answer shows beside the score."""
+
+    buyer_ids: list[str]
+    inputs: BuyerInputs
+    country_grade: np.ndarray
+    terms_days: np.ndarray
+    annual_sales: np.ndarray
+    oldest_open_days_overdue: np.ndarray  # NaN: nothing open
+    written_off_recently: np.ndarray
+
+
+def _statements(
+    session: Session, org: Org, snapshot: LedgerSnapshot, as_of: dt.date
+) -> pl.DataFrame:
+    """The latest statement per buyer with a fiscal year before ``as_of``'s, in base units."""
+    columns = [getattr(FinancialStatement, name) for name in _LINES]
+    schema: dict[str, Any] = {
+        "buyer_id": pl.String,
+        "fiscal_year": pl.Int64,
+        "currency": pl.String,
+        **dict.fromkeys(_LINES, pl.Int64),
+    }
+    frame = read_frame(
+        session.connection(),
+        select(
+            FinancialStatement.buyer_id,
+            FinancialStatement.fiscal_year,
+            FinancialStatement.currency,
+            *columns,
+        ).where(FinancialStatement.org_id == org.id, FinancialStatement.fiscal_year < as_of.year),
+        schema,
+    )
+    if frame.height == 0:
+        return frame
+    latest = frame.sort("fiscal_year").group_by("buyer_id").last()
+    currencies = latest["currency"].unique().to_list()
+    rates = rates_on(snapshot.fx, currencies, snapshot.base_currency, as_of)
+    factor = pl.col("currency").replace_strict(
+        rates["currency"].to_list(),
+        # Statement lines feed ratios (statistics, floats by nature), not the ledger.
+        [float(r) / 10.0 ** minor_exponent(c) for c, r in rates.select("currency", "rate").rows()],
+        return_dtype=pl.Float64,
+    )
+    return latest.with_columns((pl.col(name).cast(pl.Float64) * factor) for name in _LINES)
+
+
+def gather(
+    session: Session,
+    org: Org,
+    as_of: dt.date,
+    settings: CreditSettings,
+    buyer_id: str | None = None,
+    snapshot: LedgerSnapshot | None = None,
+) -> Evidence:
+    """Every buyer's inputs on ``as_of`` (the snapshot may be passed in to reuse it)."""
+    snapshot = snapshot or load_snapshot(session.connection(), org.id, org.base_currency)
+    terms = read_frame(
+        session.connection(),
+        select(Buyer.buyer_id, Buyer.terms_days).where(Buyer.org_id == org.id),
+        {"buyer_id": pl.String, "terms_days": pl.Int64},
+    )
+    buyers = snapshot.buyers.join(terms, on="buyer_id", how="left").sort("buyer_id")
+    if buyer_id is not None:
+        buyers = buyers.filter(pl.col("buyer_id") == buyer_id)
+        if buyers.height == 0:
+            raise NotFoundError(f"no buyer {buyer_id!r}")
+    pos = positions(snapshot, as_of, WINDOW_DAYS)
+    start = as_of - dt.timedelta(days=WINDOW_DAYS)
+    trade = (
+        pos.frame.group_by("buyer_id")
+        .agg(
+            first_invoice=pl.col("issue_date").min(),
+            annual_sales=pl.when(pl.col("issue_date") > start).then(pl.col("amount_base")).sum(),
+            usual_terms=pl.when(pl.col("issue_date") > start)
+            .then((pl.col("due_date") - pl.col("issue_date")).dt.total_days())
+            .median(),
+            oldest_open_days_overdue=pl.when(pl.col("open") > 0).then(pl.col("days_overdue")).max(),
+            written_off_recently=(pl.col("written_off_base") > 0).any(),
+        )
+        .with_columns(
+            in_default=(
+                pl.col("oldest_open_days_overdue") >= settings.default_days_overdue
+            ).fill_null(value=False)
+            | pl.col("written_off_recently")
+        )
+    )
+    paying = behaviour(pos)
+    statements = _statements(session, org, snapshot, as_of)
+    frame = (
+        buyers.join(trade, on="buyer_id", how="left")
+        .join(paying, on="buyer_id", how="left")
+        .join(statements, on="buyer_id", how="left")
+    )
+    n = frame.height
+    scale = 10.0 ** minor_exponent(org.base_currency)
+    risks = country_risks(session, org)
+    countries = frame["country"].to_list()
+    country_grade = np.array(
+        [risks[c].grade if c in risks else np.nan for c in countries], dtype=np.float64
+    )
+
+    def col(name: str) -> np.ndarray:
+        if name not in frame.columns:
+            return np.full(n, np.nan)
+        return frame[name].cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64)
+
+    first = frame["first_invoice"]
+    years = np.array([np.nan if d is None else (as_of - d).days / 365.25 for d in first.to_list()])
+    usual = col("usual_terms")
+    terms_days = np.where(np.isnan(usual), col("terms_days"), usual)
+    terms_days = np.where(np.isnan(terms_days), 30.0, terms_days)
+    annual_sales = np.nan_to_num(col("annual_sales"), nan=0.0) / scale
+    dbt = col("avg_days_beyond_terms")
+    statement_lines = {name: col(name) for name in _LINES}
+    inputs = BuyerInputs(
+        statements=Statements.of(**statement_lines),
+        manufacturer=np.array([is_manufacturer(i) for i in frame["industry"].to_list()]),
+        emerging=np.array([is_emerging(risks.get(c)) for c in countries]),
+        country_grade=country_grade,
+        industry_risk=np.array([industry_risk(i) for i in frame["industry"].to_list()]),
+        days_beyond_terms=dbt,
+        dbt_trend=col("trend_days_per_month"),
+        max_delay_days=col("max_delay_days"),
+        disputes=np.where(np.isnan(dbt), np.nan, col("disputes")),
+        relationship_years=years,
+        in_default=frame["in_default"].fill_null(value=False).to_numpy().astype(np.bool_),
+        exposure=np.where(
+            annual_sales > 0, expected_exposure(annual_sales, terms_days, dbt), np.nan
+        ),
+        insurer_limit=np.full(n, np.nan),
+    )
+    return Evidence(
+        frame["buyer_id"].to_list(),
+        inputs,
+        country_grade,
+        terms_days,
+        annual_sales,
+        col("oldest_open_days_overdue"),
+        frame["written_off_recently"].fill_null(value=False).to_numpy().astype(np.bool_),
+    )
+
+
+def active_model(session: Session, org: Org) -> CreditModel | None:
+    return session.scalar(
+        select(CreditModel)
+        .where(CreditModel.org_id == org.id, CreditModel.active.is_(True))
+        .order_by(CreditModel.id.desc())
+        .limit(1)
+    )
+
+
+def _apply_fitted(
+    result: Assessment, evidence: Evidence, model: CreditModel, settings: CreditSettings
+) -> Assessment:
+    """The fitted model's PD replaces the expert one; grade, class and limit follow it."""
+    params = fitted.Scorecard.from_dict(model.params)
+    pd = params.predict(fitted.features(result.values))
+    in_default = evidence.inputs.in_default
+    pd = np.where(in_default, 1.0, pd)
+    grade = grades(pd, in_default, settings.grade_bounds)
+    klass = class_codes(grade, settings)
+    s = evidence.inputs.statements
+    limit = recommended_limit(
+        grade,
+        klass,
+        evidence.inputs.exposure,
+        s.equity,
+        s.sales,
+        np.full(len(pd), np.nan),
+        settings,
+    )
+    return Assessment(
+        result.score,
+        result.confidence,
+        pd,
+        grade,
+        klass,
+        limit,
+        result.altman,
+        result.values,
+        result.card,
+    )
+
+
+def score_buyers(
+    session: Session,
+    org: Org,
+    as_of: dt.date,
+    *,
+    buyer_id: str | None = None,
+    save: bool = True,
+) -> list[dict[str, Any]]:
+    """Assess every buyer (or one) on ``as_of``; with ``save``, record the history row."""
+    settings = load_settings(session, org)
+    evidence = gather(session, org, as_of, settings, buyer_id)
+    result = assess(evidence.inputs, settings)
+    model_name = "expert"
+    model = active_model(session, org) if settings.mode == "fitted" else None
+    if model is not None:
+        result = _apply_fitted(result, evidence, model, settings)
+        model_name = f"fitted:{model.id}"
+    rows = [
+        _answer(org, as_of, evidence, result, i, model_name, settings)
+        for i in range(len(evidence.buyer_ids))
+    ]
+    if save and rows:
+        _save(session, org, as_of, rows)
+    return rows
+
+
+def _answer(
+    org: Org,
+    as_of: dt.date,
+    evidence: Evidence,
+    result: Assessment,
+    i: int,
+    model: str,
+    settings: CreditSettings,
+) -> dict[str, Any]:
+    one = pick(result, i)
+    grade = evidence.country_grade[i]
+    limit = Decimal(str(one.limit)).quantize(Decimal(1) / 10 ** minor_exponent(org.base_currency))
+    return {
+        "buyer_id": evidence.buyer_ids[i],
+        "as_of": as_of,
+        "model": model,
+        "score": one.score,
+        "confidence": one.confidence,
+        "pd": round(one.pd, 6),
+        "grade": one.grade,
+        "credit_class": one.credit_class,
+        "terms": class_terms(one.credit_class, settings),
+        "limit_recommended": limit,
+        "currency": org.base_currency,
+        "altman": None
+        if one.altman is None
+        else {"variant": one.altman.variant, "value": one.altman.value, "zone": one.altman.zone},
+        "country_grade": None if np.isnan(grade) else int(grade),
+        # The default triggers first: they alone make grade 10 (``domain.credit.default``).
+        "reasons": default_reasons(
+            float(evidence.oldest_open_days_overdue[i]),
+            bool(evidence.written_off_recently[i]),
+            settings.default_days_overdue,
+        )
+        + [r.as_dict() for r in one.reasons],
+    }
+
+
+def _save(session: Session, org: Org, as_of: dt.date, rows: list[dict[str, Any]]) -> None:
+    ids = [r["buyer_id"] for r in rows]
+    for start in range(0, len(ids), 500):
+        session.execute(
+            delete(CreditScore).where(
+                CreditScore.org_id == org.id,
+                CreditScore.as_of == as_of,
+                CreditScore.buyer_id.in_(ids[start : start + 500]),
+            )
+        )
+    now = dt.datetime.now(dt.UTC)
+    exponent = minor_exponent(org.base_currency)
+    session.execute(
+        insert(CreditScore),
+        [
+            {
+                "org_id": org.id,
+                "buyer_id": r["buyer_id"],
+                "as_of": as_of,
+                "model": r["model"],
+                "score": r["score"],
+                "confidence": r["confidence"],
+                "pd": r["pd"],
+                "grade": r["grade"],
+                "credit_class": r["credit_class"],
+                "limit_recommended": int(r["limit_recommended"].scaleb(exponent)),
+                "currency": r["currency"],
+                "altman_variant": r["altman"]["variant"] if r["altman"] else None,
+                "altman_value": r["altman"]["value"] if r["altman"] else None,
+                "altman_zone": r["altman"]["zone"] if r["altman"] else None,
+                "country_grade": r["country_grade"],
+                "reasons": r["reasons"],
+                "scored_at": now,
+            }
+            for r in rows
+        ],
+    )
+    session.flush()
+
+
+def _stored(row: CreditScore) -> dict[str, Any]:
+    return {
+        "buyer_id": row.buyer_id,
+        "as_of": row.as_of,
+        "model": row.model,
+        "score": row.score,
+        "confidence": row.confidence,
+        "pd": row.pd,
+        "grade": row.grade,
+        "credit_class": row.credit_class,
+        "limit_recommended": from_minor(row.limit_recommended, row.currency),
+        "currency": row.currency,
+        "altman": None
+        if row.altman_variant is None
+        else {"variant": row.altman_variant, "value": row.altman_value, "zone": row.altman_zone},
+        "country_grade": row.country_grade,
+        "reasons": row.reasons,
+    }
+
+
+def buyer_score(
+    session: Session, org: Org, buyer_id: str, as_of: dt.date | None = None
+) -> dict[str, Any]:
+    """The stored score of a buyer on a date (the latest without one); computed (and not
+    saved) when none is stored for that date."""
+    query = select(CreditScore).where(
+        CreditScore.org_id == org.id, CreditScore.buyer_id == buyer_id
+    )
+    if as_of is not None:
+        query = query.where(CreditScore.as_of == as_of)
+    row = session.scalar(query.order_by(CreditScore.as_of.desc()).limit(1))
+    if row is not None:
+        return _stored(row)
+    if session.get(Buyer, (org.id, buyer_id)) is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    return score_buyers(session, org, as_of or dt.date.today(), buyer_id=buyer_id, save=False)[0]
+
+
+def score_history(session: Session, org: Org, buyer_id: str) -> list[dict[str, Any]]:
+    """One row per scoring date, oldest first (none for a buyer never scored)."""
+    rows = session.scalars(
+        select(CreditScore)
+        .where(CreditScore.org_id == org.id, CreditScore.buyer_id == buyer_id)
+        .order_by(CreditScore.as_of)
+    ).all()
+    if not rows and session.get(Buyer, (org.id, buyer_id)) is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    return [
+        {"as_of": r.as_of, "pd": r.pd, "grade": r.grade, "credit_class": r.credit_class}
+        for r in rows
+    ]
+
+
+def latest_grades(session: Session, org: Org, as_of: dt.date) -> pl.DataFrame:
+    """Each buyer's grade from its latest score on or before ``as_of`` (buyer_id, grade);
+    ``GradesNotComputedError`` when no buyer has been scored by then."""
+    latest = (
+        select(CreditScore.buyer_id, func.max(CreditScore.as_of).label("as_of"))
+        .where(CreditScore.org_id == org.id, CreditScore.as_of <= as_of)
+        .group_by(CreditScore.buyer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CreditScore.buyer_id, CreditScore.grade)
+        .join(
+            latest,
+            (CreditScore.buyer_id == latest.c.buyer_id) & (CreditScore.as_of == latest.c.as_of),
+        )
+        .where(CreditScore.org_id == org.id)
+    ).all()
+    if not rows:
+        raise GradesNotComputedError
+    return pl.DataFrame(
+        {"buyer_id": [r[0] for r in rows], "grade": [int(r[1]) for r in rows]},
+        schema={"buyer_id": pl.String, "grade": pl.Int64},
+    )
+
+
+def grade_distribution(session: Session, org: Org, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Buyers per grade and class on the latest scoring date (or ``as_of``)."""
+    day = as_of or session.scalar(
+        select(func.max(CreditScore.as_of)).where(CreditScore.org_id == org.id)
+    )
+    counts = dict.fromkeys(range(1, 11), 0)
+    if day is not None:
+        for grade, count in session.execute(
+            select(CreditScore.grade, func.count())
+            .where(CreditScore.org_id == org.id, CreditScore.as_of == day)
+            .group_by(CreditScore.grade)
+        ):
+            counts[int(grade)] = int(count)
+    settings = load_settings(session, org)
+    klass = class_codes(np.arange(1, 11), settings)
+    return {
+        "as_of": day,
+        "grades": [
+            {"grade": g, "credit_class": CLASSES[int(klass[g - 1])], "buyers": counts[g]}
+            for g in range(1, 11)
+        ],
+    }
+
+
+def cycle_step(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
+    """The daily cycle's scoring step: score every buyer, record the history, summarise."""
+    rows = score_buyers(session, org, as_of)
+    counts = dict.fromkeys(range(1, 11), 0)
+    classes = dict.fromkeys(CLASSES, 0)
+    for row in rows:
+        counts[row["grade"]] += 1
+        classes[row["credit_class"]] += 1
+    return {
+        "buyers": len(rows),
+        "model": rows[0]["model"] if rows else None,
+        "grades": {str(g): n for g, n in counts.items()},
+        "classes": classes,
+    }
+
+
+def latest_scores_query(org_id: int, as_of: dt.date | None) -> Select[str, int, str]:
+    """Each buyer's grade and class from its latest score (on or before ``as_of``)."""
+    conditions = [CreditScore.org_id == org_id]
+    if as_of is not None:
+        conditions.append(CreditScore.as_of <= as_of)
+    latest = (
+        select(CreditScore.buyer_id, func.max(CreditScore.as_of).label("as_of"))
+        .where(*conditions)
+        .group_by(CreditScore.buyer_id)
+        .subquery("latest")
+    )
+    return (
+        select(CreditScore.buyer_id, CreditScore.grade, CreditScore.credit_class)
+        .join(
+            latest,
+            (CreditScore.buyer_id == latest.c.buyer_id) & (CreditScore.as_of == latest.c.as_of),
+        )
+        .where(CreditScore.org_id == org_id)
+    )

@@ -1,0 +1,1 @@
+"""The daily protection cycle: every step once per organisation and date."""

@@ -1,0 +1,51 @@
+"""``tradeguard cycle``: run the daily protection cycle for a date."""
+
+from __future__ import annotations
+
+import typer
+
+from tradeguard.cycle.service import run_cycle
+from tradeguard.domain.identity.access import Permission
+from tradeguard.identity.commands import STATE, org_session
+from tradeguard.kit.options import AsOfOption, DbOption, FormatOption, OrgOption, as_of_date
+from tradeguard.kit.output import (
+    AmountFormat,
+    OutputFormat,
+    emit_json,
+    rows_table,
+)
+from tradeguard.receivables.cli import print_summary
+
+
+def cycle(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Run the daily protection cycle for a date (twice does nothing twice)."""
+    day = as_of_date(as_of)
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        outcomes = run_cycle(session, organisation, day, STATE.actor)
+        numbers = AmountFormat(organisation.base_currency, organisation.locale)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "as_of": day,
+                "steps": [{"step": o.step, "ran": o.ran, "result": o.result} for o in outcomes],
+            }
+        )
+        return
+    rows_table(
+        f"Daily cycle {day.isoformat()}",
+        ["step", "status"],
+        [[o.step, "done" if o.ran else "already done"] for o in outcomes],
+    )
+    snapshot = next((o.result for o in outcomes if o.step == "exposure_snapshot"), None)
+    if snapshot:
+        print_summary(snapshot, numbers)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the ``tradeguard`` application."""
+    app.command()(cycle)

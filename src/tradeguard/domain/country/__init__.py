@@ -1,0 +1,1 @@
+"""Country rating rules: the composite grade and the political-risk levels."""

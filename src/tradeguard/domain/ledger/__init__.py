@@ -1,0 +1,1 @@
+"""The ledger's rules: payment allocation and the snapshot analytics run on."""

@@ -1,0 +1,1 @@
+"""Limit sizing and the shipping status a buyer's limit and stops give."""

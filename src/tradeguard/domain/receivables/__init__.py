@@ -1,0 +1,1 @@
+"""Receivables analytics: open items, ageing, DSO/CEI KPIs, payment behaviour."""

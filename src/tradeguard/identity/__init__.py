@@ -1,0 +1,1 @@
+"""Identity: organisations, users, tokens, sessions, and who may do what."""

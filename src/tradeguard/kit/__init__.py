@@ -1,0 +1,1 @@
+"""Shared plumbing: database, bulk I/O, pagination, forms, rendering, problem details."""

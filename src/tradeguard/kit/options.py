@@ -1,0 +1,60 @@
+"""What every command shares: the ``--db``, ``--org``, ``--format`` and date options."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Annotated
+
+import typer
+
+from tradeguard.kit.output import OutputFormat
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: TRADEGUARD_DB or sqlite)")
+]
+
+
+OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation name")]
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+
+
+_DATE_FORM = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(text: str) -> dt.date:
+    """A calendar date written YYYY-MM-DD; a bad one says what is wrong with it.
+
+    ``2026-02-30`` is refused because February 2026 has 28 days, ``30/01/2026`` because
+    of its form. Click turns the refusal into a usage error (exit code 2). The parser of
+    every date option (``--as-of``, ``--until``).
+    """
+    form = _DATE_FORM.fullmatch(text.strip())
+    if form is None:
+        raise typer.BadParameter(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-01-30")
+    year, month, day = (int(part) for part in form.groups())
+    if year < 1:
+        raise typer.BadParameter(f"{text} is not a date: there is no year 0")
+    if not 1 <= month <= 12:
+        raise typer.BadParameter(f"{text} is not a date: there is no month {month}")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        name = calendar.month_name[month]
+        raise typer.BadParameter(f"{text} is not a date: {name} {year} has {days} days")
+    return dt.date(year, month, day)
+
+
+DATE_METAVAR = "YYYY-MM-DD"
+
+
+AsOfOption = Annotated[
+    dt.date | None,
+    typer.Option("--as-of", parser=parse_date, metavar=DATE_METAVAR, help="Date (default today)"),
+]
+
+
+def as_of_date(value: dt.date | None) -> dt.date:
+    return value or dt.date.today()

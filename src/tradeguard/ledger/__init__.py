@@ -1,0 +1,1 @@
+"""The ledger: buyers, financial statements, invoices, payments, allocations, FX rates."""

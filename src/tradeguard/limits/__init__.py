@@ -1,0 +1,1 @@
+"""Credit limits: requests, decisions, limits in force and stop-shipments."""

@@ -1,0 +1,388 @@
+"""A buyer's page (its exposure, score, limit and shipping status) with the forms that
+change them, and the page of limit requests waiting for a decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from tradeguard.credit import service as credit
+from tradeguard.domain.errors import BadQueryError, TradeGuardError
+from tradeguard.domain.identity.access import Permission, can
+from tradeguard.domain.ledger.snapshot import MissingFxRateError
+from tradeguard.identity.dependencies import (
+    Caller,
+    LimitRequester,
+    Reader,
+    Writer,
+)
+from tradeguard.kit.bounds import Offset
+from tradeguard.kit.forms import FormValueError, form_day, query_string
+from tradeguard.kit.rendering import DONE_MESSAGES, render_page
+from tradeguard.kit.serialisation import to_jsonable
+from tradeguard.ledger import repository as ledger
+from tradeguard.ledger.schemas import PaymentRead
+from tradeguard.limits import service as limits
+
+router = APIRouter(include_in_schema=False)
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerView:
+    """What the buyer page shows: the date it is seen on, the invoice filter, the pages."""
+
+    as_of: dt.date
+    status: ledger.InvoiceStatus = "all"
+    inv_offset: int = 0
+    pay_offset: int = 0
+
+    def link(self, buyer_id: str, **changes: object) -> str:
+        """This view of the page with some parameters changed (paging keeps the others)."""
+        params: dict[str, object] = {
+            "as_of": self.as_of.isoformat(),
+            "status": None if self.status == "all" else self.status,
+            "inv_offset": self.inv_offset or None,
+            "pay_offset": self.pay_offset or None,
+        }
+        params.update({name: value or None for name, value in changes.items()})
+        return f"/buyers/{quote(buyer_id, safe='')}{query_string(params)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A form the service refused: which one, why, and what was typed (to show it again)."""
+
+    form: str
+    message: str
+    values: Mapping[str, str]
+    conflict: bool = False  # the state changed under the form: it was decided, lifted already
+
+    @property
+    def status_code(self) -> int:
+        return 409 if self.conflict else 422
+
+
+def _amount(value: str) -> Decimal:
+    """The amount a form sent, or ``FormValueError``; the service checks the rest."""
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise FormValueError(f"amount: not a number: {value!r}") from None
+    if not amount.is_finite() or abs(amount) > limits.MAX_AMOUNT:
+        raise FormValueError(f"amount: at most {limits.MAX_AMOUNT:,}")
+    return amount
+
+
+@router.get("/buyers/{buyer_id}")
+async def buyer_page(
+    request: Request,
+    buyer_id: str,
+    reader: Reader,
+    as_of: Annotated[str | None, Query(max_length=10)] = None,
+    status: Annotated[ledger.InvoiceStatus, Query()] = "all",
+    inv_offset: Offset = 0,
+    pay_offset: Offset = 0,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    """A buyer seen on ``as_of`` (today by default): exposure, open and overdue invoices."""
+    try:
+        day = form_day(as_of, "as_of") if as_of else dt.date.today()
+    except FormValueError as error:
+        raise BadQueryError("as_of", str(error).removeprefix("as_of: ")) from None
+    view = BuyerView(day, status, inv_offset, pay_offset)
+    return await reader.run(partial(_buyer_page, request, buyer_id, view, done=done))
+
+
+def _buyer_page(
+    request: Request,
+    buyer_id: str,
+    view: BuyerView,
+    session: Session,
+    caller: Caller,
+    *,
+    done: str | None = None,
+    refusal: Refusal | None = None,
+) -> HTMLResponse:
+    buyer = ledger.buyer(session, caller.org, buyer_id)
+    try:
+        exposure: ledger.Exposure | None = ledger.exposure(
+            session, caller.org, buyer_id, view.as_of
+        )
+        exposure_error = None
+    except MissingFxRateError as error:  # the invoices and the forms still show
+        exposure, exposure_error = None, str(error)
+    invoices = ledger.buyer_invoices(
+        session,
+        caller.org,
+        buyer_id,
+        view.as_of,
+        status=view.status,
+        limit=PAGE_SIZE,
+        offset=view.inv_offset,
+    )
+    payments = ledger.payments(
+        session,
+        caller.org,
+        buyer_id=buyer_id,
+        date_to=view.as_of,
+        limit=PAGE_SIZE,
+        offset=view.pay_offset,
+    )
+    try:
+        score: dict[str, Any] | None = to_jsonable(
+            credit.buyer_score(session, caller.org, buyer_id)
+        )
+        score_error = None
+    except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
+        score, score_error = None, str(error)
+    credit_status = to_jsonable(limits.buyer_limits(session, caller.org, buyer_id))
+    role = caller.principal.role
+    return render_page(
+        request,
+        caller,
+        "buyer.html",
+        buyer=buyer,
+        score=score,
+        score_error=score_error,
+        score_history=to_jsonable(credit.score_history(session, caller.org, buyer_id)),
+        credit_status=credit_status,
+        pending=[r for r in credit_status["requests"] if r["status"] == limits.PENDING],
+        can_request=can(role, Permission.REQUEST_LIMITS),
+        can_decide=can(role, Permission.WRITE_LEDGER),
+        done=DONE_MESSAGES.get(done or ""),
+        refusal=refusal,
+        exposure=exposure,
+        exposure_error=exposure_error,
+        view=view,
+        invoices=invoices,
+        payments=payments,
+        payment_rows=[PaymentRead.of(p) for p in payments.items],
+    )
+
+
+def _attempt(session: Session, action: Callable[[], object]) -> TradeGuardError | None:
+    """Run one service call in a savepoint: on a refusal nothing it did is kept."""
+    try:
+        with session.begin_nested():
+            action()
+    except TradeGuardError as error:
+        return error
+    return None
+
+
+def _after_buyer_form(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    buyer_id: str,
+    form: str,
+    values: Mapping[str, str],
+    action: Callable[[], object],
+    done: str,
+    *,
+    conflict: bool = False,
+) -> Response:
+    """Post/redirect/get for a form of the buyer page: back to the page with a message,
+    or the page again with the refusal next to the form (422, 409 for a conflict)."""
+    error = _attempt(session, action)
+    if error is None:
+        return RedirectResponse(f"/buyers/{quote(buyer_id, safe='')}?done={done}", status_code=303)
+    refusal = Refusal(form, str(error), values, conflict)
+    response = _buyer_page(
+        request,
+        buyer_id,
+        BuyerView(dt.date.today()),
+        session,
+        caller,
+        refusal=refusal,
+    )
+    response.status_code = refusal.status_code
+    return response
+
+
+@router.post("/buyers/{buyer_id}/limit-requests")
+async def request_limit_form(
+    request: Request,
+    buyer_id: str,
+    requester: LimitRequester,
+    amount: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The buyer page's "Request a limit" form (roles that may request limits)."""
+
+    def work(session: Session, caller: Caller) -> Response:
+        ledger.buyer(session, caller.org, buyer_id)
+        return _after_buyer_form(
+            request,
+            session,
+            caller,
+            buyer_id,
+            "request",
+            {"amount": amount, "reason": reason},
+            lambda: limits.request_limit(
+                session,
+                caller.org,
+                buyer_id,
+                _amount(amount),
+                reason.strip() or None,
+                caller.actor,
+            ),
+            "limit-requested",
+        )
+
+    return await requester.run(work)
+
+
+@router.post("/limit-requests/{request_id}/decision")
+async def decide_form(
+    request: Request,
+    request_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    writer: Writer,
+    decision: Annotated[Literal["approve", "reject"], Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[Literal["buyer", "pending"], Form()] = "buyer",
+) -> Response:
+    """Approve or reject a pending request, from the buyer page or the pending page."""
+
+    def work(session: Session, caller: Caller) -> Response:
+        pending = limits.limit_request(session, caller.org, request_id)
+        buyer_id, conflict = pending.buyer_id, pending.status != limits.PENDING
+        form = f"{decision}-{request_id}"
+        values = {"amount": amount, "reason": reason, "override_reason": override_reason}
+
+        def act() -> object:
+            approved = _amount(amount) if decision == "approve" and amount.strip() else None
+            return limits.decide(
+                session,
+                caller.org,
+                request_id,
+                decision,
+                reason,
+                caller.actor,
+                approved,
+                override_reason=override_reason.strip() or None,
+            )
+
+        done = "limit-approved" if decision == "approve" else "limit-rejected"
+        if back == "buyer":
+            return _after_buyer_form(
+                request, session, caller, buyer_id, form, values, act, done, conflict=conflict
+            )
+        error = _attempt(session, act)
+        if error is None:
+            return RedirectResponse(f"/limit-requests?done={done}", status_code=303)
+        refusal = Refusal(form, str(error), values, conflict)
+        response = _pending_page(request, session, caller, refusal=refusal)
+        response.status_code = refusal.status_code
+        return response
+
+    return await writer.run(work)
+
+
+@router.post("/buyers/{buyer_id}/stop-shipment")
+async def stop_shipment_form(
+    request: Request,
+    buyer_id: str,
+    writer: Writer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    until: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Stop shipments to the buyer: until a date (inclusive) or, without one, permanently."""
+
+    def work(session: Session, caller: Caller) -> Response:
+        ledger.buyer(session, caller.org, buyer_id)
+        return _after_buyer_form(
+            request,
+            session,
+            caller,
+            buyer_id,
+            "stop",
+            {"reason": reason, "until": until},
+            lambda: limits.stop_shipment(
+                session,
+                caller.org,
+                buyer_id,
+                reason,
+                caller.actor,
+                form_day(until, "until") if until else None,
+            ),
+            "shipments-stopped",
+        )
+
+    return await writer.run(work)
+
+
+@router.post("/buyers/{buyer_id}/stop-shipment/lift")
+async def lift_stop_form(
+    request: Request,
+    buyer_id: str,
+    writer: Writer,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Lift the buyer's stop-shipment, with a reason."""
+
+    def work(session: Session, caller: Caller) -> Response:
+        ledger.buyer(session, caller.org, buyer_id)
+        stopped = limits.buyer_limits(session, caller.org, buyer_id)["stop_shipment"] is not None
+
+        def lift() -> None:
+            if not reason.strip():
+                raise FormValueError("lifting a stop-shipment needs a reason")
+            limits.lift_stop(session, caller.org, buyer_id, reason, caller.actor)
+
+        return _after_buyer_form(
+            request,
+            session,
+            caller,
+            buyer_id,
+            "lift",
+            {"reason": reason},
+            lift,
+            "stop-lifted",
+            conflict=not stopped,
+        )
+
+    return await writer.run(work)
+
+
+@router.get("/limit-requests")
+async def limit_requests_page(
+    request: Request,
+    writer: Writer,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    """Every pending limit request of the organisation, oldest first, to decide."""
+    return await writer.run(partial(_pending_page, request, done=done))
+
+
+def _pending_page(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    *,
+    done: str | None = None,
+    refusal: Refusal | None = None,
+) -> HTMLResponse:
+    return render_page(
+        request,
+        caller,
+        "limit_requests.html",
+        pending=limits.pending_limit_requests(session, caller.org),
+        done=DONE_MESSAGES.get(done or ""),
+        refusal=refusal,
+    )

@@ -1,0 +1,1 @@
+"""The portfolio views that join the ledger, credit and limits."""

@@ -1,0 +1,1 @@
+"""Receivables: the summary, ageing, KPIs and payment behaviour reports."""

@@ -1,1 +1,0 @@
-"""Use cases: load from the store, call the domain, save, audit. They never commit."""

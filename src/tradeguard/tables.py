@@ -1,0 +1,19 @@
+"""Every capability's tables on one ``MetaData``: what the migrations are checked against.
+
+Each capability declares its tables in its own ``models.py``; importing them all here
+is what makes ``metadata`` the whole schema.
+"""
+
+from __future__ import annotations
+
+from tradeguard.audit import models as audit
+from tradeguard.country import models as country
+from tradeguard.credit import models as credit
+from tradeguard.cycle import models as cycle
+from tradeguard.identity import models as identity
+from tradeguard.kit.orm import Base
+from tradeguard.ledger import models as ledger
+from tradeguard.limits import models as limits
+
+CAPABILITIES = (identity, ledger, audit, cycle, credit, country, limits)
+metadata = Base.metadata
