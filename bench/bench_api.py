@@ -382,7 +382,7 @@ def _is_ours(frame: str) -> bool:
 
 
 def _short(frame: str) -> str:
-    """``exposure (tradeguard/services/ledger.py)`` -> ``services/ledger.py:exposure``."""
+    """``exposure (tradeguard/ledger/repository.py)`` -> ``ledger/repository.py:exposure``."""
     name, _, where = frame.partition(" (")
     return f"{where.rstrip(')').split('tradeguard/', 1)[-1]}:{name}"
 
