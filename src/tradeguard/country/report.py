@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import jinja2
 
 from tradeguard.country.service import SOURCES, CountryRisk
 from tradeguard.domain.errors import InvalidInputError, UnavailableError
+from tradeguard.kit.settings import settings
 from tradeguard.locale import N_, translate
 
 REPORT_LANGUAGES = ("en", "zh")
@@ -200,11 +200,11 @@ class CjkFontNotFoundError(UnavailableError):
 
 def cjk_font_path() -> Path:
     """The font of the Chinese PDF: ``TRADEGUARD_CJK_FONT``, else the first known location."""
-    configured = os.environ.get(CJK_FONT_ENV)
-    if configured:
-        if not Path(configured).is_file():
+    configured = settings().cjk_font
+    if configured is not None:
+        if not configured.is_file():
             raise CjkFontNotFoundError(f"{CJK_FONT_ENV}={configured}: no such font file")
-        return Path(configured)
+        return configured
     for candidate in CJK_FONT_PATHS:
         if candidate.is_file():
             return candidate

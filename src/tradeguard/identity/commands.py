@@ -3,7 +3,6 @@ role of ``TRADEGUARD_TOKEN``'s user when one is set."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +16,7 @@ from tradeguard.identity import organisations
 from tradeguard.identity import service as users
 from tradeguard.identity.models import Organisation
 from tradeguard.kit.db import get_engine, is_current, migrate, resolve_url, unit_of_work
+from tradeguard.kit.settings import settings
 
 TOKEN_ENV = "TRADEGUARD_TOKEN"
 
@@ -48,11 +48,11 @@ def authorise(session: Session, org: str | None, permission: Permission) -> Orga
     user's organisation and only with the user's permissions (as the API does). Without
     it, the command runs with the rights of whoever holds the database (the operator).
     """
-    token = os.environ.get(TOKEN_ENV)
-    if not token:
+    token = settings().token
+    if token is None:
         STATE.actor = cli_actor()
         return organisations.resolve(session, org or STATE.org)
-    principal = users.principal_for_token(session, token)
+    principal = users.principal_for_token(session, token.get_secret_value())
     if principal is None:
         raise PermissionDeniedError(f"{TOKEN_ENV} is not a valid API token")
     own = session.get_one(Organisation, principal.org_id)

@@ -48,9 +48,9 @@ from tradeguard.domain.identity.access import (
 )
 from tradeguard.identity.models import ApiToken, LoginThrottle, Organisation, User, WebSession
 from tradeguard.kit.orm import UtcDateTime
+from tradeguard.kit.settings import settings
 
 _HASHER = PasswordHasher()  # Argon2id with the library's current recommended parameters
-_SESSION_HOURS = 12
 MIN_PASSWORD_LENGTH = 10
 LANGUAGES = ("en", "zh")
 
@@ -558,7 +558,7 @@ def open_web_session(session: Session, principal: Principal) -> tuple[str, str]:
             token_hash=_digest(token),
             csrf_token=csrf,
             created_at=now,
-            expires_at=now + dt.timedelta(hours=_SESSION_HOURS),
+            expires_at=now + dt.timedelta(hours=settings().session_hours),
         )
     )
     return token, csrf

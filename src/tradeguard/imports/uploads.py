@@ -7,7 +7,6 @@ application is created (``max_upload_bytes``).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -17,9 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tradeguard.imports.reader import UnreadableFileError
 from tradeguard.kit.problems import problem
+from tradeguard.kit.settings import settings
 
 MAX_UPLOAD_ENV = "TRADEGUARD_MAX_UPLOAD_MB"
-DEFAULT_MAX_UPLOAD_MB = 100
 # What the import reader understands (``importing.reader.read_table``); no suffix is CSV.
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
 _COPY_CHUNK = 1024 * 1024
@@ -28,17 +27,9 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 
 
 def max_upload_bytes() -> int:
-    """The largest request body the server accepts, from ``TRADEGUARD_MAX_UPLOAD_MB``."""
-    configured = os.environ.get(MAX_UPLOAD_ENV, "").strip()
-    if not configured:
-        return DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    try:
-        megabytes = float(configured)
-    except ValueError:
-        megabytes = -1.0
-    if not 0 < megabytes <= 1024 * 1024:
-        raise ValueError(f"{MAX_UPLOAD_ENV}={configured!r}: give a number of megabytes above 0")
-    return int(megabytes * 1024 * 1024)
+    """The largest request body the server accepts, from ``TRADEGUARD_MAX_UPLOAD_MB``;
+    a bad value raises ``ValueError`` (``kit.settings``)."""
+    return int(settings().max_upload_mb * 1024 * 1024)
 
 
 class RequestTooLargeError(Exception):

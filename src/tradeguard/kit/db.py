@@ -1,14 +1,13 @@
 """Engine, unit of work and schema migrations.
 
 The database URL comes from ``--db``, else ``TRADEGUARD_DB``, else a SQLite file
-``tradeguard.db`` in the working directory. A command or request is one unit of work:
-``unit_of_work`` commits at the end or rolls everything back. A unit of work whose
+``tradeguard.db`` in the working directory (``kit.settings``). A command or request is
+one unit of work: ``unit_of_work`` commits at the end or rolls everything back. A unit of work whose
 writes depend on what it read (an import, the daily cycle) first calls ``serialise``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,13 +25,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tradeguard.domain.errors import UnavailableError
+from tradeguard.kit.settings import settings
 
-DEFAULT_URL = "sqlite:///tradeguard.db"
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def resolve_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("TRADEGUARD_DB") or DEFAULT_URL
+    return explicit or settings().db
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,12 +42,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# Connections per engine: the web server runs sync endpoints in a pool of 40 worker
-# threads and lets at most 20 requests hold a unit of work at once (``web.deps``), so
-# 20 pooled connections plus 20 overflow are never the bottleneck (SQLAlchemy's default
-# of 5 + 10 was). Command-line use opens one.
-POOL_SIZE = 20
-MAX_OVERFLOW = 20
 # How long a SQLite connection waits for another's write lock before it gives up, and
 # how long ``serialise`` waits for another unit of work holding the same step.
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -64,20 +57,18 @@ def is_sqlite_memory(url: str) -> bool:
 
 @cache
 def get_engine(url: str) -> Engine:
-    """One engine per URL for the life of the process."""
+    """One engine per URL for the life of the process, its pool sized by the settings."""
+    configured = settings()
+    pool = {"pool_size": configured.pool_size, "max_overflow": configured.max_overflow}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A file database gets a queue pool sized like PostgreSQL's; an in-memory one
         # keeps SQLAlchemy's own pool (one connection per thread or a static one).
-        sizing: dict[str, Any] = {}
-        if not is_sqlite_memory(url):
-            sizing = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
+        sizing = {} if is_sqlite_memory(url) else pool
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **sizing)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(
-            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
-        )
+        engine = create_engine(url, pool_pre_ping=True, **pool)
     return engine
 
 
