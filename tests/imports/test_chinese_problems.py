@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from tradeguard.kit.i18n import translate
 
 from tests.web.conftest import PASSWORD, World, bearer, client, world  # noqa: F401 (fixtures)
+from tradeguard.kit.i18n import translate
 
 HTML = {"Accept": "text/html"}
 SOURCES = Path(__file__).resolve().parents[2] / "src" / "tradeguard"

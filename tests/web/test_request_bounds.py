@@ -14,8 +14,8 @@ from sqlalchemy import select
 from tests.web.conftest import PASSWORD, World, bearer
 from tests.web.live import serve
 from tradeguard.audit.models import AuditEntry
-from tradeguard.kit.db import unit_of_work
 from tradeguard.imports.uploads import MAX_UPLOAD_ENV
+from tradeguard.kit.db import unit_of_work
 from tradeguard.ledger.models import Buyer
 from tradeguard.web.app import create_app
 
