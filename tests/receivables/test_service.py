@@ -174,3 +174,25 @@ def test_fast_read_equals_the_row_path(engine: Engine, ledger: Organisation) -> 
         ).sort("invoice_id")
     assert fast.height == 5
     assert fast.equals(rows)
+
+
+def test_the_summary_agrees_with_the_reports(engine: Engine, ledger: Organisation) -> None:
+    """One pipeline: the summary's ageing and exposures are the reports' own."""
+    with unit_of_work(engine) as session:
+        summary = reports.portfolio_summary(session, ledger, AS_OF)
+        ageing = reports.ageing_report(session, ledger, AS_OF)
+        page = reports.dashboard_report(session, ledger, AS_OF)
+    assert summary.ageing == ageing.buckets == page.buckets
+    assert summary.open_receivables == ageing.total == page.kpis.receivables
+    assert summary.overdue == page.kpis.overdue_receivables == Decimal("870.00")
+    assert summary.open_invoices == sum(b.count for b in ageing.buckets) == 3
+    assert (summary.buyers, summary.invoices) == (2, 5)
+    assert [
+        (b.buyer_id, b.name, b.country, b.exposure, b.share) for b in summary.largest_buyers
+    ] == [
+        ("B1", "Alpha", "DE", Decimal("1000.00"), 0.7874),
+        ("B2", "Beta", "US", Decimal("270.00"), 0.2126),
+    ]
+    assert [(b.buyer_id, b.exposure, b.share) for b in page.largest_buyers] == [
+        (b.buyer_id, b.exposure, b.share) for b in summary.largest_buyers
+    ]

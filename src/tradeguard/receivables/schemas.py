@@ -115,15 +115,16 @@ class KpiHeading(_Answer):
     settings: KpiConventions
 
 
+# Fields in the answer's order: the heading's, then the figures', then the trend.
 class KpiReport(KpiFigures, KpiHeading):
-    """The KPIs of the period ending ``as_of`` with their heading and, when asked for,
-    their trend. Its fields are the heading's, then the figures', then ``trend``."""
+    """The KPIs of the period ending on the date and, when asked for, on each of the last
+    8 quarterly dates (the trend)."""
 
     trend: list[KpiFigures] | None = Field(default=None, exclude_if=_absent)
 
 
 class BuyerBehaviour(_Answer):
-    """How one buyer pays (``domain.receivables.behaviour``); None: no evidence."""
+    """How one buyer pays over the trailing 12 months; None where nothing shows it yet."""
 
     buyer_id: str
     avg_days_beyond_terms: float | None
@@ -145,8 +146,9 @@ class LargestBuyer(_Answer):
     share: float  # of the open receivables
 
 
-class ReportsPage(_Answer):
-    """What the reports page shows (``receivables.service.dashboard_report``)."""
+class DashboardReport(_Answer):
+    """What the reports page shows: ageing, the KPIs with their trend, the largest
+    exposures and, for a chosen bucket, a page of its invoices."""
 
     as_of: dt.date
     currency: str

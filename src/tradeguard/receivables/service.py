@@ -49,12 +49,12 @@ from tradeguard.receivables.schemas import (
     BucketInvoice,
     BucketPage,
     BucketTotal,
+    DashboardReport,
     KpiConventions,
     KpiFigures,
     KpiReport,
     LargestBuyer,
     PortfolioSummary,
-    ReportsPage,
     SummaryBuyer,
 )
 
@@ -96,7 +96,7 @@ def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _bucket_totals(
+def _bucket_rows(
     cells: pl.DataFrame, edges: Sequence[int], currency: str
 ) -> tuple[list[BucketTotal], Decimal]:
     """Every bucket in order, empty ones included, from the non-empty (bucket, count, amount)."""
@@ -143,13 +143,13 @@ def ageing_of(
         raise BadQueryError("by", f"choose one of: {', '.join(AGEING_GROUPS)}")
     currency = snapshot.base_currency
     pos = positions(snapshot, as_of)
-    rows, total = _bucket_totals(ageing(pos, edges), edges, currency)
+    rows, total = _bucket_rows(ageing(pos, edges), edges, currency)
     groups: list[AgeingGroup] = []
     if by is not None:
         per_group = ageing(pos, edges, by, grades)
         names = dict(snapshot.buyers.select("buyer_id", "name").iter_rows())
         for (key,), group_cells in per_group.group_by(["group"], maintain_order=True):
-            group_rows, group_total = _bucket_totals(group_cells, edges, currency)
+            group_rows, group_total = _bucket_rows(group_cells, edges, currency)
             groups.append(
                 AgeingGroup(
                     group=key,
@@ -308,7 +308,7 @@ def dashboard_report(
     limit: int = 50,
     offset: int = 0,
     largest: int = 20,
-) -> ReportsPage:
+) -> DashboardReport:
     """What the reports page shows: ageing, the KPIs with their trend, the largest
     exposures (for a Pareto chart) and, with ``bucket``, a page of that bucket's invoices;
     ``ledger_starts`` (the first invoice's issue date, None for an empty ledger) lets the
@@ -319,14 +319,14 @@ def dashboard_report(
     snapshot = _snapshot(session, org)
     currency = snapshot.base_currency
     pos = positions(snapshot, as_of)
-    rows, total = _bucket_totals(ageing(pos), DEFAULT_BUCKET_EDGES, currency)
+    rows, total = _bucket_rows(ageing(pos), DEFAULT_BUCKET_EDGES, currency)
     exposure = _largest_exposures(
         pos.frame.lazy().filter(pl.col("open_base") > 0),
         snapshot.buyers.select("buyer_id", "name"),
         largest,
     )
     receivables = int(pos.frame["open_base"].sum())
-    return ReportsPage(
+    return DashboardReport(
         as_of=as_of,
         currency=currency,
         buckets=rows,
@@ -354,7 +354,7 @@ def summary_of(snapshot: LedgerSnapshot, organisation: str, as_of: dt.date) -> P
     currency = snapshot.base_currency
     pos = positions(snapshot, as_of)
     cells = ageing(pos)
-    rows, _ = _bucket_totals(cells, DEFAULT_BUCKET_EDGES, currency)
+    rows, _ = _bucket_rows(cells, DEFAULT_BUCKET_EDGES, currency)
     total = int(cells["amount"].sum() or 0)
     # The default buckets' first is "current" (not overdue): the others are overdue.
     overdue = int(cells.filter(pl.col("bucket") > 0)["amount"].sum() or 0)
