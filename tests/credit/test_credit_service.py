@@ -143,8 +143,8 @@ def test_ageing_by_grade_uses_the_latest_scores(engine: Engine, ledger: Organisa
         # an earlier score is superseded by AS_OF's; a later one is not known on AS_OF
         credit.score_buyers(session, ledger, later, buyer_id="B3")
         session.execute(update(CreditScore).where(CreditScore.as_of == later).values(grade=1))
-        result = reports.ageing_report(session, ledger, AS_OF, by="grade")
-        at_later = reports.ageing_report(session, ledger, later, by="grade")
+        result = reports.ageing_report(session, ledger, AS_OF, by="grade").model_dump()
+        at_later = reports.ageing_report(session, ledger, later, by="grade").model_dump()
     # B1 and B2 are paid: only B3's 800.00 is open
     assert [(g["group"], str(g["total"])) for g in result["groups"]] == [(on_date["B3"], "800.00")]
     assert [g["group"] for g in at_later["groups"]] == [1]

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from tradeguard.domain.ledger.snapshot import LedgerSnapshot, MissingFxRateError
-from tradeguard.domain.receivables.ageing import bucket_index, buckets, open_items
+from tradeguard.domain.receivables.ageing import bucket_index, buckets, open_items, positions
 
 D = dt.date
 
@@ -50,7 +50,7 @@ def _snapshot(fx: list[tuple[str, dt.date, float]]) -> LedgerSnapshot:
 
 def test_open_items_are_point_in_time() -> None:
     snapshot = _snapshot([("JPY", D(2024, 2, 28), 0.0062), ("JPY", D(2024, 3, 2), 0.0070)])
-    items = open_items(snapshot, D(2024, 3, 1)).sort("invoice_id")
+    items = open_items(positions(snapshot, D(2024, 3, 1))).collect().sort("invoice_id")
     # I1: 40.00 paid on 10 Feb, the rest after the date; I2 fully credited; I3 not issued yet.
     assert items.select("invoice_id", "open", "days_overdue", "open_base").rows() == [
         ("I1", 6000, 30, 6000),
@@ -60,7 +60,7 @@ def test_open_items_are_point_in_time() -> None:
 
 def test_missing_rate_names_currency_and_date() -> None:
     with pytest.raises(MissingFxRateError, match="no FX rate for JPY on or before 2024-03-01"):
-        open_items(_snapshot([("JPY", D(2024, 3, 2), 0.007)]), D(2024, 3, 1))
+        open_items(positions(_snapshot([("JPY", D(2024, 3, 2), 0.007)]), D(2024, 3, 1)))
 
 
 def test_buckets_from_edges() -> None:

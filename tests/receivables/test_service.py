@@ -56,7 +56,7 @@ def ledger(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
 
 def test_ageing_and_drill_down(engine: Engine, ledger: Organisation) -> None:
     with unit_of_work(engine) as session:
-        result = reports.ageing_report(session, ledger, AS_OF, by="buyer")
+        result = reports.ageing_report(session, ledger, AS_OF, by="buyer").model_dump()
     # I1 600.00 open (400 paid, 600 after the date), 30 days; I2 400.00 current after the
     # credit note; I4 800 USD − 500 USD of credit left by P3's overpayment = 300 USD at
     # 0.9 (the rate of 28 June) = 270.00, 16 days; I3 paid, I5 written off.
@@ -80,7 +80,9 @@ def test_ageing_and_drill_down(engine: Engine, ledger: Organisation) -> None:
     ]
 
     with unit_of_work(engine) as session:
-        page = reports.bucket_invoices_report(session, ledger, AS_OF, 1, limit=1, offset=1)
+        page = reports.bucket_invoices_report(
+            session, ledger, AS_OF, 1, limit=1, offset=1
+        ).model_dump()
     assert (page["bucket"], page["total"], page["limit"], page["offset"]) == ("1-30", 2, 1, 1)
     [item] = page["items"]  # the second most overdue: I1 (30 days) comes first
     assert (item["invoice_id"], item["days_overdue"], item["invoice_currency"]) == ("I4", 16, "USD")
@@ -89,7 +91,9 @@ def test_ageing_and_drill_down(engine: Engine, ledger: Organisation) -> None:
 
 def test_kpis(engine: Engine, ledger: Organisation) -> None:
     with unit_of_work(engine) as session:
-        k = reports.kpis_report(session, ledger, AS_OF, reports.kpi_settings(), trend=True)
+        k = reports.kpis_report(
+            session, ledger, AS_OF, reports.kpi_settings(), trend=True
+        ).model_dump()
     assert k["receivables"] == Decimal("1270.00")
     # Sales of (1 April, 30 June]: I1, I2 and I4 (800 USD at 0.9) = 2,220.00.
     assert k["credit_sales"] == Decimal("2220.00")
@@ -111,7 +115,7 @@ def test_kpis(engine: Engine, ledger: Organisation) -> None:
 
 def test_behaviour(engine: Engine, ledger: Organisation) -> None:
     with unit_of_work(engine) as session:
-        result = reports.behaviour_report(session, ledger, AS_OF)
+        result = reports.behaviour_report(session, ledger, AS_OF).model_dump()
     b1, b2 = result["buyers"]
     assert b1 == {
         "buyer_id": "B1",
@@ -153,7 +157,7 @@ def test_uncommitted_writes_are_seen(engine: Engine, ledger: Organisation, tmp_p
     more = "invoice_id,buyer_id,issue_date,due_date,amount,currency\nI9,B1,2024-06-01,2024-06-05,5.00,EUR"
     with unit_of_work(engine) as session:
         import_file(session, ledger, "invoices", write_csv(tmp_path, "more.csv", more), "test")
-        result = reports.ageing_report(session, ledger, AS_OF)
+        result = reports.ageing_report(session, ledger, AS_OF).model_dump()
     assert result["total"] == Decimal("1275.00")
 
 
@@ -170,3 +174,25 @@ def test_fast_read_equals_the_row_path(engine: Engine, ledger: Organisation) -> 
         ).sort("invoice_id")
     assert fast.height == 5
     assert fast.equals(rows)
+
+
+def test_the_summary_agrees_with_the_reports(engine: Engine, ledger: Organisation) -> None:
+    """One pipeline: the summary's ageing and exposures are the reports' own."""
+    with unit_of_work(engine) as session:
+        summary = reports.portfolio_summary(session, ledger, AS_OF)
+        ageing = reports.ageing_report(session, ledger, AS_OF)
+        page = reports.dashboard_report(session, ledger, AS_OF)
+    assert summary.ageing == ageing.buckets == page.buckets
+    assert summary.open_receivables == ageing.total == page.kpis.receivables
+    assert summary.overdue == page.kpis.overdue_receivables == Decimal("870.00")
+    assert summary.open_invoices == sum(b.count for b in ageing.buckets) == 3
+    assert (summary.buyers, summary.invoices) == (2, 5)
+    assert [
+        (b.buyer_id, b.name, b.country, b.exposure, b.share) for b in summary.largest_buyers
+    ] == [
+        ("B1", "Alpha", "DE", Decimal("1000.00"), 0.7874),
+        ("B2", "Beta", "US", Decimal("270.00"), 0.2126),
+    ]
+    assert [(b.buyer_id, b.exposure, b.share) for b in page.largest_buyers] == [
+        (b.buyer_id, b.exposure, b.share) for b in summary.largest_buyers
+    ]

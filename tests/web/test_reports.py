@@ -113,3 +113,58 @@ def test_reports_page_in_chinese(client: TestClient, world: World) -> None:
         "180 天以上",
     ):
         assert text in page.text
+
+
+def test_summary_answers_a_snapshot_stored_by_an_earlier_version(
+    client: TestClient, world: World
+) -> None:
+    import datetime as dt
+
+    from tests.cycle.test_service import OLDER_SNAPSHOT
+    from tradeguard.cycle.models import CycleRun
+    from tradeguard.kit.db import unit_of_work
+
+    with unit_of_work(world.engine) as session:
+        session.add(
+            CycleRun(
+                org_id=world.org.id,
+                as_of=dt.date(2024, 2, 29),
+                step="exposure_snapshot",
+                ran_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
+                result=OLDER_SNAPSHOT,
+            )
+        )
+    response = client.get("/api/v1/summary", headers=bearer(world, "viewer"))
+    assert response.status_code == 200, response.text
+    assert response.json() == OLDER_SNAPSHOT
+    dated = client.get("/api/v1/summary", params=AS_OF, headers=bearer(world, "viewer")).json()
+    assert (dated["as_of"], dated["open_receivables"], dated["open_invoices"]) == (
+        "2024-03-01",
+        "110.00",
+        2,
+    )
+
+
+def test_the_schema_names_every_field_of_the_reports(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def answer(path: str) -> dict[str, object]:
+        content = spec["paths"][path]["get"]["responses"]["200"]["content"]
+        name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        return schemas[name]["properties"]
+
+    assert list(answer("/api/v1/reports/ageing")) == [
+        "as_of",
+        "currency",
+        "buckets",
+        "total",
+        "groups",
+    ]
+    assert answer("/api/v1/reports/ageing")["total"] == {"title": "Total", "type": "string"}
+    assert "items" in answer("/api/v1/reports/ageing/{bucket_index}/invoices")
+    kpis = answer("/api/v1/reports/kpis")
+    assert list(kpis)[:4] == ["currency", "period_days", "settings", "as_of"]
+    assert {"dso", "hhi", "trend"} <= set(kpis)
+    assert "buyers" in answer("/api/v1/reports/behaviour")
+    assert {"open_receivables", "ageing", "largest_buyers"} <= set(answer("/api/v1/summary"))

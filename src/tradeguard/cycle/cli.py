@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tradeguard.cycle.service import run_cycle
+from tradeguard.cycle.service import recorded_summary, run_cycle
 from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import AsOfOption, DbOption, FormatOption, OrgOption, as_of_date
@@ -41,9 +41,7 @@ def cycle(
         ["step", "status"],
         [[o.step, "done" if o.ran else "already done"] for o in outcomes],
     )
-    snapshot = next((o.result for o in outcomes if o.step == "exposure_snapshot"), None)
-    if snapshot:
-        print_summary(snapshot, numbers)
+    print_summary(recorded_summary(outcomes), numbers)
 
 
 def register(app: typer.Typer) -> None:

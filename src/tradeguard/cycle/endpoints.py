@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
@@ -12,21 +11,20 @@ from tradeguard.cycle.service import latest_snapshot
 from tradeguard.domain.identity.access import Org
 from tradeguard.identity.dependencies import Reader
 from tradeguard.kit.problems import PROBLEM_RESPONSES
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.receivables.endpoints import report_day
-from tradeguard.receivables.summary import portfolio_summary
+from tradeguard.receivables.schemas import PortfolioSummary
+from tradeguard.receivables.service import portfolio_summary
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
-def _summary(session: Session, org: Org, as_of: dt.date | None) -> dict[str, Any]:
+def _summary(session: Session, org: Org, as_of: dt.date | None) -> PortfolioSummary:
     if as_of is None and (snapshot := latest_snapshot(session, org)) is not None:
         return snapshot
-    result: dict[str, Any] = to_jsonable(portfolio_summary(session, org, report_day(as_of)))
-    return result
+    return portfolio_summary(session, org, report_day(as_of))
 
 
 @router.get("/summary", tags=["reports"])
-async def summary(reader: Reader, as_of: dt.date | None = None) -> dict[str, Any]:
+async def summary(reader: Reader, as_of: dt.date | None = None) -> PortfolioSummary:
     """Portfolio summary of the caller's organisation: the latest daily cycle, or any date."""
     return await reader.call(_summary, as_of)

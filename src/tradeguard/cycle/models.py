@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from pydantic import JsonValue
 from sqlalchemy import (
     JSON,
     Date,
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tradeguard.identity.models import Organisation
 from tradeguard.kit.orm import Base, UtcDateTime
 
+StepResult = dict[str, JsonValue]
+"""What a step of the cycle records: a JSON document, as ``cycle_runs.result`` holds it."""
+
 
 class CycleRun(Base):
     """One step of the daily protection cycle done for one as-of date: never twice."""
@@ -26,4 +29,4 @@ class CycleRun(Base):
     as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     step: Mapped[str] = mapped_column(String(40), primary_key=True)
     ran_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[StepResult] = mapped_column(JSON)

@@ -11,32 +11,33 @@ as they land.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
 from tradeguard.credit import service as credit
-from tradeguard.cycle.models import CycleRun
+from tradeguard.cycle import repository
+from tradeguard.cycle.models import StepResult
 from tradeguard.domain.identity.access import Org
 from tradeguard.kit.db import serialise
-from tradeguard.kit.serialisation import to_jsonable
-from tradeguard.receivables.summary import portfolio_summary
+from tradeguard.receivables.schemas import PortfolioSummary
+from tradeguard.receivables.service import portfolio_summary
 
-Step = Callable[[Session, Org, dt.date], dict[str, Any]]
+Step = Callable[[Session, Org, dt.date], StepResult]
 
 
-def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
+EXPOSURE_SNAPSHOT = "exposure_snapshot"
+
+
+def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> StepResult:
     """Record the portfolio as it stood on the date, for trends and the dashboard."""
-    summary: dict[str, Any] = to_jsonable(portfolio_summary(session, org, as_of))
-    return summary
+    return portfolio_summary(session, org, as_of).model_dump(mode="json")
 
 
 STEPS: dict[str, Step] = {
-    "exposure_snapshot": _exposure_snapshot,
+    EXPOSURE_SNAPSHOT: _exposure_snapshot,
     "credit_scoring": credit.cycle_step,
 }
 
@@ -45,7 +46,7 @@ STEPS: dict[str, Step] = {
 class StepOutcome:
     step: str
     ran: bool  # False: already done for this date earlier
-    result: dict[str, Any]
+    result: StepResult
 
 
 def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[StepOutcome]:
@@ -54,23 +55,14 @@ def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[St
         f"cycle:{org.id}:{as_of.isoformat()}",
         f"the daily cycle for {as_of.isoformat()} is already running for {org.name}; try again",
     )
-    done = {
-        run.step: run
-        for run in session.scalars(
-            select(CycleRun).where(CycleRun.org_id == org.id, CycleRun.as_of == as_of)
-        )
-    }
+    done = repository.recorded_results(session, org.id, as_of)
     outcomes = []
     for name, step in STEPS.items():
         if name in done:
-            outcomes.append(StepOutcome(name, False, done[name].result))
+            outcomes.append(StepOutcome(name, False, done[name]))
             continue
         result = step(session, org, as_of)
-        session.add(
-            CycleRun(
-                org_id=org.id, as_of=as_of, step=name, ran_at=dt.datetime.now(dt.UTC), result=result
-            )
-        )
+        repository.record_result(session, org.id, as_of, name, result)
         outcomes.append(StepOutcome(name, True, result))
     if any(outcome.ran for outcome in outcomes):
         audit.record(
@@ -86,11 +78,14 @@ def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[St
     return outcomes
 
 
-def latest_snapshot(session: Session, org: Org) -> dict[str, Any] | None:
-    run = session.scalar(
-        select(CycleRun)
-        .where(CycleRun.org_id == org.id, CycleRun.step == "exposure_snapshot")
-        .order_by(CycleRun.as_of.desc())
-        .limit(1)
-    )
-    return None if run is None else run.result
+def recorded_summary(outcomes: Sequence[StepOutcome]) -> PortfolioSummary:
+    """The portfolio summary among a cycle's outcomes (its exposure snapshot)."""
+    snapshot = next(o.result for o in outcomes if o.step == EXPOSURE_SNAPSHOT)
+    return PortfolioSummary.model_validate(snapshot)
+
+
+def latest_snapshot(session: Session, org: Org) -> PortfolioSummary | None:
+    """The portfolio summary of the latest date the cycle ran for; None before the first
+    run. Parsed from the stored JSON, whose shape is the same in rows of every version."""
+    snapshot = repository.latest_result(session, org.id, EXPOSURE_SNAPSHOT)
+    return None if snapshot is None else PortfolioSummary.model_validate(snapshot)

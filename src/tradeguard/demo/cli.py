@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from tradeguard.audit.service import cli_actor
-from tradeguard.cycle.service import run_cycle
+from tradeguard.cycle.service import recorded_summary, run_cycle
 from tradeguard.identity import organisations
 from tradeguard.identity.commands import STATE
 from tradeguard.imports.cli import _bar
@@ -93,11 +93,11 @@ def demo(
         loading("daily cycle")
         outcomes = run_cycle(session, organisation, day, cli_actor())
         admin = ensure_demo_admin(session, organisation, cli_actor())
-    snapshot = next(o.result for o in outcomes if o.step == "exposure_snapshot")
+    summary = recorded_summary(outcomes)
     if output is OutputFormat.JSON:
-        emit_json(snapshot)
+        emit_json(summary.model_dump(mode="json"))
     else:
-        print_summary(snapshot, AmountFormat(organisation.base_currency, organisation.locale))
+        print_summary(summary, AmountFormat(organisation.base_currency, organisation.locale))
     url = sign_in_url(host, port)
     if admin is None:
         plain(f"Sign in at {url} (the demo administrator already exists)")

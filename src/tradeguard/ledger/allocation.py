@@ -69,7 +69,7 @@ def _read_by_buyers(
     connection: Connection,
     chunks: list[list[str] | None],
     build: Callable[[list[str] | None], Executable],
-    schema: dict[str, Any],
+    schema: dict[str, type[pl.DataType]],
 ) -> pl.DataFrame:
     frames = [read_frame(connection, build(chunk), schema) for chunk in chunks]
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)

@@ -14,12 +14,14 @@ from typing import Any, Literal, TypeVarTuple
 
 import polars as pl
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Date,
     Integer,
     Select,
     String,
+    Subquery,
     bindparam,
     func,
     or_,
@@ -106,7 +108,7 @@ def load_snapshot(connection: Connection, org_id: int, base_currency: str) -> Le
 Columns = TypeVarTuple("Columns")
 
 
-def _filter_buyers(
+def filter_buyers(
     query: Select[*Columns], q: str | None, country: str | None, industry: str | None
 ) -> Select[*Columns]:
     """The buyers list's filters: a name or id fragment, a country, an industry."""
@@ -134,7 +136,7 @@ def buyers(
     offset: int = 0,
 ) -> Page:
     query = select(Buyer).where(Buyer.org_id == org.id)
-    query = _filter_buyers(query, q, country, industry)
+    query = filter_buyers(query, q, country, industry)
     sortable = {
         "buyer_id": Buyer.buyer_id,
         "name": Buyer.name,
@@ -302,23 +304,36 @@ _BUYER_ID = bindparam("buyer_id", type_=String)
 _AS_OF = bindparam("as_of", type_=Date)
 
 
+def settled_by(
+    org_id: int | BindParameter[int],
+    as_of: dt.date | BindParameter[dt.date],
+    buyer_id: str | BindParameter[str] | None = None,
+) -> Subquery:
+    """What was settled on each invoice (of one buyer, or all) by the end of ``as_of``:
+    its payments, credit notes and write-offs dated on or before it, summed (columns
+    invoice_id, settled). Outer-join it on the invoice id: no row, nothing settled."""
+    buyer = [] if buyer_id is None else [Allocation.buyer_id == buyer_id]
+    return (
+        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
+        .where(Allocation.org_id == org_id, *buyer, Allocation.date <= as_of)
+        .group_by(Allocation.invoice_id)
+        .subquery("settled")
+    )
+
+
+def open_after(settled: Subquery) -> ColumnElement[int]:
+    """An invoice's open amount once ``settled`` (a ``settled_by``) is taken off it."""
+    return Invoice.amount - func.coalesce(settled.c.settled, 0)
+
+
 def _open_items_statement() -> Select[dt.date, str, int, Decimal]:
     """Each open invoice of one buyer on a date, with the latest FX rate of its currency.
 
     Built once: composing a statement of this size costs several times more than running
     it (parameters: ``org_id``, ``buyer_id``, ``as_of``).
     """
-    settled = (
-        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
-        .where(
-            Allocation.org_id == _ORG_ID,
-            Allocation.buyer_id == _BUYER_ID,
-            Allocation.date <= _AS_OF,
-        )
-        .group_by(Allocation.invoice_id)
-        .subquery("settled")
-    )
-    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
+    settled = settled_by(_ORG_ID, _AS_OF, _BUYER_ID)
+    open_amount = open_after(settled)
     rate = (
         select(FxRate.rate)
         .where(FxRate.org_id == _ORG_ID, FxRate.currency == Invoice.currency, FxRate.date <= _AS_OF)
@@ -485,17 +500,8 @@ def buyer_invoices(
     """
     if status not in ("all", "open", "overdue"):
         raise BadQueryError("status", f"unknown status {status!r}; choose all, open or overdue")
-    settled = (
-        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
-        .where(
-            Allocation.org_id == org.id,
-            Allocation.buyer_id == buyer_id,
-            Allocation.date <= as_of,
-        )
-        .group_by(Allocation.invoice_id)
-        .subquery("settled")
-    )
-    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
+    settled = settled_by(org.id, as_of, buyer_id)
+    open_amount = open_after(settled)
     query = (
         select(
             Invoice.invoice_id,

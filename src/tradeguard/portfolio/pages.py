@@ -21,7 +21,7 @@ from tradeguard.kit.forms import query_string, sort_link
 from tradeguard.kit.rendering import render_page
 from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.portfolio import service as portfolios
-from tradeguard.receivables.summary import portfolio_summary
+from tradeguard.receivables.service import portfolio_summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,9 +34,10 @@ async def overview(request: Request, reader: Reader) -> HTMLResponse:
     def page(session: Session, caller: Caller) -> HTMLResponse:
         summary = latest_snapshot(session, caller.org)
         if summary is None:
-            summary = to_jsonable(portfolio_summary(session, caller.org, dt.date.today()))
+            summary = portfolio_summary(session, caller.org, dt.date.today())
         grades = to_jsonable(credit.grade_distribution(session, caller.org))
-        return render_page(request, caller, "overview.html", s=summary, grades=grades)
+        s = summary.model_dump(mode="json")
+        return render_page(request, caller, "overview.html", s=s, grades=grades)
 
     return await reader.run(page)
 

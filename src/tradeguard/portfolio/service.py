@@ -19,12 +19,11 @@ from tradeguard.domain.errors import BadQueryError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.money import convert_minor, from_minor
 from tradeguard.ledger.models import (
-    Allocation,
     Buyer,
     FxRate,
     Invoice,
 )
-from tradeguard.ledger.repository import _filter_buyers
+from tradeguard.ledger.repository import filter_buyers, open_after, settled_by
 from tradeguard.limits.models import CreditLimit
 
 
@@ -101,13 +100,8 @@ def _open_per_buyer_currency(
 ) -> list[tuple[str, str, int, int]]:
     """(buyer, currency, open, overdue) minor units on ``as_of`` for every buyer owing
     something, summed in the database over the invoices open on that date."""
-    settled = (
-        select(Allocation.invoice_id, func.sum(Allocation.amount).label("settled"))
-        .where(Allocation.org_id == org.id, Allocation.date <= as_of)
-        .group_by(Allocation.invoice_id)
-        .subquery("settled")
-    )
-    open_amount = Invoice.amount - func.coalesce(settled.c.settled, 0)
+    settled = settled_by(org.id, as_of)
+    open_amount = open_after(settled)
     query = (
         select(
             Invoice.buyer_id,
@@ -154,7 +148,7 @@ def portfolio(
     query = select(Buyer.buyer_id, Buyer.name, Buyer.country, Buyer.industry).where(
         Buyer.org_id == org.id
     )
-    query = _filter_buyers(query, q, country, industry)
+    query = filter_buyers(query, q, country, industry)
     base = org.base_currency
     rates = _latest_rates(session, org, as_of)
     exposure: dict[str, int | None] = {}

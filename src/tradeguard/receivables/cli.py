@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,13 @@ from tradeguard.kit.output import (
     rows_table,
 )
 from tradeguard.receivables import service as reports
+from tradeguard.receivables.schemas import (
+    AgeingReport,
+    BehaviourReport,
+    BucketTotal,
+    BuyerBehaviour,
+    PortfolioSummary,
+)
 
 report_app = typer.Typer(
     help="Receivables reports (ageing, KPIs, payment behaviour).", no_args_is_help=True
@@ -39,35 +46,35 @@ LimitOption = Annotated[
 ]
 
 
-def _bucket_table(title: str, rows: list[dict[str, Any]], numbers: AmountFormat) -> None:
+def _bucket_table(title: str, rows: list[BucketTotal], numbers: AmountFormat) -> None:
     rows_table(
         title,
         ["bucket", "invoices", f"amount ({numbers.currency})"],
-        [[b["label"], numbers.count(b["count"]), numbers.amount(b["amount"])] for b in rows],
+        [[b.label, numbers.count(b.count), numbers.amount(b.amount)] for b in rows],
     )
 
 
-def _ageing_matrix(title: str, by: str, result: dict[str, Any], numbers: AmountFormat) -> None:
+def _ageing_matrix(title: str, by: str, result: AgeingReport, numbers: AmountFormat) -> None:
     """One row per group (largest total first, as the report orders them), one column
     per bucket and the total; the last row is the whole portfolio."""
     named = by == "buyer"
     keys = [by, "name"] if named else [by]
     rows = [
         [
-            "(none)" if group["group"] is None else group["group"],
-            *([group.get("name")] if named else []),
-            *(numbers.amount(b["amount"]) for b in group["buckets"]),
-            numbers.amount(group["total"]),
+            "(none)" if group.group is None else group.group,
+            *([group.name] if named else []),
+            *(numbers.amount(b.amount) for b in group.buckets),
+            numbers.amount(group.total),
         ]
-        for group in result["groups"]
+        for group in result.groups
     ]
     total = [
         "all",
         *([""] if named else []),
-        *(numbers.amount(b["amount"]) for b in result["buckets"]),
-        numbers.amount(result["total"]),
+        *(numbers.amount(b.amount) for b in result.buckets),
+        numbers.amount(result.total),
     ]
-    labels = [b["label"] for b in result["buckets"]]
+    labels = [b.label for b in result.buckets]
     rows_table(title, [*keys, *labels, "total"], rows, keys=len(keys), total=total)
 
 
@@ -87,11 +94,11 @@ def ageing(
         result = reports.ageing_report(session, organisation, day, edges, by)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(result.model_dump(mode="json"))
         return
     title = f"Ageing on {day.isoformat()} ({numbers.currency})"
     if by is None:
-        _bucket_table(title, result["buckets"], numbers)
+        _bucket_table(title, result.buckets, numbers)
     else:
         _ageing_matrix(f"{title} by {by}", by, result, numbers)
 
@@ -118,23 +125,23 @@ def kpis(
         result = reports.kpis_report(session, organisation, day, settings, trend=trend)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(result.model_dump(mode="json"))
         return
     skip = {"as_of", "currency", "settings", "trend"}
     key_value_table(
-        f"KPIs on {day.isoformat()} ({result['currency']}, {period_days} days)",
+        f"KPIs on {day.isoformat()} ({result.currency}, {period_days} days)",
         [
             (name, numbers.amount(value) if isinstance(value, Decimal) else value)
-            for name, value in result.items()
+            for name, value in result.model_dump().items()
             if name not in skip
         ],
     )
-    if trend:
+    if result.trend is not None:
         names = ["dso", "dso_countback", "add", "cei", "bad_debt_ratio", "largest_buyer_share"]
         rows_table(
             "Trend",
             ["as of", *names],
-            [[point["as_of"], *(point[n] for n in names)] for point in result["trend"]],
+            [[point.as_of, *(getattr(point, n) for n in names)] for point in result.trend],
         )
 
 
@@ -149,10 +156,10 @@ def behaviour(
     """Each buyer's payment behaviour over the trailing 12 months, worst payers first."""
     day = as_of_date(as_of)
     with org_session(db, org) as (session, organisation):
-        result = reports.behaviour_report(session, organisation, day)
-    result["buyers"] = worst_first(result["buyers"])[:limit]
+        report = reports.behaviour_report(session, organisation, day)
+    result = BehaviourReport(as_of=report.as_of, buyers=worst_first(report.buyers)[:limit])
     if output is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(result.model_dump(mode="json"))
         return
     columns = [
         "buyer_id",
@@ -165,46 +172,38 @@ def behaviour(
     rows_table(
         f"Payment behaviour, 12 months to {day.isoformat()}",
         columns,
-        [[row[c] for c in columns] for row in result["buyers"]],
+        [[getattr(row, c) for c in columns] for row in result.buyers],
     )
 
 
-def worst_first(buyers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def worst_first(buyers: list[BuyerBehaviour]) -> list[BuyerBehaviour]:
     """Highest average days beyond terms first, then the longest delay, then buyer id;
     buyers without evidence (no paid or overdue invoice in the window) last."""
 
-    def badness(row: dict[str, Any]) -> tuple[bool, float, int, str]:
-        average, delay = row["avg_days_beyond_terms"], row["max_delay_days"]
-        return (
-            average is None,
-            -(average or 0.0),
-            -(delay or 0),
-            str(row["buyer_id"]),
-        )
+    def badness(row: BuyerBehaviour) -> tuple[bool, float, int, str]:
+        average, delay = row.avg_days_beyond_terms, row.max_delay_days
+        return (average is None, -(average or 0.0), -(delay or 0), row.buyer_id)
 
     return sorted(buyers, key=badness)
 
 
-def print_summary(summary: dict[str, Any], numbers: AmountFormat) -> None:
-    currency = summary["currency"]
+def print_summary(summary: PortfolioSummary, numbers: AmountFormat) -> None:
+    currency = summary.currency
     key_value_table(
-        f"{summary['organisation']} on {summary['as_of']}",
+        f"{summary.organisation} on {summary.as_of.isoformat()}",
         [
-            ("buyers", numbers.count(summary["buyers"])),
-            ("invoices", numbers.count(summary["invoices"])),
-            ("open invoices", numbers.count(summary["open_invoices"])),
-            (f"open receivables ({currency})", numbers.amount(summary["open_receivables"])),
-            (f"overdue ({currency})", numbers.amount(summary["overdue"])),
-            ("overdue share", f"{float(summary['overdue_share']):.1%}"),
+            ("buyers", numbers.count(summary.buyers)),
+            ("invoices", numbers.count(summary.invoices)),
+            ("open invoices", numbers.count(summary.open_invoices)),
+            (f"open receivables ({currency})", numbers.amount(summary.open_receivables)),
+            (f"overdue ({currency})", numbers.amount(summary.overdue)),
+            ("overdue share", f"{summary.overdue_share:.1%}"),
         ],
     )
     rows_table(
         "Ageing",
         ["bucket", "invoices", f"amount ({currency})"],
-        [
-            [b["label"], numbers.count(b["count"]), numbers.amount(b["amount"])]
-            for b in summary["ageing"]
-        ],
+        [[b.label, numbers.count(b.count), numbers.amount(b.amount)] for b in summary.ageing],
     )
 
 
@@ -215,14 +214,12 @@ def summary(
     org: OrgOption = None,
 ) -> None:
     """Open receivables, overdue and ageing on a date."""
-    from tradeguard.kit.serialisation import to_jsonable
-    from tradeguard.receivables.summary import portfolio_summary
-
+    day = as_of_date(as_of)
     with org_session(db, org) as (session, organisation):
-        result = to_jsonable(portfolio_summary(session, organisation, as_of_date(as_of)))
+        result = reports.portfolio_summary(session, organisation, day)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(result.model_dump(mode="json"))
     else:
         print_summary(result, numbers)
 

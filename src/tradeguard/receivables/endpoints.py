@@ -1,7 +1,8 @@
 """``/api/v1/reports/...``: ageing, a bucket's invoices, KPIs and payment behaviour.
 
 Endpoints are thin: one service call through the caller's ``Access``
-(``identity.dependencies``) does the work, and amounts leave as decimal strings.
+(``identity.dependencies``) does the work and its answer (``receivables.schemas``) is the
+response, amounts as decimal strings.
 
 A report's date may not be in the future: today's ledger cannot say what will be paid,
 so such a report would show every open invoice as overdue by then (422). A date before
@@ -10,7 +11,7 @@ the first invoice answers the normal empty report; the page says so in words."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
@@ -18,8 +19,8 @@ from tradeguard.domain.errors import BadQueryError
 from tradeguard.identity.dependencies import Reader
 from tradeguard.kit.bounds import AsOf, Limit, PageOffset
 from tradeguard.kit.problems import PROBLEM_RESPONSES
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.receivables import service as reports
+from tradeguard.receivables.schemas import AgeingReport, BehaviourReport, BucketPage, KpiReport
 
 router = APIRouter(tags=["reports"])
 
@@ -44,25 +45,19 @@ def report_day(as_of: dt.date | None) -> dt.date:
     return as_of or today
 
 
-def _json(result: dict[str, Any]) -> dict[str, Any]:
-    document: dict[str, Any] = to_jsonable(result)
-    return document
-
-
 @router.get(f"{API}/ageing", responses=PROBLEM_RESPONSES)
 async def ageing(
     reader: Reader,
     as_of: AsOf = None,
     buckets: Buckets = None,
     by: Annotated[str | None, Query(max_length=20)] = None,
-) -> dict[str, Any]:
+) -> AgeingReport:
     """Open receivables per ageing bucket in the base currency, optionally per group."""
-    report = await reader.run(
+    return await reader.run(
         lambda session, caller: reports.ageing_report(
             session, caller.org, report_day(as_of), reports.bucket_edges(buckets), by
         )
     )
-    return _json(report)
 
 
 @router.get(f"{API}/ageing/{{bucket_index}}/invoices", responses=PROBLEM_RESPONSES)
@@ -73,9 +68,9 @@ async def ageing_invoices(
     buckets: Buckets = None,
     limit: Limit = 50,
     offset: PageOffset = 0,
-) -> dict[str, Any]:
+) -> BucketPage:
     """The open invoices of one bucket (0 = current), most overdue first, paginated."""
-    report = await reader.run(
+    return await reader.run(
         lambda session, caller: reports.bucket_invoices_report(
             session,
             caller.org,
@@ -86,7 +81,6 @@ async def ageing_invoices(
             offset,
         )
     )
-    return _json(report)
 
 
 @router.get(f"{API}/kpis", responses=PROBLEM_RESPONSES)
@@ -97,9 +91,9 @@ async def kpis(
     countback_months: Annotated[str, Query(pattern="^(calendar|30-day)$")] = "calendar",
     cei_sales: Annotated[str, Query(pattern="^(total|monthly_average)$")] = "total",
     trend: bool = False,
-) -> dict[str, Any]:
+) -> KpiReport:
     """DSO (standard, countback), best possible DSO, ADD, CEI, bad debt and concentration."""
-    report = await reader.run(
+    return await reader.run(
         lambda session, caller: reports.kpis_report(
             session,
             caller.org,
@@ -108,14 +102,11 @@ async def kpis(
             trend=trend,
         )
     )
-    return _json(report)
 
 
 @router.get(f"{API}/behaviour", responses=PROBLEM_RESPONSES)
-async def behaviour(reader: Reader, as_of: AsOf = None) -> dict[str, Any]:
+async def behaviour(reader: Reader, as_of: AsOf = None) -> BehaviourReport:
     """Each buyer's payment behaviour over the trailing 12 months."""
-    return _json(
-        await reader.run(
-            lambda session, caller: reports.behaviour_report(session, caller.org, report_day(as_of))
-        )
+    return await reader.run(
+        lambda session, caller: reports.behaviour_report(session, caller.org, report_day(as_of))
     )

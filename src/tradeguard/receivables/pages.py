@@ -14,7 +14,7 @@ from tradeguard.identity.dependencies import Caller, Reader
 from tradeguard.kit.bounds import AsOf, PageOffset
 from tradeguard.kit.rendering import render_page
 from tradeguard.receivables import service as reports
-from tradeguard.receivables.endpoints import MAX_BUCKETS, _json, report_day
+from tradeguard.receivables.endpoints import MAX_BUCKETS, report_day
 
 router = APIRouter(tags=["reports"])
 
@@ -34,6 +34,7 @@ async def reports_page(
         report = reports.dashboard_report(
             session, caller.org, report_day(as_of), bucket=bucket, limit=PAGE_SIZE, offset=offset
         )
-        return render_page(request, caller, "reports.html", r=_json(report), page_size=PAGE_SIZE)
+        r = report.model_dump(mode="json")
+        return render_page(request, caller, "reports.html", r=r, page_size=PAGE_SIZE)
 
     return await reader.run(page)

@@ -100,7 +100,7 @@ def test_eur_totals_near_1e15_are_exact() -> None:
         [(f"I{i}", "B1", D(2024, 1, 1), D(2024, 2, 1), a, "EUR") for i, a in enumerate(amounts)],
         [],
     )
-    items = open_items(ledger, D(2024, 3, 1))
+    items = open_items(positions(ledger, D(2024, 3, 1))).collect()
     assert int(items["open_base"].sum()) == sum(amounts)
 
 
@@ -117,7 +117,7 @@ def test_amounts_that_cannot_be_held_are_refused() -> None:
         [(f"I{i}", "B1", D(2024, 1, 1), D(2024, 2, 1), huge, "EUR") for i in range(2)], []
     )
     with pytest.raises(AmountOverflowError):
-        open_items(overflowing_sum, D(2024, 3, 1))
+        open_items(positions(overflowing_sum, D(2024, 3, 1)))
 
 
 def test_beyond_64_bit_products_still_follow_the_rule() -> None:

@@ -155,19 +155,3 @@ def checked(frame: pl.DataFrame, converted: list[str], total: str) -> pl.DataFra
     if frame.height and frame.select(pl.col(total).cast(pl.Int128).sum()).item() > INT64_MAX:
         raise AmountOverflowError
     return frame
-
-
-def in_base_currency(
-    frame: pl.DataFrame, column: str, fx: pl.DataFrame, base: str, on: dt.date
-) -> pl.DataFrame:
-    """Add ``{column}_base``: ``column`` (minor units of ``currency``) in base minor units.
-
-    Rates are the latest on or before ``on``. Each amount is converted and rounded to the
-    base minor unit on its own (``to_base``), so every total is an exact sum of integers.
-    """
-    rates = rates_on(fx, frame["currency"].unique().to_list(), base, on)
-    name = f"{column}_base"
-    converted = frame.with_columns(
-        to_base(frame[column], frame["currency"], rates, base).alias(name)
-    )
-    return checked(converted, [name], name)

@@ -19,30 +19,10 @@ from tradeguard.domain.ledger.snapshot import (
     Converter,
     LedgerSnapshot,
     checked,
-    in_base_currency,
     rates_on,
 )
 
 DEFAULT_BUCKET_EDGES = (0, 30, 60, 90, 180)
-
-
-def open_items(snapshot: LedgerSnapshot, as_of: dt.date) -> pl.DataFrame:
-    """One row per open invoice: open amount (own and base currency) and days overdue."""
-    settled = (
-        snapshot.allocations.filter(pl.col("date") <= as_of)
-        .group_by("invoice_id")
-        .agg(pl.col("amount").sum().alias("settled"))
-    )
-    items = (
-        snapshot.invoices.lazy()
-        .filter(pl.col("issue_date") <= as_of)
-        .join(settled.lazy(), on="invoice_id", how="left")
-        .with_columns(open=pl.col("amount") - pl.col("settled").fill_null(0))
-        .filter(pl.col("open") > 0)
-        .with_columns(days_overdue=(pl.lit(as_of) - pl.col("due_date")).dt.total_days())
-        .collect()
-    )
-    return in_base_currency(items, "open", snapshot.fx, snapshot.base_currency, as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +141,11 @@ def positions(snapshot: LedgerSnapshot, as_of: dt.date, period_days: int = 90) -
     return Positions(snapshot, as_of, opening, checked(frame, converted, "amount_base"))
 
 
+def open_items(pos: Positions) -> pl.LazyFrame:
+    """The invoices with something open on ``pos.as_of``: what ageing and the summary count."""
+    return pos.frame.lazy().filter(pl.col("open") > 0)
+
+
 AGEING_GROUPS = ("buyer", "country", "industry", "grade")
 
 
@@ -189,7 +174,7 @@ def ageing(
         raise ValueError(f"unknown grouping {by!r}; choose one of: {', '.join(AGEING_GROUPS)}")
     if by == "grade" and grades is None:
         raise GradesNotComputedError
-    items = pos.frame.lazy().filter(pl.col("open") > 0)
+    items = open_items(pos)
     keys = ["bucket"]
     if by == "buyer":
         items = items.with_columns(group=pl.col("buyer_id"))
@@ -217,8 +202,8 @@ def bucket_invoices(
     if not 0 <= index < len(buckets(edges)):
         raise ValueError(f"bucket index must be between 0 and {len(edges)}")
     return (
-        pos.frame.lazy()
-        .filter(pl.col("open") > 0, bucket_index(pl.col("days_overdue"), edges) == index)
+        open_items(pos)
+        .filter(bucket_index(pl.col("days_overdue"), edges) == index)
         .sort(["days_overdue", "open_base", "invoice_id"], descending=[True, True, False])
         .collect()
     )
