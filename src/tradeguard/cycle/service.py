@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
-from tradeguard.credit import service as credit
+from tradeguard.credit.cycle import scoring_step
 from tradeguard.cycle.models import CycleRun
 from tradeguard.domain.identity.access import Org
 from tradeguard.kit.db import serialise
@@ -37,7 +37,7 @@ def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> dict[str, 
 
 STEPS: dict[str, Step] = {
     "exposure_snapshot": _exposure_snapshot,
-    "credit_scoring": credit.cycle_step,
+    "credit_scoring": scoring_step,
 }
 
 
