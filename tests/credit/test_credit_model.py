@@ -40,8 +40,8 @@ def test_fitted_model_beats_the_expert_out_of_time_and_is_monotonic(
 ) -> None:
     engine, org = demo
     with unit_of_work(engine) as session:
-        row = credit_model.fit_model(session, org, AS_OF, "test")
-        report, params, model_id = row.report, row.params, row.id
+        kept = credit_model.fit_model(session, org, AS_OF, "test")
+        report, params, model_id = kept.report.as_dict(), kept.scorecard.as_dict(), kept.id
     assert report["test_date"] == "2024-06-30"
     assert report["train_dates"][-1] < report["test_date"]
     assert report["test_defaults"] > 20
@@ -54,13 +54,13 @@ def test_fitted_model_beats_the_expert_out_of_time_and_is_monotonic(
         steps = np.diff(binning["woe"])
         assert np.all(steps <= 1e-12) if factor.scale > 0 else np.all(steps >= -1e-12)
     assert all(c > 0 for c in params["coefficients"])
-    html = credit_report.model_html(model_id, report)
+    html = credit_report.model_html(model_id, kept.report)
     assert "tested out of time on 2024-06-30" in html
     with unit_of_work(engine) as session:
-        checked = credit_model.validate_model(session, org, AS_OF)
+        checked = credit_model.validate_model(session, org, AS_OF).as_dict()
         assert checked["fitted"] == report["fitted"]
         credit.save_settings(session, org, {"mode": "fitted"}, "test")
         rows = credit.score_buyers(session, org, AS_OF, save=False)
         credit.save_settings(session, org, {"mode": "expert"}, "test")
-    assert {r["model"] for r in rows} == {f"fitted:{model_id}"}
-    assert len({r["grade"] for r in rows}) > 3
+    assert {r.model for r in rows} == {f"fitted:{model_id}"}
+    assert len({r.grade for r in rows}) > 3

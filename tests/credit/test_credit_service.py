@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -70,34 +71,36 @@ def ledger(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
 
 def test_scores_altman_variants_default_and_country(engine: Engine, ledger: Organisation) -> None:
     with unit_of_work(engine) as session:
-        rows = {r["buyer_id"]: r for r in credit.score_buyers(session, ledger, AS_OF)}
+        rows = {r.buyer_id: r for r in credit.score_buyers(session, ledger, AS_OF)}
     b1, b2, b3 = rows["B1"], rows["B2"], rows["B3"]
     # B1: private manufacturer in a high-income country -> Z' (FY2024 is not known yet)
     # 0.717*0.15 + 0.847*0.15 + 3.107*0.08 + 0.42*(400/600) + 0.998*1.5 = 2.26016
-    assert b1["altman"] == {
+    assert b1.altman is not None
+    assert asdict(b1.altman) == {
         "variant": "Z'",
         "value": pytest.approx(2.2602, abs=1e-4),
         "zone": "grey",
     }
     # B2: retailer in Brazil (upper middle income) -> Z''
     # 6.56*0.15 + 3.26*0.15 + 6.72*0.08 + 1.05*(400/600) = 2.7106
-    assert b2["altman"] == {
+    assert b2.altman is not None
+    assert asdict(b2.altman) == {
         "variant": "Z''",
         "value": pytest.approx(2.7106, abs=1e-4),
         "zone": "safe",
     }
-    assert b3["altman"] is None
+    assert b3.altman is None
     # B3: 800.00 unpaid 150 days past due -> in default
-    assert (b3["grade"], b3["credit_class"], b3["pd"], str(b3["limit_recommended"])) == (
+    assert (b3.grade, b3.credit_class, b3.pd, str(b3.limit_recommended)) == (
         10,
         "C",
         1.0,
         "0.00",
     )
-    assert b1["country_grade"] == countries.table()["DE"].grade
-    assert b2["country_grade"] == countries.table()["BR"].grade
+    assert b1.country_grade == countries.table()["DE"].grade
+    assert b2.country_grade == countries.table()["BR"].grade
     # the default trigger comes first, before the five scorecard reasons
-    assert b3["reasons"][0] | {"value": None} == {
+    assert b3.reasons[0].as_dict() | {"value": None} == {
         "code": "DEFAULT_DAYS_OVERDUE",
         "factor": "In default: 90+ days overdue",
         "value": None,
@@ -107,12 +110,12 @@ def test_scores_altman_variants_default_and_country(engine: Engine, ledger: Orga
         "message": "invoice 150 days past due (default at 90)",
     }
     for row in rows.values():
-        assert 1 <= row["grade"] <= 10
-        assert row["credit_class"] in {"A", "B", "C"}
-        defaults = [r for r in row["reasons"] if r["code"].startswith("DEFAULT_")]
-        assert len(row["reasons"]) == 5 + len(defaults)
-        assert bool(defaults) == (row["grade"] == 10)
-        assert {"code", "factor", "value", "impact"} <= set(row["reasons"][0])
+        assert 1 <= row.grade <= 10
+        assert row.credit_class in {"A", "B", "C"}
+        defaults = [r for r in row.reasons if r.code.startswith("DEFAULT_")]
+        assert len(row.reasons) == 5 + len(defaults)
+        assert bool(defaults) == (row.grade == 10)
+        assert {"code", "factor", "value", "impact"} <= set(row.reasons[0].as_dict())
 
 
 def test_history_one_row_per_date_and_distribution(engine: Engine, ledger: Organisation) -> None:
@@ -123,14 +126,15 @@ def test_history_one_row_per_date_and_distribution(engine: Engine, ledger: Organ
     with unit_of_work(engine) as session:
         count = session.scalar(select(func.count()).select_from(CreditScore))
         history = credit.score_history(session, ledger, "B1")
-        stored = credit.buyer_score(session, ledger, "B1", AS_OF)
+        stored = credit.buyer_score(session, ledger, "B1", AS_OF, today=dt.date.today())
         distribution = credit.grade_distribution(session, ledger)
     assert count == 6
-    assert [p["as_of"] for p in history] == [AS_OF, AS_OF + dt.timedelta(days=30)]
-    assert stored["altman"]["variant"] == "Z'"
-    assert distribution["as_of"] == AS_OF + dt.timedelta(days=30)
-    assert sum(g["buyers"] for g in distribution["grades"]) == 3
-    assert distribution["grades"][9]["buyers"] == 1
+    assert [p.as_of for p in history] == [AS_OF, AS_OF + dt.timedelta(days=30)]
+    assert stored.altman is not None
+    assert stored.altman.variant == "Z'"
+    assert distribution.as_of == AS_OF + dt.timedelta(days=30)
+    assert sum(g.buyers for g in distribution.grades) == 3
+    assert distribution.grades[9].buyers == 1
 
 
 def test_ageing_by_grade_uses_the_latest_scores(engine: Engine, ledger: Organisation) -> None:
@@ -139,7 +143,7 @@ def test_ageing_by_grade_uses_the_latest_scores(engine: Engine, ledger: Organisa
         with pytest.raises(GradesNotComputedError):
             reports.ageing_report(session, ledger, AS_OF, by="grade")
         credit.score_buyers(session, ledger, AS_OF - dt.timedelta(days=30), buyer_id="B3")
-        on_date = {r["buyer_id"]: r["grade"] for r in credit.score_buyers(session, ledger, AS_OF)}
+        on_date = {r.buyer_id: r.grade for r in credit.score_buyers(session, ledger, AS_OF)}
         # an earlier score is superseded by AS_OF's; a later one is not known on AS_OF
         credit.score_buyers(session, ledger, later, buyer_id="B3")
         session.execute(update(CreditScore).where(CreditScore.as_of == later).values(grade=1))
@@ -153,12 +157,12 @@ def test_ageing_by_grade_uses_the_latest_scores(engine: Engine, ledger: Organisa
 
 def test_settings_change_the_classes_and_are_audited(engine: Engine, ledger: Organisation) -> None:
     with unit_of_work(engine) as session:
-        before = {r["buyer_id"]: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
+        before = {r.buyer_id: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
         credit.save_settings(session, ledger, {"class_a_max_grade": 1, "class_b_max_grade": 2}, "t")
-        after = {r["buyer_id"]: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
+        after = {r.buyer_id: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
         audited = session.scalar(select(AuditEntry).where(AuditEntry.entity == "credit_settings"))
-    assert before["B1"]["grade"] == after["B1"]["grade"] > 2
-    assert after["B1"]["credit_class"] == "C"
+    assert before["B1"].grade == after["B1"].grade > 2
+    assert after["B1"].credit_class == "C"
     assert audited is not None
     assert audited.after == {"class_a_max_grade": 1, "class_b_max_grade": 2}
 
@@ -186,14 +190,14 @@ def test_country_overrides_import_all_or_nothing(
         import_file(session, ledger, "countries", good, "test")
     with unit_of_work(engine) as session:
         risk = countries.country_risk(session, ledger, "de")
-        rows = {r["buyer_id"]: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
+        rows = {r.buyer_id: r for r in credit.score_buyers(session, ledger, AS_OF, save=False)}
     assert (risk.grade, risk.political_risk, risk.source, risk.table_grade) == (
         4,
         "medium",
         "override",
         countries.table()["DE"].grade,
     )
-    assert rows["B1"]["country_grade"] == 4
+    assert rows["B1"].country_grade == 4
 
 
 def test_api_score_and_country(engine: Engine, ledger: Organisation) -> None:

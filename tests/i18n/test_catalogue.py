@@ -98,8 +98,8 @@ def test_messages_that_reach_t_as_data_are_translated() -> None:
     assert values <= set(i18n.RUNTIME_MESSAGES)
     # and those the country report passes to _tr: levels and income groups of the table
     for risk in table().values():
-        detail = risk.as_dict()["political_risk_detail"]
-        values |= {v for v in (risk.political_risk, *detail.values(), risk.income_group) if v}
+        detail = (risk.transfer_risk, risk.expropriation_risk, risk.war_risk)
+        values |= {v for v in (risk.political_risk, *detail, risk.income_group) if v}
     values |= set(SOURCES.values())
     untranslated = sorted(value for value in values if translate("zh", value) == value)
     assert not untranslated

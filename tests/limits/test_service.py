@@ -119,12 +119,12 @@ def defaulted(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation
 
 def test_the_default_trigger_is_the_first_reason(engine: Engine, defaulted: Organisation) -> None:
     with unit_of_work(engine) as session:
-        score = credit.buyer_score(session, defaulted, "B1")
-        healthy = credit.buyer_score(session, defaulted, "B2")
-    assert (score["grade"], score["credit_class"], score["pd"]) == (10, "C", 1.0)
-    assert score["reasons"][0]["code"] == "DEFAULT_DAYS_OVERDUE"
-    assert score["reasons"][0]["message"] == "invoice 138 days past due (default at 90)"
-    assert not any(r["code"].startswith("DEFAULT_") for r in healthy["reasons"])
+        score = credit.buyer_score(session, defaulted, "B1", today=dt.date.today())
+        healthy = credit.buyer_score(session, defaulted, "B2", today=dt.date.today())
+    assert (score.grade, score.credit_class, score.pd) == (10, "C", 1.0)
+    assert score.reasons[0].code == "DEFAULT_DAYS_OVERDUE"
+    assert score.reasons[0].message == "invoice 138 days past due (default at 90)"
+    assert not any(r.code.startswith("DEFAULT_") for r in healthy.reasons)
 
 
 def test_shipping_follows_class_grade_and_the_stop(engine: Engine, defaulted: Organisation) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.receivables.ledgers import D, snapshot
+from tradeguard.domain.dates import months_back
 from tradeguard.domain.receivables.ageing import positions
 from tradeguard.domain.receivables.kpis import (
     KpiSettings,
@@ -15,7 +16,6 @@ from tradeguard.domain.receivables.kpis import (
     countback_windows,
     kpi_trend,
     kpis,
-    months_back,
     standard_dso,
     trend_dates,
 )

@@ -194,7 +194,10 @@ def test_buyers_list_shows_risk_columns_sorted_filtered_and_paged(
         limits.decide(
             session, world.org, request.id, "approve", "good payer", "cm", override_reason="bond"
         )
-        grades = {b: credit.buyer_score(session, world.org, b) for b in ("B1", "B2", "N00")}
+        grades = {
+            b: credit.buyer_score(session, world.org, b, today=dt.date.today())
+            for b in ("B1", "B2", "N00")
+        }
     client = _signed_in(world, "viewer")
     page = client.get("/buyers?sort=-exposure", headers=HTML)
     assert page.status_code == 200
@@ -207,8 +210,8 @@ def test_buyers_list_shows_risk_columns_sorted_filtered_and_paged(
         "Beta",
         "FR",
         "chemicals",
-        str(grades["B2"]["grade"]),
-        grades["B2"]["credit_class"],
+        str(grades["B2"].grade),
+        grades["B2"].credit_class,
         "€80.67",
         "–",
         "€50.00",
@@ -243,7 +246,7 @@ def test_buyers_list_shows_risk_columns_sorted_filtered_and_paged(
     assert ids("industry=retail") == ["B1"]
     assert ids("q=alp&overdue=1") == ["B1"]
     assert ids("q=&country=&industry=&class=&overdue=") == ids("sort=name")
-    klass = grades["N00"]["credit_class"]
+    klass = grades["N00"].credit_class
     assert "N00" in ids(f"class={klass}")
     assert all(
         r[5] == klass
@@ -427,7 +430,7 @@ def test_limit_and_stop_forms_follow_roles_csrf_and_refusals(world: World) -> No
 def test_pending_page_lists_requests_oldest_first_and_decides_them(world: World) -> None:
     with unit_of_work(world.engine) as session:
         credit.score_buyers(session, world.org, dt.date.today())
-        grade = credit.buyer_score(session, world.org, "B2")
+        grade = credit.buyer_score(session, world.org, "B2", today=dt.date.today())
         for buyer_id, amount, reason in (("B2", 900, "first"), ("B1", 1200, "second")):
             limits.request_limit(
                 session, world.org, buyer_id, Decimal(amount), reason, "user:sales@acme.test"
@@ -445,7 +448,7 @@ def test_pending_page_lists_requests_oldest_first_and_decides_them(world: World)
         ["1", "Beta (B2)", "€900.00", "user:sales@acme.test", rows[0][4], "first"],
         ["2", "Alpha (B1)", "€1,200.00", "user:sales@acme.test", rows[1][4], "second"],
     ]
-    assert rows[0][6:8] == [str(grade["grade"]), grade["credit_class"]]
+    assert rows[0][6:8] == [str(grade.grade), grade.credit_class]
     assert "theirs" not in page.text
     assert 'href="/buyers/B2"' in page.text
     csrf = _csrf(page.text)

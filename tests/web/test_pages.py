@@ -136,20 +136,20 @@ def test_buyer_page_shows_the_credit_assessment_in_both_languages(
             override_reason="parent guarantee",
         )
         limits.stop_shipment(session, world.org, "B1", "insolvency filed", "cm")
-        score = credit.buyer_score(session, world.org, "B1")
+        score = credit.buyer_score(session, world.org, "B1", today=dt.date.today())
     assert _login(client, "viewer@acme.test") == 303
     page = client.get("/buyers/B1", headers=HTML)
     assert page.status_code == 200
     text = page.text
-    assert f'id="buyer-grade">{score["grade"]} / 10<' in text
-    assert f">{score['credit_class']}</b>" in text
-    assert f"{score['pd'] * 100:.2f}%" in text
+    assert f'id="buyer-grade">{score.grade} / 10<' in text
+    assert f">{score.credit_class}</b>" in text
+    assert f"{score.pd * 100:.2f}%" in text
     assert 'id="buyer-limit-in-force">€5,000.00<' in text
     assert 'id="buyer-altman">No financial statements.' in text
-    for reason in score["reasons"]:
-        assert reason["code"] in text
-        assert reason["factor"] in text
-    assert ("no data" in text) == any(r["value"] is None for r in score["reasons"])
+    for reason in score.reasons:
+        assert reason.code in text
+        assert reason.factor in text
+    assert ("no data" in text) == any(r.value is None for r in score.reasons)
     assert 'class="flag stop" id="stop-shipment"' in text
     assert "insolvency filed" in text
     assert 'id="score-history-chart"' in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +12,7 @@ import typer
 
 from tradeguard.country import report as risk_report
 from tradeguard.country import service as countries
+from tradeguard.country.schemas import CountryRiskRead
 from tradeguard.identity.commands import org_session
 from tradeguard.kit.options import (
     DbOption,
@@ -38,23 +41,22 @@ def country_show(
 ) -> None:
     """A country's grade, political risk and the indicators behind them."""
     with org_session(db, org) as (session, organisation):
-        risk = countries.country_risk(session, organisation, code).as_dict()
+        risk = countries.country_risk(session, organisation, code)
     if output is OutputFormat.JSON:
-        emit_json(risk)
+        emit_json(CountryRiskRead.of(risk).model_dump(mode="json"))
         return
-    detail = risk["political_risk_detail"]
     key_value_table(
-        f"{risk['name']} ({risk['country']})",
+        f"{risk.name} ({risk.country})",
         [
-            ("grade (1 lowest risk - 10)", risk["grade"]),
-            ("political risk", risk["political_risk"]),
-            ("transfer and convertibility", detail["transfer_and_convertibility"]),
-            ("expropriation", detail["expropriation"]),
-            ("war and civil disturbance", detail["war_and_civil_disturbance"]),
-            *risk["indicators"].items(),
-            ("income group", risk["income_group"]),
-            ("fragile or conflict-affected", risk["fragile_or_conflict"]),
-            ("source", risk["source"]),
+            ("grade (1 lowest risk - 10)", risk.grade),
+            ("political risk", risk.political_risk),
+            ("transfer and convertibility", risk.transfer_risk),
+            ("expropriation", risk.expropriation_risk),
+            ("war and civil disturbance", risk.war_risk),
+            *asdict(risk.indicators).items(),
+            ("income group", risk.income_group),
+            ("fragile or conflict-affected", risk.fragile),
+            ("source", risk.source),
         ],
     )
 
@@ -85,10 +87,11 @@ def country_report(
     """The market risk report of a country (indicators, sources, a short text): HTML or PDF."""
     with org_session(db, org) as (session, organisation):
         risk = countries.country_risk(session, organisation, code)
+    today = dt.date.today()
     if report_format is ReportFormat.PDF:
-        out.write_bytes(risk_report.country_pdf(risk, language.value))
+        out.write_bytes(risk_report.country_pdf(risk, language.value, today))
     else:
-        out.write_text(risk_report.country_html(risk, language.value), encoding="utf-8")
+        out.write_text(risk_report.country_html(risk, language.value, today), encoding="utf-8")
     stderr.print(f"wrote {out}")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -10,20 +11,17 @@ from sqlalchemy.orm import Session
 
 from tradeguard.country import report as risk_report
 from tradeguard.country import service as countries
+from tradeguard.country.schemas import CountryRiskRead
 from tradeguard.identity.dependencies import Caller, Reader
 from tradeguard.kit.problems import PROBLEM_RESPONSES
-from tradeguard.kit.serialisation import to_jsonable
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
 @router.get("/countries/{code}", tags=["credit"])
-async def country(code: str, reader: Reader) -> dict[str, Any]:
+async def country(code: str, reader: Reader) -> CountryRiskRead:
     """A country's grade, political risk and indicators, with their sources."""
-    result: dict[str, Any] = to_jsonable(
-        (await reader.call(countries.country_risk, code)).as_dict()
-    )
-    return result
+    return CountryRiskRead.of(await reader.call(countries.country_risk, code))
 
 
 @router.get(
@@ -49,14 +47,15 @@ async def country_report(
     def report(session: Session, caller: Caller) -> Response:  # rendered in the worker thread
         risk = countries.country_risk(session, caller.org, code)
         language = lang or caller.principal.language
+        today = dt.date.today()
         if format == "pdf":
             return Response(
-                risk_report.country_pdf(risk, language),
+                risk_report.country_pdf(risk, language, today),
                 media_type="application/pdf",
                 headers={
                     "Content-Disposition": f'inline; filename="market-risk-{risk.country}.pdf"'
                 },
             )
-        return HTMLResponse(risk_report.country_html(risk, language))
+        return HTMLResponse(risk_report.country_html(risk, language, today))
 
     return await reader.run(report)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from tradeguard.country.service import SOURCES, CountryRisk
+from tradeguard.country.service import SOURCES
+from tradeguard.domain.country.rating import CountryRisk
 from tradeguard.domain.errors import InvalidInputError, UnavailableError
 from tradeguard.kit.settings import settings
 from tradeguard.locale import N_, translate
@@ -62,7 +64,7 @@ def country_text(risk: CountryRisk, language: str = "en") -> str:
         f"{risk.name} has country grade {risk.grade} of 10 ({grade_words} risk) and "
         f"{risk.political_risk} political risk."
     ]
-    category = risk.indicators.get("oecd_category")
+    category = risk.indicators.oecd_category
     if category is not None:
         parts.append(f"The OECD classifies it in country risk category {category} of 7.")
     elif risk.income_group == "High income":
@@ -88,7 +90,7 @@ def _country_text_zh(risk: CountryRisk) -> str:
         f"{name}的国家等级为 {risk.grade}/10（风险{grade_words}），"
         f"政治风险{_tr('zh', risk.political_risk)}。"
     ]
-    category = risk.indicators.get("oecd_category")
+    category = risk.indicators.oecd_category
     if category is not None:
         parts.append(f"经合组织将其列入国家风险类别 {category}/7。")
     elif risk.income_group == "High income":
@@ -103,31 +105,41 @@ def _country_text_zh(risk: CountryRisk) -> str:
     return "".join(parts)
 
 
-def country_report(
-    risk: CountryRisk, language: str = "en", generated: dt.date | None = None
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class CountryReport:
+    """What the report shows, in its language; the HTML template and the PDF read it."""
+
+    language: str
+    country: str
+    title: str
+    text: str
+    rows: list[tuple[str, str]]  # indicator, value
+    sources: list[str]
+    generated: dt.date
+    labels: dict[str, str]  # the headings, translated
+
+
+def country_report(risk: CountryRisk, language: str, generated: dt.date) -> CountryReport:
     """What the report shows, in ``language`` (en or zh): title, text, indicators, sources."""
     if language not in REPORT_LANGUAGES:
         raise InvalidInputError(f"unknown language {language!r}: en or zh")
-    data = risk.as_dict()
-    detail = data["political_risk_detail"]
-    indicators = data["indicators"]
+    indicators = risk.indicators
 
     def level(value: str | None) -> str | None:
         return None if value is None else _tr(language, value)
 
-    rows: list[tuple[str, Any]] = [
+    rows: list[tuple[str, object]] = [
         (N_("country grade (1 lowest risk … 10)"), risk.grade),
         (N_("political risk"), level(risk.political_risk)),
-        (N_("transfer and convertibility"), level(detail["transfer_and_convertibility"])),
-        (N_("expropriation"), level(detail["expropriation"])),
-        (N_("war and civil disturbance"), level(detail["war_and_civil_disturbance"])),
-        (N_("OECD country risk category (0–7)"), indicators["oecd_category"]),
-        (N_("OECD review date"), indicators["oecd_date"]),
-        (N_("WGI governance (mean of six estimates)"), indicators["wgi_governance"]),
-        (N_("WGI political stability"), indicators["wgi_political_stability"]),
-        (N_("WGI rule of law"), indicators["wgi_rule_of_law"]),
-        (N_("WGI year"), indicators["wgi_year"]),
+        (N_("transfer and convertibility"), level(risk.transfer_risk)),
+        (N_("expropriation"), level(risk.expropriation_risk)),
+        (N_("war and civil disturbance"), level(risk.war_risk)),
+        (N_("OECD country risk category (0–7)"), indicators.oecd_category),
+        (N_("OECD review date"), indicators.oecd_date),
+        (N_("WGI governance (mean of six estimates)"), indicators.wgi_governance),
+        (N_("WGI political stability"), indicators.wgi_political_stability),
+        (N_("WGI rule of law"), indicators.wgi_rule_of_law),
+        (N_("WGI year"), indicators.wgi_year),
         (N_("World Bank income group (FY2025)"), level(risk.income_group)),
         (
             N_("fragile or conflict-affected (FY2025)"),
@@ -144,16 +156,16 @@ def country_report(
         ),
     ]
     title = _tr(language, "Market risk report")  # outside the f-string, where extraction looks
-    return {
-        "language": language,
-        "country": risk.country,
-        "title": f"{title}{'：' if language == 'zh' else ': '}"
+    return CountryReport(
+        language=language,
+        country=risk.country,
+        title=f"{title}{'：' if language == 'zh' else ': '}"
         f"{country_name(risk, language)} ({risk.country})",
-        "text": country_text(risk, language),
-        "rows": [(_tr(language, label), "" if v is None else str(v)) for label, v in rows],
-        "sources": [_tr(language, source) for source in SOURCES.values()],
-        "generated": (generated or dt.date.today()).isoformat(),
-        "labels": {
+        text=country_text(risk, language),
+        rows=[(_tr(language, label), "" if v is None else str(v)) for label, v in rows],
+        sources=[_tr(language, source) for source in SOURCES.values()],
+        generated=generated,
+        labels={
             key: _tr(language, key)
             for key in (
                 N_("Summary"),
@@ -164,7 +176,7 @@ def country_report(
                 N_("value"),
             )
         },
-    }
+    )
 
 
 @cache
@@ -177,7 +189,7 @@ def _jinja() -> jinja2.Environment:
     )
 
 
-def country_html(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> str:
+def country_html(risk: CountryRisk, language: str, generated: dt.date) -> str:
     report = country_report(risk, language, generated)
     return _jinja().get_template("country_report.html").render(r=report)
 
@@ -233,7 +245,7 @@ def _registered_cjk_font(path: Path) -> str:
     return name
 
 
-def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | None = None) -> bytes:
+def country_pdf(risk: CountryRisk, language: str, generated: dt.date) -> bytes:
     """The same report as a PDF (A4); the Chinese one in an embedded, subset CJK font
     (``cjk_font_path``), so every reader shows the same glyphs."""
     from xml.sax.saxutils import escape as xml_escape
@@ -262,10 +274,10 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
     def para(text: str, style: Any = styles["BodyText"]) -> Any:
         return Paragraph(xml_escape(text), style)
 
-    labels = report["labels"]
+    labels = report.labels
     table = Table(
         [[para(labels["indicator"]), para(labels["value"])]]
-        + [[para(label), para(value)] for label, value in report["rows"]],
+        + [[para(label), para(value)] for label, value in report.rows],
         colWidths=[100 * mm, 60 * mm],
     )
     table.setStyle(
@@ -279,22 +291,22 @@ def country_pdf(risk: CountryRisk, language: str = "en", generated: dt.date | No
         )
     )
     story = [
-        para(report["title"], styles["Title"]),
+        para(report.title, styles["Title"]),
         para(labels["Summary"], styles["Heading2"]),
-        para(report["text"]),
+        para(report.text),
         para(labels["Indicators"], styles["Heading2"]),
         table,
         Spacer(1, 4 * mm),
         para(labels["Sources"], styles["Heading2"]),
-        *[para(f"• {source}", small) for source in report["sources"]],
+        *[para(f"• {source}", small) for source in report.sources],
         Spacer(1, 4 * mm),
-        para(f"{labels['Generated on']} {report['generated']} · TradeGuard", small),
+        para(f"{labels['Generated on']} {report.generated} · TradeGuard", small),
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        title=report["title"],
+        title=report.title,
         author="TradeGuard",
         leftMargin=20 * mm,
         rightMargin=20 * mm,

@@ -10,29 +10,21 @@ given) replaces the table's, and the answer says so (``source: "override"``).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tradeguard.country import repository
 from tradeguard.country.models import CountryOverride
-from tradeguard.domain.country.rating import LEVELS
+from tradeguard.domain.country.rating import CountryIndicators, CountryRisk, with_override
 from tradeguard.domain.errors import NotFoundError
 from tradeguard.domain.identity.access import Org
 from tradeguard.locale import N_
 
 TABLE = "country_risk.csv"
-_INDICATORS = (
-    ("oecd_category", int),
-    ("wgi_year", int),
-    ("wgi_governance", float),
-    ("wgi_political_stability", float),
-    ("wgi_rule_of_law", float),
-)
 SOURCES = {  # marked for the report's translations (tradeguard.locale)
     "oecd_category": N_(
         "OECD Country Risk Classification (Arrangement on Officially Supported "
@@ -46,47 +38,12 @@ SOURCES = {  # marked for the report's translations (tradeguard.locale)
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CountryRisk:
-    country: str
-    name: str
-    grade: int
-    political_risk: str
-    transfer_risk: str | None
-    expropriation_risk: str | None
-    war_risk: str | None
-    indicators: dict[str, Any]
-    income_group: str | None
-    fragile: bool
-    data: str
-    source: str = "table"  # or "override"
-    table_grade: int | None = None
-    note: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "country": self.country,
-            "name": self.name,
-            "grade": self.grade,
-            "political_risk": self.political_risk,
-            "political_risk_detail": {
-                "transfer_and_convertibility": self.transfer_risk,
-                "expropriation": self.expropriation_risk,
-                "war_and_civil_disturbance": self.war_risk,
-            },
-            "indicators": self.indicators,
-            "income_group": self.income_group,
-            "fragile_or_conflict": self.fragile,
-            "data": self.data,
-            "source": self.source,
-            "table_grade": self.table_grade,
-            "note": self.note,
-            "sources": SOURCES,
-        }
+def _int(text: str) -> int | None:
+    return None if text == "" else int(text)
 
 
-def _value(text: str, kind: type) -> Any:
-    return None if text == "" else kind(text)
+def _float(text: str) -> float | None:
+    return None if text == "" else float(text)
 
 
 @cache
@@ -97,8 +54,14 @@ def table() -> dict[str, CountryRisk]:
     )
     result = {}
     for row in csv.DictReader(io.StringIO(text)):
-        indicators = {name: _value(row[name], kind) for name, kind in _INDICATORS}
-        indicators["oecd_date"] = row["oecd_date"] or None
+        indicators = CountryIndicators(
+            oecd_category=_int(row["oecd_category"]),
+            wgi_year=_int(row["wgi_year"]),
+            wgi_governance=_float(row["wgi_governance"]),
+            wgi_political_stability=_float(row["wgi_political_stability"]),
+            wgi_rule_of_law=_float(row["wgi_rule_of_law"]),
+            oecd_date=dt.date.fromisoformat(row["oecd_date"]) if row["oecd_date"] else None,
+        )
         result[row["country"]] = CountryRisk(
             country=row["country"],
             name=row["name"],
@@ -116,22 +79,16 @@ def table() -> dict[str, CountryRisk]:
     return result
 
 
-def _apply(risk: CountryRisk, override: CountryOverride) -> CountryRisk:
-    political = override.political_risk or risk.political_risk
-    assert political in LEVELS
-    return replace(
-        risk, grade=override.grade, political_risk=political, source="override", note=override.note
-    )
+def _overridden(risk: CountryRisk, override: CountryOverride) -> CountryRisk:
+    return with_override(risk, override.grade, override.political_risk, override.note)
 
 
 def country_risks(session: Session, org: Org) -> dict[str, CountryRisk]:
     """Every country, the organisation's overrides applied."""
     risks = dict(table())
-    for override in session.scalars(
-        select(CountryOverride).where(CountryOverride.org_id == org.id)
-    ):
+    for override in repository.overrides(session, org.id):
         if override.country in risks:
-            risks[override.country] = _apply(risks[override.country], override)
+            risks[override.country] = _overridden(risks[override.country], override)
     return risks
 
 
@@ -140,10 +97,5 @@ def country_risk(session: Session, org: Org, code: str) -> CountryRisk:
     risk = table().get(code)
     if risk is None:
         raise NotFoundError(f"unknown country code {code!r} (ISO 3166 alpha-2)")
-    override = session.get(CountryOverride, (org.id, code))
-    return risk if override is None else _apply(risk, override)
-
-
-def is_emerging(risk: CountryRisk | None) -> bool:
-    """An emerging market for the Altman rule: not high income (World Bank)."""
-    return risk is not None and risk.income_group != "High income"
+    override = repository.override(session, org.id, code)
+    return risk if override is None else _overridden(risk, override)

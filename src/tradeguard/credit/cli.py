@@ -11,6 +11,9 @@ from tradeguard.country.cli import OutOption
 from tradeguard.credit import model as credit_model
 from tradeguard.credit import report as credit_report
 from tradeguard.credit import service as credit
+from tradeguard.credit.schemas import CreditSettingsRead
+from tradeguard.domain.credit.scores import BuyerScore
+from tradeguard.domain.credit.validation import Evaluation
 from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import (
@@ -28,7 +31,6 @@ from tradeguard.kit.output import (
     rows_table,
     stderr,
 )
-from tradeguard.kit.serialisation import to_jsonable
 
 BuyerOption = Annotated[str | None, typer.Option("--buyer", help="Only this buyer")]
 
@@ -60,29 +62,51 @@ def score(
     day = as_of_date(as_of)
     permission = Permission.WRITE_LEDGER if save else Permission.READ_LEDGER
     with org_session(db, org, permission) as (session, organisation):
-        rows = credit.score_buyers(session, organisation, day, buyer_id=buyer, save=save)
+        scores = credit.score_buyers(session, organisation, day, buyer_id=buyer, save=save)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
     if output is OutputFormat.JSON:
-        emit_json({"as_of": day, "buyers": rows})
+        emit_json({"as_of": day, "buyers": [_score_json(s) for s in scores]})
         return
     rows_table(
         f"Credit scores on {day.isoformat()} (limits in {numbers.currency})",
         ["buyer", "PD", "grade", "class", "limit", "Altman", "ctry", "main reason"],
         [
             [
-                r["buyer_id"],
-                f"{r['pd']:.2%}",
-                r["grade"],
-                r["credit_class"],
-                numbers.amount(r["limit_recommended"]),
-                "" if r["altman"] is None else f"{r['altman']['variant']} {r['altman']['value']}",
-                r["country_grade"],
-                r["reasons"][0]["code"] if r["reasons"] else "",
+                s.buyer_id,
+                f"{s.pd:.2%}",
+                s.grade,
+                s.credit_class,
+                numbers.amount(s.limit_recommended),
+                "" if s.altman is None else f"{s.altman.variant} {s.altman.value}",
+                s.country_grade,
+                s.reasons[0].code if s.reasons else "",
             ]
-            for r in rows
+            for s in scores
         ],
         notes=1,
     )
+
+
+def _score_json(s: BuyerScore) -> dict[str, Any]:
+    """A score as ``score --format json`` prints it (with the class's terms)."""
+    return {
+        "buyer_id": s.buyer_id,
+        "as_of": s.as_of,
+        "model": s.model,
+        "score": s.score,
+        "confidence": s.confidence,
+        "pd": s.pd,
+        "grade": s.grade,
+        "credit_class": s.credit_class,
+        "terms": s.terms,
+        "limit_recommended": s.limit_recommended,
+        "currency": s.currency,
+        "altman": None
+        if s.altman is None
+        else {"variant": s.altman.variant, "value": s.altman.value, "zone": s.altman.zone},
+        "country_grade": s.country_grade,
+        "reasons": [r.as_dict() for r in s.reasons],
+    }
 
 
 @model_app.command("fit")
@@ -95,9 +119,11 @@ def model_fit(
     """Fit the model on your history (out-of-time test on the latest year) and keep it."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        row = credit_model.fit_model(session, organisation, day, STATE.actor)
-        report: dict[str, Any] = {"model_id": row.id, **row.report}
-    _print_report(report, output)
+        kept = credit_model.fit_model(session, organisation, day, STATE.actor)
+    if output is OutputFormat.JSON:
+        emit_json({"model_id": kept.id, **kept.report.as_dict()})
+        return
+    _print_evaluation(kept.report.evaluation)
 
 
 @model_app.command("validate")
@@ -109,8 +135,11 @@ def model_validate(
 ) -> None:
     """The latest model on the latest out-of-time year, beside the expert scorecard."""
     with org_session(db, org) as (session, organisation):
-        report = credit_model.validate_model(session, organisation, as_of_date(as_of))
-    _print_report(report, output)
+        validation = credit_model.validate_model(session, organisation, as_of_date(as_of))
+    if output is OutputFormat.JSON:
+        emit_json(validation.as_dict())
+        return
+    _print_evaluation(validation.evaluation)
 
 
 @model_app.command("report")
@@ -121,23 +150,20 @@ def model_report(
 ) -> None:
     """The latest model's validation report as HTML."""
     with org_session(db, org) as (session, organisation):
-        row = credit_model.latest_model(session, organisation)
-        html = credit_report.model_html(row.id, row.report)
+        kept = credit_model.latest_model(session, organisation)
+    html = credit_report.model_html(kept.id, kept.report)
     out.write_text(html, encoding="utf-8")
     stderr.print(f"wrote {out}")
 
 
-def _print_report(report: dict[str, Any], output: OutputFormat) -> None:
-    if output is OutputFormat.JSON:
-        emit_json(report)
-        return
+def _print_evaluation(test: Evaluation) -> None:
     rows_table(
-        f"Out-of-time test {report['test_date']}: {report['test_buyers']} buyers, "
-        f"{report['test_defaults']} defaults",
+        f"Out-of-time test {test.test_date}: {test.test_buyers} buyers, "
+        f"{test.test_defaults} defaults",
         ["model", "AUC", "Gini", "KS", "Brier"],
         [
-            [name, m["auc"], m["gini"], m["ks"], m["brier"]]
-            for name, m in (("fitted", report["fitted"]), ("expert", report["expert"]))
+            [name, m.auc, m.gini, m.ks, m.brier]
+            for name, m in (("fitted", test.fitted), ("expert", test.expert))
         ],
     )
 
@@ -148,11 +174,11 @@ def settings_show(
 ) -> None:
     """The organisation's credit settings (defaults where never changed)."""
     with org_session(db, org) as (session, organisation):
-        values = credit.load_settings(session, organisation).as_dict()
+        values = CreditSettingsRead.of(credit.load_settings(session, organisation))
     if output is OutputFormat.JSON:
-        emit_json(values)
+        emit_json(values.model_dump(mode="json"))
     else:
-        key_value_table("Credit settings", list(to_jsonable(values).items()))
+        key_value_table("Credit settings", list(values.model_dump(mode="json").items()))
 
 
 @settings_app.command("set")
@@ -162,7 +188,7 @@ def settings_set(
     org: OrgOption = None,
 ) -> None:
     """Change settings, e.g. `mode=fitted class_a_max_grade=4` (audited)."""
-    changes: dict[str, Any] = {}
+    changes: dict[str, object] = {}
     for item in values:
         name, _, text = item.partition("=")
         try:

@@ -6,12 +6,18 @@ Reading needs ``read_ledger`` (every role); changing the settings needs ``write_
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException
 
 from tradeguard.credit import service as credit
-from tradeguard.credit.schemas import GradeDistributionRead, ScorePointRead, ScoreRead
+from tradeguard.credit.schemas import (
+    CreditSettingsRead,
+    GradeDistributionRead,
+    ScorePointRead,
+    ScoreRead,
+)
 from tradeguard.domain.credit.settings import InvalidSettingsError
 from tradeguard.identity.dependencies import Reader, Writer
 from tradeguard.kit.bounds import AsOf
@@ -20,15 +26,12 @@ from tradeguard.kit.problems import PROBLEM_RESPONSES
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
-def _score(row: dict[str, Any]) -> ScoreRead:
-    return ScoreRead.model_validate({**row, "limit_recommended": str(row["limit_recommended"])})
-
-
 @router.get("/buyers/{buyer_id}/score", tags=["credit"])
 async def buyer_score(buyer_id: str, reader: Reader, as_of: AsOf = None) -> ScoreRead:
     """The buyer's score on a date (the latest recorded without one; computed when none
     is recorded for that date): PD, grade, class, recommended limit, Altman, reasons."""
-    return _score(await reader.call(credit.buyer_score, buyer_id, as_of))
+    score = await reader.call(credit.buyer_score, buyer_id, as_of, today=dt.date.today())
+    return ScoreRead.model_validate(score)
 
 
 @router.get("/buyers/{buyer_id}/score-history", tags=["credit"])
@@ -45,17 +48,17 @@ async def grade_distribution(reader: Reader, as_of: AsOf = None) -> GradeDistrib
 
 
 @router.get("/credit/settings", tags=["credit"])
-async def get_settings(reader: Reader) -> dict[str, Any]:
+async def get_settings(reader: Reader) -> CreditSettingsRead:
     """The organisation's credit settings (defaults where never changed); ``mode`` is
     ``expert`` (the scorecard) or ``fitted`` (the latest model fitted on its history)."""
-    return (await reader.call(credit.load_settings)).as_dict()
+    return CreditSettingsRead.of(await reader.call(credit.load_settings))
 
 
 @router.put("/credit/settings", tags=["credit"])
 async def put_settings(
     writer: Writer,
     changes: Annotated[dict[str, Any], Body(examples=[{"mode": "fitted"}])],
-) -> dict[str, Any]:
+) -> CreditSettingsRead:
     """Change some settings, e.g. ``{"mode": "fitted"}``; validated as a whole, audited."""
     try:
         saved = await writer.run(
@@ -63,4 +66,4 @@ async def put_settings(
         )
     except InvalidSettingsError as error:
         raise HTTPException(422, str(error)) from None
-    return saved.as_dict()
+    return CreditSettingsRead.of(saved)

@@ -8,9 +8,10 @@ invoice before T, are left out.
 Samples: observation dates every ``step_months`` back from ``as_of − 365 days`` (the
 latest date whose 12-month outcome is fully known) to a year after the first invoice.
 **Out of time**: the latest observation date is the test sample, all earlier ones the
-training sample, so the model is judged on a period it never saw. Reported: AUC, Gini,
-KS and Brier score of the fitted model and of the expert scorecard on the test sample,
-and the fitted model's calibration table (ten groups of equal count).
+training sample, so the model is judged on a period it never saw. Reported
+(``domain.credit.validation``): AUC, Gini, KS and Brier score of the fitted model and of
+the expert scorecard on the test sample, and the fitted model's calibration table (ten
+groups of equal count).
 """
 
 from __future__ import annotations
@@ -21,47 +22,49 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
+from tradeguard.credit import repository
 from tradeguard.credit.models import CreditModel
 from tradeguard.credit.service import gather, load_settings
 from tradeguard.domain.credit import fitted
 from tradeguard.domain.credit.assess import assess
-from tradeguard.domain.credit.metrics import auc, brier, calibration_table, ks
-from tradeguard.domain.errors import ConflictError
+from tradeguard.domain.credit.validation import (
+    Evaluation,
+    FactorUse,
+    FitReport,
+    NotEnoughHistoryError,
+    Sample,
+    evaluate,
+)
+from tradeguard.domain.dates import months_back
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.ledger.snapshot import LedgerSnapshot
 from tradeguard.domain.receivables.ageing import positions
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.ledger.repository import load_snapshot
 
 YEAR = dt.timedelta(days=365)
 
 
-class NotEnoughHistoryError(ConflictError):
-    pass
+@dataclass(frozen=True, slots=True)
+class KeptModel:
+    """A fitted model as kept (``credit_models``): its scorecard and validation report."""
+
+    id: int
+    scorecard: fitted.Scorecard
+    report: FitReport
 
 
 @dataclass(frozen=True, slots=True)
-class Sample:
-    date: dt.date
-    values: np.ndarray  # buyers × factors
-    expert_pd: np.ndarray
-    defaulted: np.ndarray
+class Validation:
+    """A kept model checked again on the latest out-of-time sample (not stored)."""
 
+    model_id: int
+    evaluation: Evaluation
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 - months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError(day)
+    def as_dict(self) -> dict[str, Any]:
+        return {"model_id": self.model_id, **self.evaluation.as_dict()}
 
 
 def outcomes(snapshot: LedgerSnapshot, start: dt.date, days_overdue: int = 90) -> pl.DataFrame:
@@ -88,7 +91,7 @@ def samples(session: Session, org: Org, as_of: dt.date, step_months: int = 3) ->
     latest = as_of - YEAR
     dates = []
     k = 0
-    while (day := _months_back(latest, k * step_months)) >= first + YEAR:
+    while (day := months_back(latest, k * step_months)) >= first + YEAR:
         dates.append(day)
         k += 1
     if len(dates) < 2:
@@ -117,43 +120,10 @@ def samples(session: Session, org: Org, as_of: dt.date, step_months: int = 3) ->
     return result
 
 
-def _metrics(defaulted: np.ndarray, pd: np.ndarray) -> dict[str, Any]:
-    value = auc(defaulted, pd)
-    return {
-        "auc": round(value, 4),
-        "gini": round(2 * value - 1, 4),
-        "ks": round(ks(defaulted, pd), 4),
-        "brier": round(brier(defaulted, pd), 5),
-    }
-
-
-def evaluate(model: fitted.Scorecard, test: Sample) -> dict[str, Any]:
-    pd = model.predict(test.values)
-    if test.defaulted.all() or not test.defaulted.any():
-        raise NotEnoughHistoryError("the test period needs both defaulted and sound buyers")
-    return {
-        "test_date": test.date,
-        "test_buyers": int(test.defaulted.size),
-        "test_defaults": int(test.defaulted.sum()),
-        "fitted": _metrics(test.defaulted, pd),
-        "expert": _metrics(test.defaulted, test.expert_pd),
-        "calibration": [
-            {
-                "pd_from": round(r.pd_from, 5),
-                "pd_to": round(r.pd_to, 5),
-                "buyers": r.count,
-                "mean_pd": round(r.mean_pd, 5),
-                "default_rate": round(r.default_rate, 5),
-            }
-            for r in calibration_table(test.defaulted, pd)
-        ],
-    }
-
-
 def fit_model(
     session: Session, org: Org, as_of: dt.date, actor: str, step_months: int = 3
-) -> CreditModel:
-    """Fit on all but the latest sample, test on the latest; store it as the active model."""
+) -> KeptModel:
+    """Fit on all but the latest sample, test on the latest; keep it as the active model."""
     found = samples(session, org, as_of, step_months)
     train, test = found[:-1], found[-1]
     values = np.vstack([s.values for s in train])
@@ -161,56 +131,46 @@ def fit_model(
     if defaulted.all() or not defaulted.any():
         raise NotEnoughHistoryError("the training period needs both defaulted and sound buyers")
     model = fitted.fit(values, defaulted)
-    report = {
-        "as_of": as_of,
-        "train_dates": [s.date for s in train],
-        "train_rows": int(defaulted.size),
-        "train_defaults": int(defaulted.sum()),
-        **evaluate(model, test),
-        "factors": [
-            {"code": name, "used": b is not None, "bins": None if b is None else len(b.woe)}
-            for name, b in zip(model.names, model.binnings, strict=True)
-        ],
-    }
-    session.execute(update(CreditModel).where(CreditModel.org_id == org.id).values(active=False))
-    row = CreditModel(
-        org_id=org.id,
-        kind="monotonic_woe_logistic",
-        fitted_at=dt.datetime.now(dt.UTC),
-        fitted_by=actor,
+    report = FitReport(
         as_of=as_of,
-        active=True,
-        params=model.as_dict(),
-        report=to_jsonable(report),
+        train_dates=tuple(s.date for s in train),
+        train_rows=int(defaulted.size),
+        train_defaults=int(defaulted.sum()),
+        evaluation=evaluate(model, test),
+        factors=FactorUse.of(model),
     )
-    session.add(row)
-    session.flush()
+    model_id = repository.add_active_model(
+        session, org.id, as_of, actor, model.as_dict(), report.as_dict()
+    )
     audit.record(
         session,
         org_id=org.id,
         actor=actor,
         action="fit",
         entity="credit_models",
-        entity_key=str(row.id),
-        after={"as_of": as_of.isoformat(), "test_auc": report["fitted"]["auc"]},
+        entity_key=str(model_id),
+        after={"as_of": as_of.isoformat(), "test_auc": report.evaluation.fitted.auc},
     )
-    return row
+    return KeptModel(model_id, model, report)
 
 
-def latest_model(session: Session, org: Org) -> CreditModel:
-    row = session.scalar(
-        select(CreditModel).where(CreditModel.org_id == org.id).order_by(CreditModel.id.desc())
-    )
+def _latest(session: Session, org: Org) -> CreditModel:
+    row = repository.latest_model(session, org.id)
     if row is None:
         raise NotEnoughHistoryError("no fitted model yet: run `tradeguard model fit`")
     return row
 
 
-def validate_model(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
-    """The latest model on the latest out-of-time sample for ``as_of`` (not stored)."""
-    row = latest_model(session, org)
-    test = samples(session, org, as_of)[-1]
-    result: dict[str, Any] = to_jsonable(
-        {"model_id": row.id, **evaluate(fitted.Scorecard.from_dict(row.params), test)}
+def latest_model(session: Session, org: Org) -> KeptModel:
+    """The most recently fitted model, active or not, with its report."""
+    row = _latest(session, org)
+    return KeptModel(
+        row.id, fitted.Scorecard.from_dict(row.params), FitReport.from_dict(row.report)
     )
-    return result
+
+
+def validate_model(session: Session, org: Org, as_of: dt.date) -> Validation:
+    """The latest model on the latest out-of-time sample for ``as_of`` (not stored)."""
+    row = _latest(session, org)
+    test = samples(session, org, as_of)[-1]
+    return Validation(row.id, evaluate(fitted.Scorecard.from_dict(row.params), test))

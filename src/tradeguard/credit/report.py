@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from tradeguard.domain.credit.validation import FitReport
 
 _STYLE = (
     "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60rem;margin:2rem auto;"
@@ -20,7 +21,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
+def _table(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
@@ -29,24 +30,27 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def model_html(model_id: int, report: dict[str, Any]) -> str:
-    metrics = [
-        [name, m["auc"], m["gini"], m["ks"], m["brier"]]
-        for name, m in (("fitted model", report["fitted"]), ("expert scorecard", report["expert"]))
+def model_html(model_id: int, report: FitReport) -> str:
+    test = report.evaluation
+    metrics: list[list[object]] = [
+        [name, m.auc, m.gini, m.ks, m.brier]
+        for name, m in (("fitted model", test.fitted), ("expert scorecard", test.expert))
     ]
-    calibration = [
-        [i + 1, r["buyers"], f"{r['mean_pd']:.2%}", f"{r['default_rate']:.2%}"]
-        for i, r in enumerate(report["calibration"])
+    calibration: list[list[object]] = [
+        [i + 1, r.buyers, f"{r.mean_pd:.2%}", f"{r.default_rate:.2%}"]
+        for i, r in enumerate(test.calibration)
     ]
-    factors = [
-        [f["code"], "yes" if f["used"] else "no", f["bins"]] for f in report.get("factors", [])
+    factors: list[list[object]] = [
+        [f.code, "yes" if f.used else "no", f.bins] for f in report.factors
     ]
+    # reports kept by older versions lack the training figures
+    rows = "?" if report.train_rows is None else report.train_rows
+    defaults = "?" if report.train_defaults is None else report.train_defaults
     body = (
-        f"<p>Model {model_id}, fitted on {report.get('train_rows', '?')} buyer-years "
-        f"({report.get('train_defaults', '?')} defaults) observed on "
-        f"{', '.join(report.get('train_dates', []))}; tested out of time on "
-        f"{report['test_date']}: {report['test_buyers']} buyers, "
-        f"{report['test_defaults']} defaults within 12 months.</p>"
+        f"<p>Model {model_id}, fitted on {rows} buyer-years ({defaults} defaults) "
+        f"observed on {', '.join(day.isoformat() for day in report.train_dates)}; tested out "
+        f"of time on {test.test_date}: {test.test_buyers} buyers, "
+        f"{test.test_defaults} defaults within 12 months.</p>"
         + "<h2>Discrimination and accuracy (out of time)</h2>"
         + _table(["model", "AUC", "Gini", "KS", "Brier"], metrics)
         + "<h2>Calibration (ten groups of equal size by PD)</h2>"

@@ -14,50 +14,44 @@ For an as-of date D, for every buyer (or one):
   country that is not high income counts as an emerging market for the Altman rule;
 - the industry's expert risk.
 
-Then ``domain.credit.assess`` (or the organisation's fitted model, in ``fitted`` mode)
-gives the score, PD, grade, class, limit and reasons; ``score_buyers(save=True)``
-writes one ``credit_scores`` row per buyer and date (a rerun for the date replaces it).
+Then ``domain.credit.assess`` (or the organisation's fitted model, in ``fitted`` mode:
+``domain.credit.model_choice``) gives the score, PD, grade, class, limit and reasons;
+``score_buyers(save=True)`` keeps one ``credit_scores`` row per buyer and date (a rerun
+for the date replaces it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import (
-    Select,
-    delete,
-    func,
-    insert,
-    select,
-)
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
-from tradeguard.country.service import country_risks, is_emerging
-from tradeguard.credit.models import CreditModel, CreditScore, CreditSettingsRow
-from tradeguard.domain.credit import fitted
+from tradeguard.country.service import country_risks
+from tradeguard.credit import repository
+from tradeguard.domain.country.rating import is_emerging
 from tradeguard.domain.credit.altman import is_manufacturer
 from tradeguard.domain.credit.assess import Assessment, BuyerInputs, assess, pick
 from tradeguard.domain.credit.default import default_reasons
-from tradeguard.domain.credit.grading import CLASSES, class_codes, class_terms, grades
+from tradeguard.domain.credit.grading import CLASSES, class_codes, class_terms
+from tradeguard.domain.credit.model_choice import model_name, scoring_model, with_model
 from tradeguard.domain.credit.ratios import Statements
 from tradeguard.domain.credit.scorecard import industry_risk
+from tradeguard.domain.credit.scores import BuyerScore, GradeCount, GradeDistribution, ScorePoint
 from tradeguard.domain.credit.settings import CreditSettings
-from tradeguard.domain.credit.sizing import expected_exposure, recommended_limit
+from tradeguard.domain.credit.sizing import expected_exposure
 from tradeguard.domain.errors import NotFoundError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.ledger.snapshot import LedgerSnapshot, rates_on
-from tradeguard.domain.money import from_minor, minor_exponent
+from tradeguard.domain.money import minor_exponent
 from tradeguard.domain.receivables.ageing import GradesNotComputedError, positions
 from tradeguard.domain.receivables.behaviour import behaviour
 from tradeguard.imports.formats import FINANCIALS, ColumnKind
-from tradeguard.kit.bulk import read_frame
-from tradeguard.ledger.models import Buyer, FinancialStatement
 from tradeguard.ledger.repository import load_snapshot
 
 WINDOW_DAYS = 365
@@ -68,26 +62,16 @@ _LINES = tuple(c.name for c in FINANCIALS.columns if c.kind is ColumnKind.SIGNED
 
 
 def load_settings(session: Session, org: Org) -> CreditSettings:
-    row = session.get(CreditSettingsRow, org.id)
-    return CreditSettings.from_dict(row.settings if row else None)
+    return CreditSettings.stored(repository.settings_values(session, org.id))
 
 
 def save_settings(
-    session: Session, org: Org, changes: dict[str, Any], actor: str
+    session: Session, org: Org, changes: Mapping[str, object], actor: str
 ) -> CreditSettings:
     """Change some settings (validated as a whole); audited with before and after."""
     before = load_settings(session, org)
     after = CreditSettings.from_dict({**before.as_dict(), **changes})
-    row = session.get(CreditSettingsRow, org.id)
-    now = dt.datetime.now(dt.UTC)
-    if row is None:
-        session.add(
-            CreditSettingsRow(
-                org_id=org.id, settings=after.as_dict(), updated_at=now, updated_by=actor
-            )
-        )
-    else:
-        row.settings, row.updated_at, row.updated_by = after.as_dict(), now, actor
+    repository.save_settings_values(session, org.id, after.as_dict(), actor)
     audit.record(
         session,
         org_id=org.id,
@@ -119,23 +103,7 @@ def _statements(
     session: Session, org: Org, snapshot: LedgerSnapshot, as_of: dt.date
 ) -> pl.DataFrame:
     """The latest statement per buyer with a fiscal year before ``as_of``'s, in base units."""
-    columns = [getattr(FinancialStatement, name) for name in _LINES]
-    schema: dict[str, Any] = {
-        "buyer_id": pl.String,
-        "fiscal_year": pl.Int64,
-        "currency": pl.String,
-        **dict.fromkeys(_LINES, pl.Int64),
-    }
-    frame = read_frame(
-        session.connection(),
-        select(
-            FinancialStatement.buyer_id,
-            FinancialStatement.fiscal_year,
-            FinancialStatement.currency,
-            *columns,
-        ).where(FinancialStatement.org_id == org.id, FinancialStatement.fiscal_year < as_of.year),
-        schema,
-    )
+    frame = repository.statements_before(session, org.id, as_of.year, _LINES)
     if frame.height == 0:
         return frame
     latest = frame.sort("fiscal_year").group_by("buyer_id").last()
@@ -160,11 +128,7 @@ def gather(
 ) -> Evidence:
     """Every buyer's inputs on ``as_of`` (the snapshot may be passed in to reuse it)."""
     snapshot = snapshot or load_snapshot(session.connection(), org.id, org.base_currency)
-    terms = read_frame(
-        session.connection(),
-        select(Buyer.buyer_id, Buyer.terms_days).where(Buyer.org_id == org.id),
-        {"buyer_id": pl.String, "terms_days": pl.Int64},
-    )
+    terms = repository.buyer_terms(session, org.id)
     buyers = snapshot.buyers.join(terms, on="buyer_id", how="left").sort("buyer_id")
     if buyer_id is not None:
         buyers = buyers.filter(pl.col("buyer_id") == buyer_id)
@@ -246,48 +210,6 @@ def gather(
     )
 
 
-def active_model(session: Session, org: Org) -> CreditModel | None:
-    return session.scalar(
-        select(CreditModel)
-        .where(CreditModel.org_id == org.id, CreditModel.active.is_(True))
-        .order_by(CreditModel.id.desc())
-        .limit(1)
-    )
-
-
-def _apply_fitted(
-    result: Assessment, evidence: Evidence, model: CreditModel, settings: CreditSettings
-) -> Assessment:
-    """The fitted model's PD replaces the expert one; grade, class and limit follow it."""
-    params = fitted.Scorecard.from_dict(model.params)
-    pd = params.predict(fitted.features(result.values))
-    in_default = evidence.inputs.in_default
-    pd = np.where(in_default, 1.0, pd)
-    grade = grades(pd, in_default, settings.grade_bounds)
-    klass = class_codes(grade, settings)
-    s = evidence.inputs.statements
-    limit = recommended_limit(
-        grade,
-        klass,
-        evidence.inputs.exposure,
-        s.equity,
-        s.sales,
-        np.full(len(pd), np.nan),
-        settings,
-    )
-    return Assessment(
-        result.score,
-        result.confidence,
-        pd,
-        grade,
-        klass,
-        limit,
-        result.altman,
-        result.values,
-        result.card,
-    )
-
-
 def score_buyers(
     session: Session,
     org: Org,
@@ -295,23 +217,19 @@ def score_buyers(
     *,
     buyer_id: str | None = None,
     save: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[BuyerScore]:
     """Assess every buyer (or one) on ``as_of``; with ``save``, record the history row."""
     settings = load_settings(session, org)
     evidence = gather(session, org, as_of, settings, buyer_id)
-    result = assess(evidence.inputs, settings)
-    model_name = "expert"
-    model = active_model(session, org) if settings.mode == "fitted" else None
-    if model is not None:
-        result = _apply_fitted(result, evidence, model, settings)
-        model_name = f"fitted:{model.id}"
-    rows = [
-        _answer(org, as_of, evidence, result, i, model_name, settings)
+    model = scoring_model(settings, repository.active_models(session, org.id))
+    result = with_model(assess(evidence.inputs, settings), evidence.inputs, model, settings)
+    scores = [
+        _answer(org, as_of, evidence, result, i, model_name(model), settings)
         for i in range(len(evidence.buyer_ids))
     ]
-    if save and rows:
-        _save(session, org, as_of, rows)
-    return rows
+    if save and scores:
+        repository.replace_scores(session, org.id, as_of, scores)
+    return scores
 
 
 def _answer(
@@ -322,210 +240,77 @@ def _answer(
     i: int,
     model: str,
     settings: CreditSettings,
-) -> dict[str, Any]:
+) -> BuyerScore:
     one = pick(result, i)
     grade = evidence.country_grade[i]
     limit = Decimal(str(one.limit)).quantize(Decimal(1) / 10 ** minor_exponent(org.base_currency))
-    return {
-        "buyer_id": evidence.buyer_ids[i],
-        "as_of": as_of,
-        "model": model,
-        "score": one.score,
-        "confidence": one.confidence,
-        "pd": round(one.pd, 6),
-        "grade": one.grade,
-        "credit_class": one.credit_class,
-        "terms": class_terms(one.credit_class, settings),
-        "limit_recommended": limit,
-        "currency": org.base_currency,
-        "altman": None
-        if one.altman is None
-        else {"variant": one.altman.variant, "value": one.altman.value, "zone": one.altman.zone},
-        "country_grade": None if np.isnan(grade) else int(grade),
-        # The default triggers first: they alone make grade 10 (``domain.credit.default``).
-        "reasons": default_reasons(
-            float(evidence.oldest_open_days_overdue[i]),
-            bool(evidence.written_off_recently[i]),
-            settings.default_days_overdue,
-        )
-        + [r.as_dict() for r in one.reasons],
-    }
-
-
-def _save(session: Session, org: Org, as_of: dt.date, rows: list[dict[str, Any]]) -> None:
-    ids = [r["buyer_id"] for r in rows]
-    for start in range(0, len(ids), 500):
-        session.execute(
-            delete(CreditScore).where(
-                CreditScore.org_id == org.id,
-                CreditScore.as_of == as_of,
-                CreditScore.buyer_id.in_(ids[start : start + 500]),
-            )
-        )
-    now = dt.datetime.now(dt.UTC)
-    exponent = minor_exponent(org.base_currency)
-    session.execute(
-        insert(CreditScore),
-        [
-            {
-                "org_id": org.id,
-                "buyer_id": r["buyer_id"],
-                "as_of": as_of,
-                "model": r["model"],
-                "score": r["score"],
-                "confidence": r["confidence"],
-                "pd": r["pd"],
-                "grade": r["grade"],
-                "credit_class": r["credit_class"],
-                "limit_recommended": int(r["limit_recommended"].scaleb(exponent)),
-                "currency": r["currency"],
-                "altman_variant": r["altman"]["variant"] if r["altman"] else None,
-                "altman_value": r["altman"]["value"] if r["altman"] else None,
-                "altman_zone": r["altman"]["zone"] if r["altman"] else None,
-                "country_grade": r["country_grade"],
-                "reasons": r["reasons"],
-                "scored_at": now,
-            }
-            for r in rows
-        ],
+    # The default triggers first: they alone make grade 10 (``domain.credit.default``).
+    triggers = default_reasons(
+        float(evidence.oldest_open_days_overdue[i]),
+        bool(evidence.written_off_recently[i]),
+        settings.default_days_overdue,
     )
-    session.flush()
-
-
-def _stored(row: CreditScore) -> dict[str, Any]:
-    return {
-        "buyer_id": row.buyer_id,
-        "as_of": row.as_of,
-        "model": row.model,
-        "score": row.score,
-        "confidence": row.confidence,
-        "pd": row.pd,
-        "grade": row.grade,
-        "credit_class": row.credit_class,
-        "limit_recommended": from_minor(row.limit_recommended, row.currency),
-        "currency": row.currency,
-        "altman": None
-        if row.altman_variant is None
-        else {"variant": row.altman_variant, "value": row.altman_value, "zone": row.altman_zone},
-        "country_grade": row.country_grade,
-        "reasons": row.reasons,
-    }
+    return BuyerScore(
+        buyer_id=evidence.buyer_ids[i],
+        as_of=as_of,
+        model=model,
+        score=one.score,
+        confidence=one.confidence,
+        pd=round(one.pd, 6),
+        grade=one.grade,
+        credit_class=one.credit_class,
+        limit_recommended=limit,
+        currency=org.base_currency,
+        altman=one.altman,
+        country_grade=None if np.isnan(grade) else int(grade),
+        reasons=(*triggers, *one.reasons),
+        terms=class_terms(one.credit_class, settings),
+    )
 
 
 def buyer_score(
-    session: Session, org: Org, buyer_id: str, as_of: dt.date | None = None
-) -> dict[str, Any]:
+    session: Session, org: Org, buyer_id: str, as_of: dt.date | None = None, *, today: dt.date
+) -> BuyerScore:
     """The stored score of a buyer on a date (the latest without one); computed (and not
-    saved) when none is stored for that date."""
-    query = select(CreditScore).where(
-        CreditScore.org_id == org.id, CreditScore.buyer_id == buyer_id
-    )
-    if as_of is not None:
-        query = query.where(CreditScore.as_of == as_of)
-    row = session.scalar(query.order_by(CreditScore.as_of.desc()).limit(1))
-    if row is not None:
-        return _stored(row)
-    if session.get(Buyer, (org.id, buyer_id)) is None:
+    saved) when none is stored for that date, or for ``today`` without a date."""
+    stored = repository.stored_score(session, org.id, buyer_id, as_of)
+    if stored is not None:
+        return stored
+    if not repository.buyer_exists(session, org.id, buyer_id):
         raise NotFoundError(f"no buyer {buyer_id!r}")
-    return score_buyers(session, org, as_of or dt.date.today(), buyer_id=buyer_id, save=False)[0]
+    return score_buyers(session, org, as_of or today, buyer_id=buyer_id, save=False)[0]
 
 
-def score_history(session: Session, org: Org, buyer_id: str) -> list[dict[str, Any]]:
-    """One row per scoring date, oldest first (none for a buyer never scored)."""
-    rows = session.scalars(
-        select(CreditScore)
-        .where(CreditScore.org_id == org.id, CreditScore.buyer_id == buyer_id)
-        .order_by(CreditScore.as_of)
-    ).all()
-    if not rows and session.get(Buyer, (org.id, buyer_id)) is None:
+def score_history(session: Session, org: Org, buyer_id: str) -> list[ScorePoint]:
+    """One point per scoring date, oldest first (none for a buyer never scored)."""
+    points = repository.score_points(session, org.id, buyer_id)
+    if not points and not repository.buyer_exists(session, org.id, buyer_id):
         raise NotFoundError(f"no buyer {buyer_id!r}")
-    return [
-        {"as_of": r.as_of, "pd": r.pd, "grade": r.grade, "credit_class": r.credit_class}
-        for r in rows
-    ]
+    return points
 
 
 def latest_grades(session: Session, org: Org, as_of: dt.date) -> pl.DataFrame:
     """Each buyer's grade from its latest score on or before ``as_of`` (buyer_id, grade);
     ``GradesNotComputedError`` when no buyer has been scored by then."""
-    latest = (
-        select(CreditScore.buyer_id, func.max(CreditScore.as_of).label("as_of"))
-        .where(CreditScore.org_id == org.id, CreditScore.as_of <= as_of)
-        .group_by(CreditScore.buyer_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(CreditScore.buyer_id, CreditScore.grade)
-        .join(
-            latest,
-            (CreditScore.buyer_id == latest.c.buyer_id) & (CreditScore.as_of == latest.c.as_of),
-        )
-        .where(CreditScore.org_id == org.id)
-    ).all()
+    rows = repository.latest_grades(session, org.id, as_of)
     if not rows:
         raise GradesNotComputedError
     return pl.DataFrame(
-        {"buyer_id": [r[0] for r in rows], "grade": [int(r[1]) for r in rows]},
+        {"buyer_id": [r[0] for r in rows], "grade": [r[1] for r in rows]},
         schema={"buyer_id": pl.String, "grade": pl.Int64},
     )
 
 
-def grade_distribution(session: Session, org: Org, as_of: dt.date | None = None) -> dict[str, Any]:
+def grade_distribution(
+    session: Session, org: Org, as_of: dt.date | None = None
+) -> GradeDistribution:
     """Buyers per grade and class on the latest scoring date (or ``as_of``)."""
-    day = as_of or session.scalar(
-        select(func.max(CreditScore.as_of)).where(CreditScore.org_id == org.id)
-    )
-    counts = dict.fromkeys(range(1, 11), 0)
-    if day is not None:
-        for grade, count in session.execute(
-            select(CreditScore.grade, func.count())
-            .where(CreditScore.org_id == org.id, CreditScore.as_of == day)
-            .group_by(CreditScore.grade)
-        ):
-            counts[int(grade)] = int(count)
-    settings = load_settings(session, org)
-    klass = class_codes(np.arange(1, 11), settings)
-    return {
-        "as_of": day,
-        "grades": [
-            {"grade": g, "credit_class": CLASSES[int(klass[g - 1])], "buyers": counts[g]}
-            for g in range(1, 11)
-        ],
-    }
-
-
-def cycle_step(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
-    """The daily cycle's scoring step: score every buyer, record the history, summarise."""
-    rows = score_buyers(session, org, as_of)
-    counts = dict.fromkeys(range(1, 11), 0)
-    classes = dict.fromkeys(CLASSES, 0)
-    for row in rows:
-        counts[row["grade"]] += 1
-        classes[row["credit_class"]] += 1
-    return {
-        "buyers": len(rows),
-        "model": rows[0]["model"] if rows else None,
-        "grades": {str(g): n for g, n in counts.items()},
-        "classes": classes,
-    }
-
-
-def latest_scores_query(org_id: int, as_of: dt.date | None) -> Select[str, int, str]:
-    """Each buyer's grade and class from its latest score (on or before ``as_of``)."""
-    conditions = [CreditScore.org_id == org_id]
-    if as_of is not None:
-        conditions.append(CreditScore.as_of <= as_of)
-    latest = (
-        select(CreditScore.buyer_id, func.max(CreditScore.as_of).label("as_of"))
-        .where(*conditions)
-        .group_by(CreditScore.buyer_id)
-        .subquery("latest")
-    )
-    return (
-        select(CreditScore.buyer_id, CreditScore.grade, CreditScore.credit_class)
-        .join(
-            latest,
-            (CreditScore.buyer_id == latest.c.buyer_id) & (CreditScore.as_of == latest.c.as_of),
-        )
-        .where(CreditScore.org_id == org_id)
+    day = as_of or repository.latest_scoring_date(session, org.id)
+    counts = {} if day is None else repository.grade_counts(session, org.id, day)
+    klass = class_codes(np.arange(1, 11), load_settings(session, org))
+    return GradeDistribution(
+        as_of=day,
+        grades=tuple(
+            GradeCount(g, CLASSES[int(klass[g - 1])], counts.get(g, 0)) for g in range(1, 11)
+        ),
     )

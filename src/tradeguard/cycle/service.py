@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
-from tradeguard.credit import service as credit
+from tradeguard.credit.cycle import scoring_step
 from tradeguard.cycle import repository
 from tradeguard.cycle.models import StepResult
 from tradeguard.domain.identity.access import Org
@@ -38,7 +38,7 @@ def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> StepResult
 
 STEPS: dict[str, Step] = {
     EXPOSURE_SNAPSHOT: _exposure_snapshot,
-    "credit_scoring": credit.cycle_step,
+    "credit_scoring": scoring_step,
 }
 
 

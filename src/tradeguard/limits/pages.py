@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tradeguard.credit import service as credit
+from tradeguard.credit.schemas import ScorePointRead, ScoreRead
 from tradeguard.domain.errors import BadQueryError, TradeGuardError
 from tradeguard.domain.identity.access import Permission, can
 from tradeguard.domain.ledger.snapshot import MissingFxRateError
@@ -142,9 +143,8 @@ def _buyer_page(
         offset=view.pay_offset,
     )
     try:
-        score: dict[str, Any] | None = to_jsonable(
-            credit.buyer_score(session, caller.org, buyer_id)
-        )
+        found = credit.buyer_score(session, caller.org, buyer_id, today=dt.date.today())
+        score: dict[str, Any] | None = ScoreRead.model_validate(found).model_dump(mode="json")
         score_error = None
     except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
         score, score_error = None, str(error)
@@ -157,7 +157,10 @@ def _buyer_page(
         buyer=buyer,
         score=score,
         score_error=score_error,
-        score_history=to_jsonable(credit.score_history(session, caller.org, buyer_id)),
+        score_history=[
+            ScorePointRead.model_validate(p).model_dump(mode="json")
+            for p in credit.score_history(session, caller.org, buyer_id)
+        ],
         credit_status=credit_status,
         pending=[r for r in credit_status["requests"] if r["status"] == limits.PENDING],
         can_request=can(role, Permission.REQUEST_LIMITS),

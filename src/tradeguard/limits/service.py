@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
 from tradeguard.credit import service as credit
-from tradeguard.credit.service import latest_scores_query
+from tradeguard.credit.repository import latest_scores_query
 from tradeguard.domain.credit.default import DEFAULT_CODES
 from tradeguard.domain.credit.grading import class_terms
+from tradeguard.domain.credit.scores import BuyerScore
 from tradeguard.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -206,11 +207,11 @@ def decide(
 def _check_override(session: Session, org: Org, buyer_id: str, override: str | None) -> str | None:
     """The override reason, required when the buyer's latest grade is 9-10 or class C."""
     score = latest_assessment(session, org, buyer_id)
-    if score is None or (score["grade"] < OVERRIDE_GRADE and score["credit_class"] != "C"):
+    if score is None or (score.grade < OVERRIDE_GRADE and score.credit_class != "C"):
         return override
     if override is None:
         raise LimitWorkflowError(
-            f"buyer {buyer_id} is grade {score['grade']}, class {score['credit_class']}"
+            f"buyer {buyer_id} is grade {score.grade}, class {score.credit_class}"
             f" ({_first_reason(score)}): approving needs an override reason"
             " (--override-reason TEXT, or override_reason in the API)"
         )
@@ -230,19 +231,18 @@ def _check_four_eyes(
         )
 
 
-def _first_reason(score: dict[str, Any]) -> str:
-    reasons = score["reasons"]
-    if not reasons:
+def _first_reason(score: BuyerScore) -> str:
+    if not score.reasons:
         return "no reasons recorded"
-    first = reasons[0]
-    return str(first.get("message") or first["code"])
+    first = score.reasons[0]
+    return first.message or first.code
 
 
-def latest_assessment(session: Session, org: Org, buyer_id: str) -> dict[str, Any] | None:
+def latest_assessment(session: Session, org: Org, buyer_id: str) -> BuyerScore | None:
     """The buyer's latest recorded score (computed for today when none is recorded);
     None when it cannot be computed (e.g. a missing FX rate)."""
     try:
-        return credit.buyer_score(session, org, buyer_id)
+        return credit.buyer_score(session, org, buyer_id, today=dt.date.today())
     except NotFoundError:
         raise
     except TradeGuardError:
@@ -321,14 +321,12 @@ def _shipping(
     if score is None:
         return shipping_status(None, None, None, (), flag, day).as_dict()
     defaults = [
-        ShippingReason(r["code"], str(r.get("message") or r["factor"]))
-        for r in score["reasons"]
-        if r["code"] in DEFAULT_CODES
+        ShippingReason(r.code, r.message or r.factor)
+        for r in score.reasons
+        if r.code in DEFAULT_CODES
     ]
-    terms = class_terms(score["credit_class"], credit.load_settings(session, org))
-    return shipping_status(
-        score["credit_class"], score["grade"], terms, defaults, flag, day
-    ).as_dict()
+    terms = class_terms(score.credit_class, credit.load_settings(session, org))
+    return shipping_status(score.credit_class, score.grade, terms, defaults, flag, day).as_dict()
 
 
 def history(session: Session, org: Org, buyer_id: str | None = None) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from tradeguard.credit import service as credit
+from tradeguard.credit.schemas import GradeDistributionRead
 from tradeguard.cycle.service import latest_snapshot
 from tradeguard.identity.dependencies import (
     Caller,
@@ -35,7 +36,9 @@ async def overview(request: Request, reader: Reader) -> HTMLResponse:
         summary = latest_snapshot(session, caller.org)
         if summary is None:
             summary = portfolio_summary(session, caller.org, dt.date.today())
-        grades = to_jsonable(credit.grade_distribution(session, caller.org))
+        grades = GradeDistributionRead.model_validate(
+            credit.grade_distribution(session, caller.org)
+        ).model_dump(mode="json")
         s = summary.model_dump(mode="json")
         return render_page(request, caller, "overview.html", s=s, grades=grades)
 

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tradeguard.credit.service import latest_scores_query
+from tradeguard.credit.repository import latest_scores_query
 from tradeguard.domain.errors import BadQueryError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.money import convert_minor, from_minor

@@ -41,3 +41,33 @@ def test_political_risk_levels() -> None:
     assert rule.war_level(None, fragile=False) is None
     assert rule.worst("low", None, "high") == "high"
     assert rule.worst(None, None) == "high"
+
+
+def _risk(income_group: str | None = "Upper middle income") -> rule.CountryRisk:
+    indicators = rule.CountryIndicators(2, 2023, -0.29, -0.51, -0.04, None)
+    return rule.CountryRisk(
+        "CN", "China", 5, "high", "medium", "medium", "high", indicators, income_group, False,
+        "oecd+wgi+worldbank", table_grade=5,
+    )  # fmt: skip
+
+
+def test_an_override_replaces_the_grade_and_a_given_political_risk() -> None:
+    own = rule.with_override(_risk(), 8, "very high", "our experience")
+    assert (own.grade, own.political_risk, own.source, own.note) == (
+        8,
+        "very high",
+        "override",
+        "our experience",
+    )
+    assert own.table_grade == 5  # the table's grade stays visible beside the override
+    kept = rule.with_override(_risk(), 3, None, None)
+    assert (kept.grade, kept.political_risk, kept.source) == (3, "high", "override")
+    with pytest.raises(ValueError, match="political risk"):
+        rule.with_override(_risk(), 3, "extreme", None)
+
+
+def test_emerging_means_not_high_income() -> None:
+    assert rule.is_emerging(_risk("Upper middle income"))
+    assert rule.is_emerging(_risk(None))  # no World Bank group: cautious
+    assert not rule.is_emerging(_risk("High income"))
+    assert not rule.is_emerging(None)  # an unknown country: no Altman adjustment

@@ -25,11 +25,16 @@ Political risk, each on the scale low / medium / high / very high:
   same cut-offs; a fragile or conflict-affected situation is at least high;
 - **political risk** = the worst of the three (unknown ones left out; all unknown:
   high).
+
+``CountryRisk`` is one country as the organisation sees it: the shipped table's row,
+or the organisation's override of its grade (and political risk) when it has one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass, replace
 
 LEVELS = ("low", "medium", "high", "very high")
 INCOME_FALLBACK = {
@@ -116,3 +121,48 @@ def war_level(political_stability: float | None, fragile: bool) -> str | None:
 def worst(*levels: str | None) -> str:
     known = [LEVELS.index(level) for level in levels if level is not None]
     return LEVELS[max(known)] if known else "high"
+
+
+@dataclass(frozen=True, slots=True)
+class CountryIndicators:
+    """The public figures behind a country's grade (None: not published for it)."""
+
+    oecd_category: int | None
+    wgi_year: int | None
+    wgi_governance: float | None
+    wgi_political_stability: float | None
+    wgi_rule_of_law: float | None
+    oecd_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountryRisk:
+    country: str
+    name: str
+    grade: int
+    political_risk: str
+    transfer_risk: str | None
+    expropriation_risk: str | None
+    war_risk: str | None
+    indicators: CountryIndicators
+    income_group: str | None
+    fragile: bool
+    data: str
+    source: str = "table"  # or "override"
+    table_grade: int | None = None
+    note: str | None = None
+
+
+def with_override(
+    risk: CountryRisk, grade: int, political_risk: str | None, note: str | None
+) -> CountryRisk:
+    """The organisation's own view: its grade, and its political risk where it gives one."""
+    political = political_risk or risk.political_risk
+    if political not in LEVELS:
+        raise ValueError(f"political risk {political!r}: one of {', '.join(LEVELS)}")
+    return replace(risk, grade=grade, political_risk=political, source="override", note=note)
+
+
+def is_emerging(risk: CountryRisk | None) -> bool:
+    """An emerging market for the Altman rule: not high income (World Bank)."""
+    return risk is not None and risk.income_group != "High income"

@@ -8,6 +8,7 @@ expert scorecard → PD → grade → class → recommended limit, plus the reas
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,16 +150,36 @@ class Reason:
     value: float | None  # None: no data (counted as the cautious prior)
     subscore: float | None
     impact: float  # score points against a neutral 50; negative lowers the score
+    message: str | None = None  # the default triggers say what happened in words
+
+    @property
+    def direction(self) -> str:
+        return "raises" if self.impact > 0 else "lowers"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The reason as kept with the score (``credit_scores.reasons``, JSON)."""
+        data: dict[str, Any] = {
             "code": self.code,
             "factor": self.factor,
             "value": self.value,
             "subscore": self.subscore,
             "impact": self.impact,
-            "direction": "raises" if self.impact > 0 else "lowers",
+            "direction": self.direction,
         }
+        if self.message is not None:
+            data["message"] = self.message
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reason:
+        return cls(
+            code=data["code"],
+            factor=data["factor"],
+            value=data["value"],
+            subscore=data["subscore"],
+            impact=data["impact"],
+            message=data.get("message"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,16 @@
 The default definition follows the Basel "unlikely to pay / 90 days past due" rule the
 grading uses (``domain.credit.grading``): an invoice open ``default_days_overdue`` days
 or more past due, or a write-off in the last year. Insolvency is the third trigger; the
-ledger has no insolvency events yet, so it cannot be named here. A reason entry has the
-shape of the scorecard's reasons (stored with the score) plus a ``message``, so stored
-scores stay readable by every consumer.
+ledger has no insolvency events yet, so it cannot be named here. A trigger is a
+scorecard ``Reason`` with a ``message``, so stored scores stay readable by every
+consumer.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+
+from tradeguard.domain.credit.assess import Reason
 
 DEFAULT_DAYS_OVERDUE = "DEFAULT_DAYS_OVERDUE"
 DEFAULT_WRITE_OFF = "DEFAULT_WRITE_OFF"
@@ -20,9 +21,9 @@ DEFAULT_CODES = (DEFAULT_DAYS_OVERDUE, DEFAULT_WRITE_OFF)
 
 def default_reasons(
     oldest_open_days_overdue: float, written_off: bool, default_days: int
-) -> list[dict[str, Any]]:
+) -> list[Reason]:
     """The triggers that hold, the days-overdue one first; empty when none does."""
-    found: list[dict[str, Any]] = []
+    found: list[Reason] = []
     days = oldest_open_days_overdue
     if not math.isnan(days) and days >= default_days:
         found.append(
@@ -45,14 +46,6 @@ def default_reasons(
     return found
 
 
-def _reason(code: str, factor: str, value: float | None, message: str) -> dict[str, Any]:
+def _reason(code: str, factor: str, value: float | None, message: str) -> Reason:
     # No score points: a default sets grade 10 and a PD of 100% by itself.
-    return {
-        "code": code,
-        "factor": factor,
-        "value": value,
-        "subscore": None,
-        "impact": 0.0,
-        "direction": "lowers",
-        "message": message,
-    }
+    return Reason(code, factor, value, None, 0.0, message)

@@ -1,13 +1,15 @@
 """Credit settings of an organisation: grade bands, classes, terms, limits, conventions.
 
 Stored as JSON (``credit_settings`` table); every field has a documented default, so
-an organisation that never touched them scores from day one.
+an organisation that never touched them scores from day one. Settings that older
+versions stored and this one no longer has (``RETIRED``) are ignored on loading.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from tradeguard.domain.errors import InvalidInputError
@@ -22,6 +24,8 @@ DEFAULT_GRADE_BOUNDS = (0.0005, 0.0015, 0.004, 0.01, 0.02, 0.04, 0.08, 0.15, 1.0
 DEFAULT_LIMIT_FACTORS = (1.0, 1.0, 1.0, 0.9, 0.8, 0.6, 0.4, 0.0, 0.0, 0.0)
 
 Mode = Literal["expert", "fitted"]
+# Stored by older versions, read by nothing: "extra" (free-form values, never used).
+RETIRED = frozenset({"extra"})
 
 
 class InvalidSettingsError(InvalidInputError):
@@ -56,7 +60,6 @@ class CreditSettings:
     limit_rounding: float = 100.0
     # A limit decision on more than this needs a decider other than the requester.
     four_eyes_amount: float = 10_000.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
@@ -106,7 +109,13 @@ class CreditSettings:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> CreditSettings:
+    def stored(cls, data: Mapping[str, Any] | None) -> CreditSettings:
+        """The settings as stored, by this version or an older one."""
+        return cls.from_dict({k: v for k, v in (data or {}).items() if k not in RETIRED})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> CreditSettings:
+        """Settings from their names and values; an unknown name is an error."""
         if not data:
             return cls()
         names = {f.name for f in fields(cls)}

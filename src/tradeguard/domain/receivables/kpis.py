@@ -12,7 +12,6 @@ sales of the whole period (default) or their average per 30-day month.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from tradeguard.domain.dates import months_back
 from tradeguard.domain.ledger.snapshot import LedgerSnapshot
 from tradeguard.domain.receivables.ageing import Positions, positions
 
@@ -115,14 +115,6 @@ def cei(
     sales = credit_sales if convention == "total" else credit_sales * 30 / period_days
     collectable = opening + sales - closing_current
     return (opening + sales - closing) / collectable * 100 if collectable > 0 else None
-
-
-def months_back(as_of: dt.date, count: int) -> dt.date:
-    """``as_of`` moved back ``count`` calendar months; month ends stay month ends."""
-    month_end = as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]
-    year, month = divmod(as_of.year * 12 + as_of.month - 1 - count, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, last if month_end else min(as_of.day, last))
 
 
 def countback_windows(
