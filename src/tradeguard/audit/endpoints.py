@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from tradeguard.audit import service as audit
+from tradeguard.audit import repository as audit
 from tradeguard.audit.schemas import AuditRead
 from tradeguard.identity.dependencies import Auditor
 from tradeguard.kit.bounds import Limit, Offset

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from tradeguard.audit import service as audit
+from tradeguard.audit import repository as audit
 from tradeguard.identity.dependencies import (
     Auditor,
     Caller,

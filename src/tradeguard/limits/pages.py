@@ -20,6 +20,7 @@ from tradeguard.credit import service as credit
 from tradeguard.domain.errors import BadQueryError, TradeGuardError
 from tradeguard.domain.identity.access import Permission, can
 from tradeguard.domain.ledger.snapshot import MissingFxRateError
+from tradeguard.domain.limits.workflow import LimitRequestStatus
 from tradeguard.identity.dependencies import (
     Caller,
     LimitRequester,
@@ -148,7 +149,7 @@ def _buyer_page(
         score_error = None
     except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
         score, score_error = None, str(error)
-    credit_status = to_jsonable(limits.buyer_limits(session, caller.org, buyer_id))
+    credit_status = limits.buyer_limits(session, caller.org, buyer_id, dt.date.today())
     role = caller.principal.role
     return render_page(
         request,
@@ -159,7 +160,7 @@ def _buyer_page(
         score_error=score_error,
         score_history=to_jsonable(credit.score_history(session, caller.org, buyer_id)),
         credit_status=credit_status,
-        pending=[r for r in credit_status["requests"] if r["status"] == limits.PENDING],
+        pending=[r for r in credit_status.requests if r.status is LimitRequestStatus.PENDING],
         can_request=can(role, Permission.REQUEST_LIMITS),
         can_decide=can(role, Permission.WRITE_LEDGER),
         done=DONE_MESSAGES.get(done or ""),
@@ -261,7 +262,7 @@ async def decide_form(
 
     def work(session: Session, caller: Caller) -> Response:
         pending = limits.limit_request(session, caller.org, request_id)
-        buyer_id, conflict = pending.buyer_id, pending.status != limits.PENDING
+        buyer_id, conflict = pending.buyer_id, pending.status is not LimitRequestStatus.PENDING
         form = f"{decision}-{request_id}"
         values = {"amount": amount, "reason": reason, "override_reason": override_reason}
 
@@ -320,6 +321,7 @@ async def stop_shipment_form(
                 reason,
                 caller.actor,
                 form_day(until, "until") if until else None,
+                today=dt.date.today(),
             ),
             "shipments-stopped",
         )
@@ -338,7 +340,7 @@ async def lift_stop_form(
 
     def work(session: Session, caller: Caller) -> Response:
         ledger.buyer(session, caller.org, buyer_id)
-        stopped = limits.buyer_limits(session, caller.org, buyer_id)["stop_shipment"] is not None
+        stopped = limits.current_stop(session, caller.org, buyer_id, dt.date.today()) is not None
 
         def lift() -> None:
             if not reason.strip():
