@@ -51,7 +51,7 @@ def test_the_shipping_banner_follows_default_class_and_stop(
 
     # B2 paid on time: its banner follows its class (green A, amber B)
     with unit_of_work(engine) as session:
-        expected = limits.buyer_limits(session, org, "B2")["shipping"]["status"]
+        expected = limits.buyer_limits(session, org, "B2", dt.date.today()).shipping.status
     page.goto(f"{base}/buyers/B2")
     expect(banner).to_have_attribute("data-status", expected)
     expect(banner).to_have_class(f"flag {TONE[expected]}")
@@ -59,7 +59,7 @@ def test_the_shipping_banner_follows_default_class_and_stop(
 
     # a permanent stop: red "Shipments stopped" with the reason
     with unit_of_work(engine) as session:
-        limits.stop_shipment(session, org, "B2", "fraud check", "test")
+        limits.stop_shipment(session, org, "B2", "fraud check", "test", today=dt.date.today())
     page.reload()
     expect(banner).to_have_attribute("data-status", "stopped")
     expect(banner).to_have_class("flag stop")

@@ -19,8 +19,8 @@ from babel.messages.pofile import read_po
 from tradeguard.country.service import SOURCES, table
 from tradeguard.domain.credit.altman import Zone
 from tradeguard.domain.credit.scorecard import FACTORS
+from tradeguard.domain.limits.workflow import LimitRequestStatus
 from tradeguard.kit import i18n
-from tradeguard.limits import service as limits
 from tradeguard.locale import translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,11 +89,11 @@ def test_the_template_is_what_pybabel_extract_makes(tmp_path: Path) -> None:
 
 def test_messages_that_reach_t_as_data_are_translated() -> None:
     # the values the templates pass to t(): factor labels, Altman zones, reason directions,
-    # limit request statuses, shipment stop kinds (services/limits.py), the ageing bucket
+    # limit request statuses, shipment stop kinds (domain/limits/workflow.py), the ageing bucket
     # "current", the login error (web/pages.py)
     values = {f.label for f in FACTORS} | {str(zone) for zone in Zone}
     values |= {"raises", "lowers", "permanent", "temporary", "current"}
-    values |= {limits.PENDING, limits.APPROVED, limits.REJECTED, limits.WITHDRAWN}
+    values |= {str(status) for status in LimitRequestStatus}
     values.add("Wrong e-mail or password.")
     assert values <= set(i18n.RUNTIME_MESSAGES)
     # and those the country report passes to _tr: levels and income groups of the table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -197,7 +198,7 @@ def test_credit_writes_by_role_and_organisation_change_nothing_when_refused(
     with unit_of_work(world.engine) as session:
         pending = limits.request_limit(session, world.org, "B1", Decimal(100), None, "test")
         if method == "DELETE":
-            limits.stop_shipment(session, world.org, "B1", "overdue", "test")
+            limits.stop_shipment(session, world.org, "B1", "overdue", "test", today=dt.date.today())
     path = path.format(request=pending.id)
     if path.startswith("/api/v1/imports/"):
         payload: dict[str, Any] = {"files": {"file": ("c.csv", body["file"], "text/csv")}}  # type: ignore[index]

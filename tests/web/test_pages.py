@@ -135,7 +135,9 @@ def test_buyer_page_shows_the_credit_assessment_in_both_languages(
             "cm",
             override_reason="parent guarantee",
         )
-        limits.stop_shipment(session, world.org, "B1", "insolvency filed", "cm")
+        limits.stop_shipment(
+            session, world.org, "B1", "insolvency filed", "cm", today=dt.date.today()
+        )
         score = credit.buyer_score(session, world.org, "B1", today=dt.date.today())
     assert _login(client, "viewer@acme.test") == 303
     page = client.get("/buyers/B1", headers=HTML)

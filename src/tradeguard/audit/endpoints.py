@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from tradeguard.audit import service as audit
+from tradeguard.audit import repository
 from tradeguard.audit.schemas import AuditRead
 from tradeguard.identity.dependencies import Auditor
 from tradeguard.kit.bounds import Limit, Offset
@@ -29,7 +29,7 @@ async def list_audit(
     offset: Offset = 0,
 ) -> PageRead[AuditRead]:
     page = await auditor.call(
-        audit.audit_log, entity=entity, actor=actor, sort=sort, limit=limit, offset=offset
+        repository.audit_log, entity=entity, actor=actor, sort=sort, limit=limit, offset=offset
     )
     return PageRead(
         items=[AuditRead.model_validate(a) for a in page.items],

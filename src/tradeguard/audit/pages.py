@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from tradeguard.audit import service as audit
+from tradeguard.audit import repository
 from tradeguard.identity.dependencies import (
     Auditor,
     Caller,
@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 @router.get("/audit")
 async def audit_page(request: Request, auditor: Auditor, offset: PageOffset = 0) -> HTMLResponse:
     def page(session: Session, caller: Caller) -> HTMLResponse:
-        found = audit.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
+        found = repository.audit_log(session, caller.org, limit=PAGE_SIZE, offset=offset)
         return render_page(request, caller, "audit.html", page=found)
 
     return await auditor.run(page)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import (
-    insert,
-    select,
-)
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tradeguard.audit.models import AuditEntry
-from tradeguard.domain.identity.access import Org
-from tradeguard.kit.pagination import Page, paginate
+
+# A value before or after a change: a JSON document (amounts as strings, dates ISO).
+AuditValue = Mapping[str, object]
 
 
 def cli_actor() -> str:
@@ -33,8 +31,8 @@ def record(
     action: str,
     entity: str,
     entity_key: str | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: AuditValue | None = None,
+    after: AuditValue | None = None,
 ) -> None:
     session.add(
         AuditEntry(
@@ -44,14 +42,17 @@ def record(
             action=action,
             entity=entity,
             entity_key=entity_key,
-            before=before,
-            after=after,
+            before=None if before is None else dict(before),
+            after=None if after is None else dict(after),
         )
     )
 
 
-def record_many(session: Session, org_id: int, actor: str, entries: list[dict[str, Any]]) -> None:
-    """Bulk form of ``record`` for imports that change many rows at once."""
+def record_many(
+    session: Session, org_id: int, actor: str, entries: Sequence[Mapping[str, object]]
+) -> None:
+    """Bulk form of ``record`` for imports that change many rows at once: each entry has
+    the ``action``, ``entity``, ``entity_key``, ``before`` and ``after`` of one change."""
     if not entries:
         return
     now = dt.datetime.now(dt.UTC)
@@ -59,22 +60,3 @@ def record_many(session: Session, org_id: int, actor: str, entries: list[dict[st
         insert(AuditEntry),
         [{"org_id": org_id, "at": now, "actor": actor, **entry} for entry in entries],
     )
-
-
-def audit_log(
-    session: Session,
-    org: Org,
-    *,
-    entity: str | None = None,
-    actor: str | None = None,
-    sort: str = "-at",
-    limit: int = 50,
-    offset: int = 0,
-) -> Page:
-    query = select(AuditEntry).where(AuditEntry.org_id == org.id)
-    if entity:
-        query = query.where(AuditEntry.entity == entity)
-    if actor:
-        query = query.where(AuditEntry.actor == actor)
-    sortable = {"at": AuditEntry.at, "id": AuditEntry.id}
-    return paginate(session, query, sortable, sort, limit, offset, AuditEntry.id)

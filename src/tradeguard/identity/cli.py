@@ -3,7 +3,9 @@ API tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -75,7 +77,7 @@ def list_(
         rows = [
             {
                 "email": u.email,
-                "role": u.role,
+                "role": u.role.value,
                 "language": u.language,
                 "created_at": u.created_at.isoformat(),
             }
@@ -131,23 +133,28 @@ def list_tokens(
             org_id = _user_in_scope(session, user).org_id
         rows = users.list_tokens(session, org_id, user)
     if output is OutputFormat.JSON:
-        emit_json(rows)
+        emit_json([asdict(r) for r in rows])
         return
     rows_table(
         "API tokens",
         ["id", "user", "created", "expires", "last used", "revoked"],
         [
             [
-                r["id"],
-                r["user"],
-                r["created_at"][:16],
-                (r["expires_at"] or "never")[:16],
-                (r["last_used_at"] or "never")[:16],
-                "yes" if r["revoked"] else "no",
+                r.id,
+                r.user,
+                _minute(r.created_at),
+                _minute(r.expires_at),
+                _minute(r.last_used_at),
+                "yes" if r.revoked else "no",
             ]
             for r in rows
         ],
     )
+
+
+def _minute(moment: dt.datetime | None) -> str:
+    """A token's time to the minute as ISO 8601 (in UTC), or "never"."""
+    return "never" if moment is None else moment.isoformat()[:16]
 
 
 @token_app.command("revoke")

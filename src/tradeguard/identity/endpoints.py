@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -90,7 +91,7 @@ async def create_token(body: TokenCreate, admin: Admin) -> TokenCreated:
             caller.actor,
             expires_in_days=body.expires_in_days,
         )
-        return TokenCreated.model_validate({**shown, "token": secret})
+        return TokenCreated.model_validate({**asdict(shown), "token": secret})
 
     return await admin.run(create)
 

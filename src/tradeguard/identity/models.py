@@ -4,10 +4,8 @@ throttle."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     ForeignKey,
     Integer,
@@ -26,7 +24,6 @@ class Organisation(Base):
     base_currency: Mapped[str] = mapped_column(String(3))
     # How amounts read on the command line (a Babel/CLDR locale such as en_GB).
     locale: Mapped[str] = mapped_column(String(35), default="en_GB", server_default="en_GB")
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(
         UtcDateTime(), default=lambda: dt.datetime.now(dt.UTC)
     )

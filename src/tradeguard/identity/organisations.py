@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
@@ -13,6 +12,7 @@ from tradeguard.domain.errors import (
     NotFoundError,
 )
 from tradeguard.domain.money import is_currency
+from tradeguard.identity import repository
 from tradeguard.identity.models import Organisation
 
 DEFAULT_LOCALE = "en_GB"
@@ -40,7 +40,7 @@ def create_or_get(
     if not is_currency(base_currency):
         raise InvalidInputError(f"unknown currency code {base_currency!r}")
     wanted_locale = None if locale is None else checked_locale(locale)
-    existing = session.scalar(select(Organisation).where(Organisation.name == name))
+    existing = repository.organisation_named(session, name)
     if existing is not None:
         if existing.base_currency != base_currency:
             raise ConflictError(
@@ -49,14 +49,7 @@ def create_or_get(
         if wanted_locale is not None and wanted_locale != existing.locale:
             _change_locale(session, existing, wanted_locale, actor)
         return existing, False
-    org = Organisation(
-        name=name,
-        base_currency=base_currency,
-        locale=wanted_locale or DEFAULT_LOCALE,
-        settings={},
-    )
-    session.add(org)
-    session.flush()
+    org = repository.add_organisation(session, name, base_currency, wanted_locale or DEFAULT_LOCALE)
     audit.record(
         session,
         org_id=org.id,
@@ -88,11 +81,11 @@ def _change_locale(session: Session, org: Organisation, locale: str, actor: str)
 def resolve(session: Session, name: str | None) -> Organisation:
     """The named organisation, or the only one; an error listing the choices otherwise."""
     if name is not None:
-        org = session.scalar(select(Organisation).where(Organisation.name == name))
+        org = repository.organisation_named(session, name)
         if org is None:
             raise NotFoundError(f"no organisation named {name!r}{_choices(session)}")
         return org
-    orgs = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    orgs = repository.organisations(session)
     if len(orgs) == 1:
         return orgs[0]
     if not orgs:
@@ -101,5 +94,5 @@ def resolve(session: Session, name: str | None) -> Organisation:
 
 
 def _choices(session: Session) -> str:
-    names = list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
+    names = repository.organisation_names(session)
     return f" (choices: {', '.join(names)})" if names else ""

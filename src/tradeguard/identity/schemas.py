@@ -29,6 +29,8 @@ class UserCreate(BaseModel):
 class TokenRead(BaseModel):
     """A token as it may be shown: never its secret nor its hash."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user: str
     created_at: dt.datetime

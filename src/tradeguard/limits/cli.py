@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -67,10 +68,9 @@ def limit_request(
     """Ask for a credit limit on a buyer (pending until approved or rejected)."""
     value = _amount(amount)
     with org_session(db, org, Permission.REQUEST_LIMITS) as (session, organisation):
-        row = limits.request_limit(
+        result = limits.request_limit(
             session, organisation, buyer_id, value, reason or None, STATE.actor
         )
-        result = limits.request_as_dict(row)
         locale = organisation.locale
     _print_request(result, output, locale)
 
@@ -87,7 +87,7 @@ def _decide(
 ) -> None:
     value = None if amount is None else _amount(amount)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        row = limits.decide(
+        result = limits.decide(
             session,
             organisation,
             request_id,
@@ -97,7 +97,6 @@ def _decide(
             value,
             override_reason=override_reason,
         )
-        result = limits.request_as_dict(row)
         locale = organisation.locale
     _print_request(result, output, locale)
 
@@ -146,40 +145,40 @@ def limit_list(
         rows = limits.history(session, organisation, buyer)
         locale = organisation.locale
     if output is OutputFormat.JSON:
-        emit_json(rows)
+        emit_json([asdict(r) for r in rows])
         return
     rows_table(
         "Limit requests",
         ["id", "buyer", "requested", "status", "approved", "requested by", "decided by", "reason"],
         [
             [
-                r["id"],
-                r["buyer_id"],
-                f"{AmountFormat(r['currency'], locale).amount(r['amount'])} {r['currency']}",
-                r["status"],
+                r.id,
+                r.buyer_id,
+                f"{AmountFormat(r.currency, locale).amount(r.amount)} {r.currency}",
+                r.status,
                 ""
-                if r["approved_amount"] is None
-                else AmountFormat(r["currency"], locale).amount(r["approved_amount"]),
-                r["requested_by"],
-                r["decided_by"],
-                r["decision_reason"] or r["reason"],
+                if r.approved_amount is None
+                else AmountFormat(r.currency, locale).amount(r.approved_amount),
+                r.requested_by,
+                r.decided_by,
+                r.decision_reason or r.reason,
             ]
             for r in rows
         ],
     )
 
 
-def _print_request(result: dict[str, Any], output: OutputFormat, locale: str) -> None:
+def _print_request(request: limits.LimitRequestRecord, output: OutputFormat, locale: str) -> None:
     if output is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(asdict(request))
         return
-    numbers = AmountFormat(result["currency"], locale)
+    numbers = AmountFormat(request.currency, locale)
     shown = {
-        **to_jsonable(result),
-        "amount": numbers.amount(result["amount"]),
-        "approved_amount": numbers.amount(result["approved_amount"]),
+        **to_jsonable(asdict(request)),
+        "amount": numbers.amount(request.amount),
+        "approved_amount": numbers.amount(request.approved_amount),
     }
-    key_value_table(f"Limit request {result['id']}", list(shown.items()))
+    key_value_table(f"Limit request {request.id}", list(shown.items()))
 
 
 @stop_app.command("set")
@@ -200,7 +199,9 @@ def stop_set(
     A temporary stop never replaces a permanent one: lift that first.
     """
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        limits.stop_shipment(session, organisation, buyer_id, reason, STATE.actor, until)
+        limits.stop_shipment(
+            session, organisation, buyer_id, reason, STATE.actor, until, today=dt.date.today()
+        )
     stderr.print(f"shipments to {buyer_id} stopped" + (f" until {until:%Y-%m-%d}" if until else ""))
 
 

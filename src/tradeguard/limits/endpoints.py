@@ -7,7 +7,7 @@ user (``user:<email>``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import Response
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from tradeguard.identity.dependencies import Caller, LimitRequester, Reader, Writer
 from tradeguard.kit.problems import PROBLEM_RESPONSES
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.limits import service as limits
 from tradeguard.limits.schemas import (
     BuyerLimitsRead,
@@ -29,17 +28,11 @@ from tradeguard.limits.schemas import (
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
-def _request(row: Any) -> LimitRequestRead:
-    return LimitRequestRead.model_validate(to_jsonable(limits.request_as_dict(row)))
-
-
 @router.get("/buyers/{buyer_id}/limits", tags=["limits"])
 async def buyer_limits(buyer_id: str, reader: Reader) -> BuyerLimitsRead:
     """The limit in force, the stop-shipment flag and every limit request with its
     decision (the history), oldest first."""
-    return BuyerLimitsRead.model_validate(
-        to_jsonable(await reader.call(limits.buyer_limits, buyer_id))
-    )
+    return BuyerLimitsRead.of(await reader.call(limits.buyer_limits, buyer_id, dt.date.today()))
 
 
 @router.post(
@@ -51,10 +44,11 @@ async def create_limit_request(
     """Ask for a credit limit (pending until approved, rejected or withdrawn)."""
 
     def request(session: Session, caller: Caller) -> LimitRequestRead:
-        row = limits.request_limit(
-            session, caller.org, buyer_id, body.amount, body.reason, caller.actor
+        return LimitRequestRead.of(
+            limits.request_limit(
+                session, caller.org, buyer_id, body.amount, body.reason, caller.actor
+            )
         )
-        return _request(row)
 
     return await requester.run(request)
 
@@ -74,7 +68,7 @@ async def decide_limit_request(
     def decide(session: Session, caller: Caller) -> LimitRequestRead:
         if decision != "approve" and body.amount is not None:
             raise HTTPException(422, "only an approval takes an amount")
-        row = limits.decide(
+        decided = limits.decide(
             session,
             caller.org,
             request_id,
@@ -84,7 +78,7 @@ async def decide_limit_request(
             body.amount,
             override_reason=body.override_reason,
         )
-        return _request(row)
+        return LimitRequestRead.of(decided)
 
     return await writer.run(decide)
 
@@ -95,12 +89,13 @@ async def set_stop_shipment(
 ) -> StopShipmentRead:
     """Stop shipments to the buyer: temporarily (``until``, today or later) or
     permanently; a temporary stop never replaces a permanent one (lift it first)."""
+    today = dt.date.today()
 
     def stop(session: Session, caller: Caller) -> StopShipmentRead:
-        row = limits.stop_shipment(
-            session, caller.org, buyer_id, body.reason, caller.actor, body.until
+        stopped = limits.stop_shipment(
+            session, caller.org, buyer_id, body.reason, caller.actor, body.until, today=today
         )
-        return StopShipmentRead.model_validate(limits.stop_as_dict(row, dt.date.today()))
+        return StopShipmentRead.of(stopped)
 
     return await writer.run(stop)
 

@@ -21,6 +21,7 @@ from tradeguard.credit.schemas import ScorePointRead, ScoreRead
 from tradeguard.domain.errors import BadQueryError, TradeGuardError
 from tradeguard.domain.identity.access import Permission, can
 from tradeguard.domain.ledger.snapshot import MissingFxRateError
+from tradeguard.domain.limits.workflow import LimitRequestStatus
 from tradeguard.identity.dependencies import (
     Caller,
     LimitRequester,
@@ -30,7 +31,6 @@ from tradeguard.identity.dependencies import (
 from tradeguard.kit.bounds import Offset
 from tradeguard.kit.forms import FormValueError, form_day, query_string
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.ledger import repository as ledger
 from tradeguard.ledger.schemas import PaymentRead
 from tradeguard.limits import service as limits
@@ -148,7 +148,7 @@ def _buyer_page(
         score_error = None
     except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
         score, score_error = None, str(error)
-    credit_status = to_jsonable(limits.buyer_limits(session, caller.org, buyer_id))
+    credit_status = limits.buyer_limits(session, caller.org, buyer_id, dt.date.today())
     role = caller.principal.role
     return render_page(
         request,
@@ -162,7 +162,7 @@ def _buyer_page(
             for p in credit.score_history(session, caller.org, buyer_id)
         ],
         credit_status=credit_status,
-        pending=[r for r in credit_status["requests"] if r["status"] == limits.PENDING],
+        pending=[r for r in credit_status.requests if r.status is LimitRequestStatus.PENDING],
         can_request=can(role, Permission.REQUEST_LIMITS),
         can_decide=can(role, Permission.WRITE_LEDGER),
         done=DONE_MESSAGES.get(done or ""),
@@ -264,7 +264,7 @@ async def decide_form(
 
     def work(session: Session, caller: Caller) -> Response:
         pending = limits.limit_request(session, caller.org, request_id)
-        buyer_id, conflict = pending.buyer_id, pending.status != limits.PENDING
+        buyer_id, conflict = pending.buyer_id, pending.status is not LimitRequestStatus.PENDING
         form = f"{decision}-{request_id}"
         values = {"amount": amount, "reason": reason, "override_reason": override_reason}
 
@@ -323,6 +323,7 @@ async def stop_shipment_form(
                 reason,
                 caller.actor,
                 form_day(until, "until") if until else None,
+                today=dt.date.today(),
             ),
             "shipments-stopped",
         )
@@ -341,7 +342,7 @@ async def lift_stop_form(
 
     def work(session: Session, caller: Caller) -> Response:
         ledger.buyer(session, caller.org, buyer_id)
-        stopped = limits.buyer_limits(session, caller.org, buyer_id)["stop_shipment"] is not None
+        stopped = limits.current_stop(session, caller.org, buyer_id, dt.date.today()) is not None
 
         def lift() -> None:
             if not reason.strip():

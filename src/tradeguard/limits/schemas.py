@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tradeguard.domain.limits.shipping import ShippingReason, ShippingStatus
 from tradeguard.kit.bounds import Day
 from tradeguard.limits import service as limits
 
@@ -53,6 +54,26 @@ class LimitRequestRead(BaseModel):
     approved_amount: str | None
     override_reason: str | None
 
+    @classmethod
+    def of(cls, request: limits.LimitRequestRecord) -> LimitRequestRead:
+        return cls(
+            id=request.id,
+            buyer_id=request.buyer_id,
+            amount=str(request.amount),
+            currency=request.currency,
+            reason=request.reason,
+            requested_by=request.requested_by,
+            requested_at=request.requested_at.isoformat(),
+            status=request.status.value,
+            decided_by=request.decided_by,
+            decided_at=None if request.decided_at is None else request.decided_at.isoformat(),
+            decision_reason=request.decision_reason,
+            approved_amount=None
+            if request.approved_amount is None
+            else str(request.approved_amount),
+            override_reason=request.override_reason,
+        )
+
 
 class LimitRead(BaseModel):
     amount: str
@@ -60,6 +81,16 @@ class LimitRead(BaseModel):
     request_id: int | None
     set_by: str
     set_at: str
+
+    @classmethod
+    def of(cls, limit: limits.LimitInForce) -> LimitRead:
+        return cls(
+            amount=str(limit.amount),
+            currency=limit.currency,
+            request_id=limit.request_id,
+            set_by=limit.set_by,
+            set_at=limit.set_at.isoformat(),
+        )
 
 
 class StopShipmentRead(BaseModel):
@@ -70,15 +101,36 @@ class StopShipmentRead(BaseModel):
     set_at: str
     active: bool
 
+    @classmethod
+    def of(cls, stop: limits.StopShipmentRecord) -> StopShipmentRead:
+        return cls(
+            kind=stop.kind.value,
+            until=stop.until,
+            reason=stop.reason,
+            set_by=stop.set_by,
+            set_at=stop.set_at.isoformat(),
+            active=stop.active,
+        )
+
 
 class ShippingReasonRead(BaseModel):
     code: str
     message: str
 
+    @classmethod
+    def of(cls, reason: ShippingReason) -> ShippingReasonRead:
+        return cls(code=reason.code, message=reason.message)
+
 
 class ShippingRead(BaseModel):
     status: Literal["allowed", "prepayment", "cash_before_delivery", "stopped"]
     reasons: list[ShippingReasonRead]
+
+    @classmethod
+    def of(cls, shipping: ShippingStatus) -> ShippingRead:
+        return cls(
+            status=shipping.status, reasons=[ShippingReasonRead.of(r) for r in shipping.reasons]
+        )
 
 
 class BuyerLimitsRead(BaseModel):
@@ -87,3 +139,15 @@ class BuyerLimitsRead(BaseModel):
     stop_shipment: StopShipmentRead | None
     shipping: ShippingRead
     requests: list[LimitRequestRead]
+
+    @classmethod
+    def of(cls, found: limits.BuyerLimits) -> BuyerLimitsRead:
+        return cls(
+            buyer_id=found.buyer_id,
+            limit=None if found.limit is None else LimitRead.of(found.limit),
+            stop_shipment=None
+            if found.stop_shipment is None
+            else StopShipmentRead.of(found.stop_shipment),
+            shipping=ShippingRead.of(found.shipping),
+            requests=[LimitRequestRead.of(r) for r in found.requests],
+        )

@@ -1,52 +1,51 @@
 """Credit limit requests and decisions, the limit in force, and stop-shipment flags.
 
-A request moves ``pending`` → ``approved`` | ``rejected`` | ``withdrawn``, once; only a
-pending request can be decided, and the decision names who, when and why. Approving
-sets the buyer's limit in force (``credit_limits``) to the approved amount (the
-requested one unless the approver gives another). Every step is in the audit log, and
-the requests themselves are the history. A stop-shipment flag is temporary (until a
-date, inclusive, never in the past) or permanent; a temporary one never replaces a
-permanent one, which is lifted explicitly (audited).
+A request moves ``pending`` → ``approved`` | ``rejected`` | ``withdrawn``, once
+(``domain.limits.workflow``); only a pending request can be decided, and the decision
+names who, when and why. Approving sets the buyer's limit in force (``credit_limits``)
+to the approved amount (the requested one unless the approver gives another). Every
+step is in the audit log, and the requests themselves are the history. A stop-shipment
+flag is temporary (until a date, inclusive, never in the past) or permanent; a
+temporary one never replaces a permanent one, which is lifted explicitly (audited).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
 from tradeguard.credit import service as credit
-from tradeguard.credit.repository import latest_scores_query
 from tradeguard.domain.credit.default import DEFAULT_CODES
 from tradeguard.domain.credit.grading import class_terms
-from tradeguard.domain.credit.scores import BuyerScore
 from tradeguard.domain.errors import (
-    ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     TradeGuardError,
 )
 from tradeguard.domain.identity.access import Org
-from tradeguard.domain.limits.shipping import ShippingReason, StopFlag, shipping_status
+from tradeguard.domain.limits.shipping import (
+    ShippingReason,
+    ShippingStatus,
+    StopFlag,
+    shipping_status,
+)
+from tradeguard.domain.limits.workflow import (
+    LIMIT_REQUEST_WORKFLOW,
+    STOP_SHIPMENT_WORKFLOW,
+    Decision,
+    LimitRequestStatus,
+    StopShipmentState,
+)
 from tradeguard.domain.money import from_minor, to_minor
 from tradeguard.kit.serialisation import to_jsonable
-from tradeguard.kit.transitions import TransitionConflictError, transition
-from tradeguard.ledger.models import Buyer
+from tradeguard.ledger import repository as ledger
+from tradeguard.limits import repository
 from tradeguard.limits.models import CreditLimit, CreditLimitRequest, StopShipment
-
-PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
-
-
-DECISIONS = {"approve": APPROVED, "reject": REJECTED, "withdraw": WITHDRAWN}
-
 
 MAX_AMOUNT = (
     Decimal(10) ** 12
@@ -60,11 +59,111 @@ class LimitWorkflowError(InvalidInputError):
     pass
 
 
-def _buyer(session: Session, org: Org, buyer_id: str) -> Buyer:
-    buyer = session.get(Buyer, (org.id, buyer_id))
-    if buyer is None:
-        raise NotFoundError(f"no buyer {buyer_id!r}")
-    return buyer
+@dataclass(frozen=True, slots=True)
+class LimitRequestRecord:
+    """A limit request and its decision, as the API, the CLI and the pages show it."""
+
+    id: int
+    buyer_id: str
+    amount: Decimal
+    currency: str
+    reason: str | None
+    requested_by: str
+    requested_at: dt.datetime
+    status: LimitRequestStatus
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    approved_amount: Decimal | None
+    override_reason: str | None
+
+    @classmethod
+    def of(cls, row: CreditLimitRequest) -> LimitRequestRecord:
+        return cls(
+            id=row.id,
+            buyer_id=row.buyer_id,
+            amount=from_minor(row.amount, row.currency),
+            currency=row.currency,
+            reason=row.reason,
+            requested_by=row.requested_by,
+            requested_at=row.requested_at,
+            status=LimitRequestStatus(row.status),
+            decided_by=row.decided_by,
+            decided_at=row.decided_at,
+            decision_reason=row.decision_reason,
+            approved_amount=None
+            if row.approved_amount is None
+            else from_minor(row.approved_amount, row.currency),
+            override_reason=row.override_reason,
+        )
+
+    def audit_value(self) -> audit.AuditValue:
+        """The request as the audit log keeps it (amounts as strings, times ISO)."""
+        value: audit.AuditValue = to_jsonable(asdict(self))
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class LimitInForce:
+    amount: Decimal
+    currency: str
+    request_id: int | None
+    set_by: str
+    set_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: CreditLimit) -> LimitInForce:
+        return cls(
+            from_minor(row.amount, row.currency),
+            row.currency,
+            row.request_id,
+            row.set_by,
+            row.set_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StopShipmentRecord:
+    """The flag as the API and the buyer page show it; ``active`` on the day it was read for."""
+
+    kind: StopShipmentState
+    until: dt.date | None
+    reason: str
+    set_by: str
+    set_at: dt.datetime
+    active: bool
+
+    @classmethod
+    def of(cls, row: StopShipment, on: dt.date) -> StopShipmentRecord:
+        return cls(
+            StopShipmentState(row.kind),
+            row.until,
+            row.reason,
+            row.set_by,
+            row.set_at,
+            StopFlag(row.until, row.reason).active(on),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerLimits:
+    """A buyer's limit in force, stop-shipment, whether goods may ship, and its requests."""
+
+    buyer_id: str
+    limit: LimitInForce | None
+    stop_shipment: StopShipmentRecord | None
+    shipping: ShippingStatus
+    requests: tuple[LimitRequestRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the limit rules read of a buyer's latest score."""
+
+    grade: int
+    credit_class: str
+    first_reason: str  # in words, for the override's refusal
+    defaults: tuple[ShippingReason, ...]  # the default triggers found, in the score's order
 
 
 def _minor(amount: Decimal, currency: str) -> int:
@@ -78,26 +177,6 @@ def _minor(amount: Decimal, currency: str) -> int:
         raise LimitWorkflowError(str(error)) from None
 
 
-def request_as_dict(row: CreditLimitRequest) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "buyer_id": row.buyer_id,
-        "amount": from_minor(row.amount, row.currency),
-        "currency": row.currency,
-        "reason": row.reason,
-        "requested_by": row.requested_by,
-        "requested_at": row.requested_at.isoformat(),
-        "status": row.status,
-        "decided_by": row.decided_by,
-        "decided_at": None if row.decided_at is None else row.decided_at.isoformat(),
-        "decision_reason": row.decision_reason,
-        "approved_amount": None
-        if row.approved_amount is None
-        else from_minor(row.approved_amount, row.currency),
-        "override_reason": row.override_reason,
-    }
-
-
 def request_limit(
     session: Session,
     org: Org,
@@ -105,21 +184,20 @@ def request_limit(
     amount: Decimal,
     reason: str | None,
     actor: str,
-) -> CreditLimitRequest:
-    _buyer(session, org, buyer_id)
+) -> LimitRequestRecord:
+    ledger.buyer(session, org, buyer_id)
     minor = _minor(amount, org.base_currency)
-    row = CreditLimitRequest(
-        org_id=org.id,
-        buyer_id=buyer_id,
-        amount=minor,
-        currency=org.base_currency,
-        reason=reason,
-        requested_by=actor,
-        requested_at=dt.datetime.now(dt.UTC),
-        status=PENDING,
+    row = repository.add_request(
+        session,
+        org.id,
+        buyer_id,
+        minor,
+        org.base_currency,
+        reason,
+        actor,
+        dt.datetime.now(dt.UTC),
     )
-    session.add(row)
-    session.flush()
+    requested = LimitRequestRecord.of(row)
     audit.record(
         session,
         org_id=org.id,
@@ -127,8 +205,15 @@ def request_limit(
         action="request",
         entity="credit_limit_requests",
         entity_key=str(row.id),
-        after=to_jsonable(request_as_dict(row)),
+        after=requested.audit_value(),
     )
+    return requested
+
+
+def _request_row(session: Session, org: Org, request_id: int) -> CreditLimitRequest:
+    row = repository.request(session, org.id, request_id)
+    if row is None:
+        raise NotFoundError(f"no limit request {request_id}")
     return row
 
 
@@ -142,43 +227,44 @@ def decide(
     amount: Decimal | None = None,
     *,
     override_reason: str | None = None,
-) -> CreditLimitRequest:
+) -> LimitRequestRecord:
     """Approve, reject or withdraw a pending request (with a reason).
 
     Approving a buyer whose latest grade is 9-10 or whose class is C needs an
     ``override_reason``; approving or rejecting more than the ``four_eyes_amount``
     setting needs a decider other than the requester. The status changes by a
-    conditional update (``services.transitions``), so of two concurrent decisions
-    exactly one wins and the other gets ``TransitionConflictError``.
+    conditional update (``kit.transitions``), so of two concurrent decisions exactly
+    one wins and the other gets ``TransitionConflictError``.
     """
-    if decision not in DECISIONS:
-        raise LimitWorkflowError(f"unknown decision {decision!r}: approve, reject or withdraw")
-    row = session.get(CreditLimitRequest, request_id)
-    if row is None or row.org_id != org.id:
-        raise NotFoundError(f"no limit request {request_id}")
-    if row.status != PENDING:
-        raise TransitionConflictError(f"request {request_id} is already {row.status}")
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise LimitWorkflowError(
+            f"unknown decision {decision!r}: approve, reject or withdraw"
+        ) from None
+    row = _request_row(session, org, request_id)
+    status = LimitRequestStatus(row.status)
+    LIMIT_REQUEST_WORKFLOW.check(
+        status, chosen.outcome, f"request {request_id} is already {status}"
+    )
     if not reason.strip():
         raise LimitWorkflowError("a decision needs a reason")
     override = (override_reason or "").strip() or None
     approved = None
-    if decision == "approve":
+    if chosen is Decision.APPROVE:
         approved = row.amount if amount is None else _minor(amount, row.currency)
         override = _check_override(session, org, row.buyer_id, override)
     elif override is not None:
         raise LimitWorkflowError("only an approval takes an override reason")
-    if decision != "withdraw":
+    if chosen is not Decision.WITHDRAW:
         _check_four_eyes(session, org, row, approved, actor)
-    before = to_jsonable(request_as_dict(row))
+    before = LimitRequestRecord.of(row).audit_value()
     now = dt.datetime.now(dt.UTC)
-    transition(
+    repository.move_request(
         session,
-        CreditLimitRequest,
-        CreditLimitRequest.id == request_id,
-        CreditLimitRequest.status,
-        PENDING,
+        row,
+        chosen.outcome,
         {
-            "status": DECISIONS[decision],
             "decided_by": actor,
             "decided_at": now,
             "decision_reason": reason,
@@ -187,21 +273,21 @@ def decide(
         },
         f"request {request_id} was decided by someone else meanwhile",
     )
-    session.refresh(row)
     if approved is not None:
         _set_limit(session, org, row, approved, actor, now)
     session.flush()
+    decided = LimitRequestRecord.of(row)
     audit.record(
         session,
         org_id=org.id,
         actor=actor,
-        action=decision,
+        action=chosen.value,
         entity="credit_limit_requests",
         entity_key=str(row.id),
         before=before,
-        after=to_jsonable(request_as_dict(row)),
+        after=decided.audit_value(),
     )
-    return row
+    return decided
 
 
 def _check_override(session: Session, org: Org, buyer_id: str, override: str | None) -> str | None:
@@ -212,7 +298,7 @@ def _check_override(session: Session, org: Org, buyer_id: str, override: str | N
     if override is None:
         raise LimitWorkflowError(
             f"buyer {buyer_id} is grade {score.grade}, class {score.credit_class}"
-            f" ({_first_reason(score)}): approving needs an override reason"
+            f" ({score.first_reason}): approving needs an override reason"
             " (--override-reason TEXT, or override_reason in the API)"
         )
     return override
@@ -231,22 +317,21 @@ def _check_four_eyes(
         )
 
 
-def _first_reason(score: BuyerScore) -> str:
-    if not score.reasons:
-        return "no reasons recorded"
-    first = score.reasons[0]
-    return first.message or first.code
-
-
-def latest_assessment(session: Session, org: Org, buyer_id: str) -> BuyerScore | None:
+def latest_assessment(session: Session, org: Org, buyer_id: str) -> Assessment | None:
     """The buyer's latest recorded score (computed for today when none is recorded);
     None when it cannot be computed (e.g. a missing FX rate)."""
     try:
-        return credit.buyer_score(session, org, buyer_id, today=dt.date.today())
+        score = credit.buyer_score(session, org, buyer_id, today=dt.date.today())
     except NotFoundError:
         raise
     except TradeGuardError:
         return None
+    reasons = score.reasons
+    first = "no reasons recorded" if not reasons else (reasons[0].message or reasons[0].code)
+    defaults = tuple(
+        ShippingReason(r.code, r.message or r.factor) for r in reasons if r.code in DEFAULT_CODES
+    )
+    return Assessment(score.grade, score.credit_class, first, defaults)
 
 
 def _set_limit(
@@ -257,15 +342,20 @@ def _set_limit(
     actor: str,
     now: dt.datetime,
 ) -> None:
-    current = session.get(CreditLimit, (org.id, request.buyer_id))
+    current = repository.limit(session, org.id, request.buyer_id)
     before = (
         None if current is None else {"amount": str(from_minor(current.amount, current.currency))}
     )
-    if current is None:
-        current = CreditLimit(org_id=org.id, buyer_id=request.buyer_id)
-        session.add(current)
-    current.amount, current.currency, current.request_id = amount, request.currency, request.id
-    current.set_by, current.set_at = actor, now
+    repository.save_limit(
+        session,
+        org.id,
+        request.buyer_id,
+        amount=amount,
+        currency=request.currency,
+        request_id=request.id,
+        set_by=actor,
+        set_at=now,
+    )
     audit.record(
         session,
         org_id=org.id,
@@ -279,61 +369,39 @@ def _set_limit(
 
 
 def limit_in_force(session: Session, org: Org, buyer_id: str) -> Decimal | None:
-    row = session.get(CreditLimit, (org.id, buyer_id))
+    row = repository.limit(session, org.id, buyer_id)
     return None if row is None else from_minor(row.amount, row.currency)
 
 
-def limit_as_dict(row: CreditLimit) -> dict[str, Any]:
-    return {
-        "amount": from_minor(row.amount, row.currency),
-        "currency": row.currency,
-        "request_id": row.request_id,
-        "set_by": row.set_by,
-        "set_at": row.set_at.isoformat(),
-    }
-
-
-def buyer_limits(
-    session: Session, org: Org, buyer_id: str, on: dt.date | None = None
-) -> dict[str, Any]:
-    """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``,
-    today by default), whether goods may ship (``shipping``: from the class, grade,
-    default triggers and the stop) and every limit request with its decision, oldest
-    first."""
-    _buyer(session, org, buyer_id)
-    day = on or dt.date.today()
-    limit = session.get(CreditLimit, (org.id, buyer_id))
-    stop = session.get(StopShipment, (org.id, buyer_id))
-    return {
-        "buyer_id": buyer_id,
-        "limit": None if limit is None else limit_as_dict(limit),
-        "stop_shipment": None if stop is None else stop_as_dict(stop, day),
-        "shipping": _shipping(session, org, buyer_id, stop, day),
-        "requests": history(session, org, buyer_id),
-    }
+def buyer_limits(session: Session, org: Org, buyer_id: str, on: dt.date) -> BuyerLimits:
+    """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``),
+    whether goods may ship (``shipping``: from the class, grade, default triggers and the
+    stop) and every limit request with its decision, oldest first."""
+    ledger.buyer(session, org, buyer_id)
+    limit = repository.limit(session, org.id, buyer_id)
+    stop = current_stop(session, org, buyer_id, on)
+    return BuyerLimits(
+        buyer_id=buyer_id,
+        limit=None if limit is None else LimitInForce.of(limit),
+        stop_shipment=stop,
+        shipping=_shipping(session, org, buyer_id, stop, on),
+        requests=tuple(history(session, org, buyer_id)),
+    )
 
 
 def _shipping(
-    session: Session, org: Org, buyer_id: str, stop: StopShipment | None, day: dt.date
-) -> dict[str, Any]:
+    session: Session, org: Org, buyer_id: str, stop: StopShipmentRecord | None, day: dt.date
+) -> ShippingStatus:
     score = latest_assessment(session, org, buyer_id)
     flag = None if stop is None else StopFlag(stop.until, stop.reason)
     if score is None:
-        return shipping_status(None, None, None, (), flag, day).as_dict()
-    defaults = [
-        ShippingReason(r.code, r.message or r.factor)
-        for r in score.reasons
-        if r.code in DEFAULT_CODES
-    ]
+        return shipping_status(None, None, None, (), flag, day)
     terms = class_terms(score.credit_class, credit.load_settings(session, org))
-    return shipping_status(score.credit_class, score.grade, terms, defaults, flag, day).as_dict()
+    return shipping_status(score.credit_class, score.grade, terms, score.defaults, flag, day)
 
 
-def history(session: Session, org: Org, buyer_id: str | None = None) -> list[dict[str, Any]]:
-    query = select(CreditLimitRequest).where(CreditLimitRequest.org_id == org.id)
-    if buyer_id is not None:
-        query = query.where(CreditLimitRequest.buyer_id == buyer_id)
-    return [request_as_dict(r) for r in session.scalars(query.order_by(CreditLimitRequest.id))]
+def history(session: Session, org: Org, buyer_id: str | None = None) -> list[LimitRequestRecord]:
+    return [LimitRequestRecord.of(r) for r in repository.requests(session, org.id, buyer_id)]
 
 
 def stop_shipment(
@@ -343,35 +411,42 @@ def stop_shipment(
     reason: str,
     actor: str,
     until: dt.date | None = None,
-    today: dt.date | None = None,
-) -> StopShipment:
+    *,
+    today: dt.date,
+) -> StopShipmentRecord:
     """Stop deliveries: until a date (temporary, inclusive) or, without one, permanently.
 
-    ``until`` before ``today`` (the actual date by default) is refused, and a temporary
-    stop never replaces a permanent one: lifting that is its own decision (``lift_stop``).
+    ``until`` before ``today`` is refused, and a temporary stop never replaces a
+    permanent one: lifting that is its own decision (``lift_stop``).
     """
-    _buyer(session, org, buyer_id)
+    ledger.buyer(session, org, buyer_id)
     if not reason.strip():
         raise LimitWorkflowError("a stop-shipment needs a reason")
-    day = today or dt.date.today()
-    if until is not None and until < day:
+    if until is not None and until < today:
         raise LimitWorkflowError(
-            f"--until {until.isoformat()} is in the past (today is {day.isoformat()}):"
+            f"--until {until.isoformat()} is in the past (today is {today.isoformat()}):"
             " give today or a later date, or no date for a permanent stop"
         )
-    row = session.get(StopShipment, (org.id, buyer_id))
-    if row is not None and row.until is None and until is not None:
-        raise ConflictError(
-            f"buyer {buyer_id} has a permanent stop-shipment ({row.reason}); a temporary"
-            " stop does not replace it: lift it first (stop-shipment lift)"
+    current = repository.stop(session, org.id, buyer_id)
+    state = StopShipmentState.until(until)
+    if current is not None:
+        STOP_SHIPMENT_WORKFLOW.check(
+            StopShipmentState(current.kind),
+            state,
+            f"buyer {buyer_id} has a permanent stop-shipment ({current.reason}); a temporary"
+            " stop does not replace it: lift it first (stop-shipment lift)",
         )
-    before = None if row is None else _stop_dict(row)
-    if row is None:
-        row = StopShipment(org_id=org.id, buyer_id=buyer_id)
-        session.add(row)
-    row.kind = "permanent" if until is None else "temporary"
-    row.until, row.reason, row.set_by, row.set_at = until, reason, actor, dt.datetime.now(dt.UTC)
-    session.flush()
+    before = None if current is None else _stop_audit_value(current)
+    row = repository.save_stop(
+        session,
+        org.id,
+        buyer_id,
+        state=state,
+        until=until,
+        reason=reason,
+        set_by=actor,
+        set_at=dt.datetime.now(dt.UTC),
+    )
     audit.record(
         session,
         org_id=org.id,
@@ -380,21 +455,21 @@ def stop_shipment(
         entity="stop_shipments",
         entity_key=buyer_id,
         before=before,
-        after=_stop_dict(row),
+        after=_stop_audit_value(row),
     )
-    return row
+    return StopShipmentRecord.of(row, today)
 
 
 def lift_stop(session: Session, org: Org, buyer_id: str, reason: str, actor: str) -> None:
     """Lift the stop (temporary or permanent), with a reason; audited."""
     if not reason.strip():
         raise LimitWorkflowError("lifting a stop-shipment needs a reason")
-    row = session.get(StopShipment, (org.id, buyer_id))
+    row = repository.stop(session, org.id, buyer_id)
     if row is None:
         raise NotFoundError(f"buyer {buyer_id!r} has no stop-shipment")
-    before = _stop_dict(row)
-    session.delete(row)
-    session.flush()
+    STOP_SHIPMENT_WORKFLOW.check(StopShipmentState(row.kind), StopShipmentState.NONE)
+    before = _stop_audit_value(row)
+    repository.delete_stop(session, row)
     audit.record(
         session,
         org_id=org.id,
@@ -407,30 +482,26 @@ def lift_stop(session: Session, org: Org, buyer_id: str, reason: str, actor: str
     )
 
 
+def current_stop(
+    session: Session, org: Org, buyer_id: str, on: dt.date
+) -> StopShipmentRecord | None:
+    """The buyer's stop-shipment, in force on ``on`` or not (an expired one is still
+    there to lift); None without one."""
+    row = repository.stop(session, org.id, buyer_id)
+    return None if row is None else StopShipmentRecord.of(row, on)
+
+
 def is_stopped(session: Session, org: Org, buyer_id: str, on: dt.date) -> bool:
-    row = session.get(StopShipment, (org.id, buyer_id))
-    return row is not None and (row.until is None or on <= row.until)
+    stop = current_stop(session, org, buyer_id, on)
+    return stop is not None and stop.active
 
 
-def stop_as_dict(row: StopShipment, on: dt.date) -> dict[str, Any]:
-    """The flag as the API and the buyer page show it; ``active`` on the day ``on``."""
-    return {
-        **_stop_dict(row),
-        "set_by": row.set_by,
-        "set_at": row.set_at.isoformat(),
-        "active": row.until is None or on <= row.until,
-    }
-
-
-def _stop_dict(row: StopShipment) -> dict[str, Any]:
+def _stop_audit_value(row: StopShipment) -> audit.AuditValue:
     return {
         "kind": row.kind,
         "until": None if row.until is None else row.until.isoformat(),
         "reason": row.reason,
     }
-
-
-_PENDING = "pending"  # limits.PENDING (services.limits imports this module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,18 +522,6 @@ class PendingRequest:
 
 def pending_limit_requests(session: Session, org: Org) -> list[PendingRequest]:
     """Every pending limit request of the organisation, oldest first."""
-    scores = latest_scores_query(org.id, None).subquery("scores")
-    rows = session.execute(
-        select(CreditLimitRequest, Buyer.name, scores.c.grade, scores.c.credit_class)
-        .join(
-            Buyer,
-            (Buyer.org_id == CreditLimitRequest.org_id)
-            & (Buyer.buyer_id == CreditLimitRequest.buyer_id),
-        )
-        .outerjoin(scores, scores.c.buyer_id == CreditLimitRequest.buyer_id)
-        .where(CreditLimitRequest.org_id == org.id, CreditLimitRequest.status == _PENDING)
-        .order_by(CreditLimitRequest.requested_at, CreditLimitRequest.id)
-    )
     return [
         PendingRequest(
             r.id,
@@ -476,12 +535,9 @@ def pending_limit_requests(session: Session, org: Org) -> list[PendingRequest]:
             grade,
             klass,
         )
-        for r, name, grade, klass in rows
+        for r, name, grade, klass in repository.pending_requests(session, org.id)
     ]
 
 
-def limit_request(session: Session, org: Org, request_id: int) -> CreditLimitRequest:
-    found = session.get(CreditLimitRequest, request_id)
-    if found is None or found.org_id != org.id:
-        raise NotFoundError(f"no limit request {request_id}")
-    return found
+def limit_request(session: Session, org: Org, request_id: int) -> LimitRequestRecord:
+    return LimitRequestRecord.of(_request_row(session, org, request_id))

@@ -20,7 +20,6 @@ from tradeguard.identity.dependencies import (
 from tradeguard.kit.bounds import PageOffset
 from tradeguard.kit.forms import query_string, sort_link
 from tradeguard.kit.rendering import render_page
-from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.portfolio import service as portfolios
 from tradeguard.receivables.service import portfolio_summary
 

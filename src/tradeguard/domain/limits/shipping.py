@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 ShippingState = Literal["allowed", "prepayment", "cash_before_delivery", "stopped"]
 
@@ -27,9 +27,6 @@ ShippingState = Literal["allowed", "prepayment", "cash_before_delivery", "stoppe
 class ShippingReason:
     code: str
     message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +44,6 @@ class StopFlag:
 class ShippingStatus:
     status: ShippingState
     reasons: tuple[ShippingReason, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "reasons": [r.as_dict() for r in self.reasons]}
 
 
 _CLASS_STATE: dict[str, ShippingState] = {
