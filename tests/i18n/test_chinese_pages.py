@@ -49,7 +49,7 @@ def test_the_login_page_and_its_error_in_chinese(client: TestClient) -> None:
         "/login",
         data={"email": EMAIL, "password": "wrong", "csrf_token": _csrf(form.text), "lang": "zh"},
     )
-    assert "邮箱或密码错误。" in refused.text  # reaches t() as data (web.i18n.RUNTIME_MESSAGES)
+    assert "邮箱或密码错误。" in refused.text  # reaches t() as data (kit.i18n.RUNTIME_MESSAGES)
     assert "Wrong e-mail or password." not in refused.text
 
 

@@ -18,6 +18,7 @@ from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import (
     AsOfOption,
+    BuyerOption,
     DbOption,
     FormatOption,
     OrgOption,
@@ -31,9 +32,6 @@ from tradeguard.kit.output import (
     rows_table,
     stderr,
 )
-
-BuyerOption = Annotated[str | None, typer.Option("--buyer", help="Only this buyer")]
-
 
 model_app = typer.Typer(help="The credit model fitted on your own history.", no_args_is_help=True)
 

@@ -4,7 +4,7 @@ For an as-of date D, for every buyer (or one):
 
 - financial statements: the latest fiscal year before D's year (a year's accounts are
   not known before it ends), converted to the base currency at D's rate;
-- payment experience: ``analytics.behaviour`` on D (days beyond terms, its trend,
+- payment experience: ``domain.receivables.behaviour`` on D (days beyond terms, its trend,
   longest delay, disputes), the age of the relationship (first invoice), the trade of
   the last 365 days and the usual terms (median due − issue days of that trade);
 - default (grade 10): an invoice open 90+ days past due on D (``default_days_overdue``)

@@ -8,7 +8,7 @@ currency times an exact decimal FX rate (base-currency units per unit), expresse
 the base currency's minor units and rounded half to even, each amount on its own.
 Everything is integer arithmetic, so no float ever touches a ledger amount;
 ``conversion_factor`` gives the same rule as an integer (multiplier, divisor) pair for
-the vectorised conversion in ``analytics.ledger``, which agrees with it exactly.
+the vectorised conversion in ``domain.ledger.snapshot``, which agrees with it exactly.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # Requests that hold a unit of work (a worker thread and a pooled connection) at the
 # same time; the others wait for a turn on the event loop, holding nothing. Below the
-# engine's pool (``store.db``: 20 + 20 overflow), so a worker never waits for a
+# engine's pool (``kit.settings``: 20 + 20 overflow by default), so a worker never waits for a
 # connection.
 MAX_CONCURRENT_UNITS_OF_WORK = 20
 
@@ -167,7 +167,7 @@ class Access:
         """Like ``run``, for a short read: a handful of indexed rows (one buyer's open
         invoices, one invoice), never a scan of the ledger or a count of a whole table.
 
-        It never takes a worker thread (``store.short_reads``): on a SQLite file it runs
+        It never takes a worker thread (``kit.short_reads``): on a SQLite file it runs
         right here on the event loop, on connections that cannot write or wait for a
         lock; on PostgreSQL its queries await the network on the event loop, in a
         read-only transaction. Where neither is set up (an in-memory database, or an

@@ -19,7 +19,7 @@ from tradeguard.kit.problems import problem
 from tradeguard.kit.settings import settings
 
 MAX_UPLOAD_ENV = "TRADEGUARD_MAX_UPLOAD_MB"
-# What the import reader understands (``importing.reader.read_table``); no suffix is CSV.
+# What the import reader understands (``imports.reader.read_table``); no suffix is CSV.
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
 _COPY_CHUNK = 1024 * 1024
 _NAME_LENGTH = 60  # characters of the original name kept for the audit log

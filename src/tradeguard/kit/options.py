@@ -16,6 +16,7 @@ DbOption = Annotated[
 ]
 
 
+BuyerOption = Annotated[str | None, typer.Option("--buyer", help="Only this buyer")]
 OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation name")]
 
 

@@ -13,6 +13,7 @@ from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import (
     DATE_METAVAR,
+    BuyerOption,
     DbOption,
     FormatOption,
     OrgOption,
@@ -28,9 +29,6 @@ from tradeguard.kit.output import (
 )
 from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.limits import service as limits
-
-BuyerOption = Annotated[str | None, typer.Option("--buyer", help="Only this buyer")]
-
 
 limit_app = typer.Typer(help="Credit limit requests and decisions.", no_args_is_help=True)
 

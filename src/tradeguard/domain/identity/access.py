@@ -46,7 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 class Org(Protocol):
     """The organisation a call acts for: every query is scoped by its ``id``.
 
-    Services need only these three facts. The stored row (``store.models.Organisation``)
+    Services need only these three facts. The stored row (``identity.models.Organisation``)
     has them, and so does ``OrgRef``, which a request reads with its caller in one plain
     query instead of loading the row as an ORM entity (about a third of the request).
     """
