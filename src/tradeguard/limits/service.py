@@ -368,11 +368,6 @@ def _set_limit(
     )
 
 
-def limit_in_force(session: Session, org: Org, buyer_id: str) -> Decimal | None:
-    row = repository.limit(session, org.id, buyer_id)
-    return None if row is None else from_minor(row.amount, row.currency)
-
-
 def buyer_limits(session: Session, org: Org, buyer_id: str, on: dt.date) -> BuyerLimits:
     """A buyer's limit in force, stop-shipment flag (and whether it applies on ``on``),
     whether goods may ship (``shipping``: from the class, grade, default triggers and the
@@ -489,11 +484,6 @@ def current_stop(
     there to lift); None without one."""
     row = repository.stop(session, org.id, buyer_id)
     return None if row is None else StopShipmentRecord.of(row, on)
-
-
-def is_stopped(session: Session, org: Org, buyer_id: str, on: dt.date) -> bool:
-    stop = current_stop(session, org, buyer_id, on)
-    return stop is not None and stop.active
 
 
 def _stop_audit_value(row: StopShipment) -> audit.AuditValue:
