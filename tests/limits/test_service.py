@@ -23,6 +23,8 @@ from tradeguard.kit.db import unit_of_work
 from tradeguard.limits import service as limits
 from tradeguard.limits.models import CreditLimitRequest
 
+TODAY = dt.date.today()  # the day of the decisions (a buyer without a score is scored then)
+
 
 @pytest.fixture
 def buyer(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
@@ -48,14 +50,23 @@ def test_request_approve_reject_and_history(engine: Engine, buyer: Organisation)
         second = limits.request_limit(session, buyer, "B1", Decimal("90000"), None, "sales")
         assert _limit_in_force(session, buyer) is None
         limits.decide(
-            session, buyer, first.id, "approve", "good payer", "cm", amount=Decimal("40000")
+            session,
+            buyer,
+            first.id,
+            "approve",
+            "good payer",
+            "cm",
+            amount=Decimal("40000"),
+            today=TODAY,
         )
-        limits.decide(session, buyer, second.id, "reject", "too much for grade 6", "cm")
+        limits.decide(
+            session, buyer, second.id, "reject", "too much for grade 6", "cm", today=TODAY
+        )
         with pytest.raises(IllegalTransitionError, match="already approved"):
-            limits.decide(session, buyer, first.id, "reject", "changed my mind", "cm")
+            limits.decide(session, buyer, first.id, "reject", "changed my mind", "cm", today=TODAY)
         third = limits.request_limit(session, buyer, "B1", Decimal("1"), None, "sales")
         with pytest.raises(limits.LimitWorkflowError, match="reason"):
-            limits.decide(session, buyer, third.id, "approve", " ", "cm")
+            limits.decide(session, buyer, third.id, "approve", " ", "cm", today=TODAY)
         assert _limit_in_force(session, buyer) == Decimal("40000.00")
         history = limits.history(session, buyer, "B1")
         actions = session.scalars(
@@ -76,7 +87,7 @@ def test_unknown_buyer_or_request(engine: Engine, buyer: Organisation) -> None:
         with pytest.raises(NotFoundError):
             limits.request_limit(session, buyer, "NOPE", Decimal("1"), None, "sales")
         with pytest.raises(NotFoundError):
-            limits.decide(session, buyer, 999, "approve", "x", "cm")
+            limits.decide(session, buyer, 999, "approve", "x", "cm", today=TODAY)
 
 
 def test_stop_shipment_temporary_and_permanent(engine: Engine, buyer: Organisation) -> None:
@@ -169,7 +180,7 @@ def test_approving_a_defaulted_buyer_needs_an_override_reason(
         unit_of_work(engine) as session,
         pytest.raises(limits.LimitWorkflowError, match=r"grade 10, class C .*--override-reason"),
     ):
-        limits.decide(session, defaulted, request.id, "approve", "big customer", "cm")
+        limits.decide(session, defaulted, request.id, "approve", "big customer", "cm", today=TODAY)
     with unit_of_work(engine) as session:
         row = limits.decide(
             session,
@@ -179,6 +190,7 @@ def test_approving_a_defaulted_buyer_needs_an_override_reason(
             "big customer",
             "cm",
             override_reason="parent company guarantee",
+            today=TODAY,
         )
         assert row.override_reason == "parent company guarantee"
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "approve")).one()
@@ -191,16 +203,18 @@ def test_four_eyes_above_the_threshold(engine: Engine, buyer: Organisation) -> N
         small = limits.request_limit(session, buyer, "B1", Decimal(10000), None, "cm")
         large = limits.request_limit(session, buyer, "B1", Decimal("10000.01"), None, "cm")
         raised = limits.request_limit(session, buyer, "B1", Decimal(100), None, "cm")
-        limits.decide(session, buyer, small.id, "approve", "known", "cm")
+        limits.decide(session, buyer, small.id, "approve", "known", "cm", today=TODAY)
         with pytest.raises(PermissionDeniedError, match="other than its requester"):
-            limits.decide(session, buyer, large.id, "reject", "no", "cm")
+            limits.decide(session, buyer, large.id, "reject", "no", "cm", today=TODAY)
         with pytest.raises(PermissionDeniedError, match="four eyes"):
-            limits.decide(session, buyer, raised.id, "approve", "more", "cm", Decimal(20000))
-        limits.decide(session, buyer, raised.id, "withdraw", "not needed", "cm")
-        limits.decide(session, buyer, large.id, "approve", "checked", "head of credit")
+            limits.decide(
+                session, buyer, raised.id, "approve", "more", "cm", Decimal(20000), today=TODAY
+            )
+        limits.decide(session, buyer, raised.id, "withdraw", "not needed", "cm", today=TODAY)
+        limits.decide(session, buyer, large.id, "approve", "checked", "head of credit", today=TODAY)
         credit.save_settings(session, buyer, {"four_eyes_amount": 50000}, "admin")
         again = limits.request_limit(session, buyer, "B1", Decimal(40000), None, "cm")
-        limits.decide(session, buyer, again.id, "approve", "within my authority", "cm")
+        limits.decide(session, buyer, again.id, "approve", "within my authority", "cm", today=TODAY)
 
 
 def test_two_concurrent_decisions_one_wins(engine: Engine, buyer: Organisation) -> None:
@@ -215,7 +229,9 @@ def test_two_concurrent_decisions_one_wins(engine: Engine, buyer: Organisation) 
             with unit_of_work(engine) as session:
                 assert session.get(CreditLimitRequest, request_id).status == "pending"  # type: ignore[union-attr]
                 ready.wait()
-                limits.decide(session, buyer, request_id, decision, "at once", f"cm-{decision}")
+                limits.decide(
+                    session, buyer, request_id, decision, "at once", f"cm-{decision}", today=TODAY
+                )
             outcomes[decision] = "won"
         except IllegalTransitionError as error:
             outcomes[decision] = str(error)

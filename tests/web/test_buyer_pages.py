@@ -192,7 +192,14 @@ def test_buyers_list_shows_risk_columns_sorted_filtered_and_paged(
         credit.score_buyers(session, world.org, dt.date.today())
         request = limits.request_limit(session, world.org, "B1", Decimal(5000), "new", "sales")
         limits.decide(
-            session, world.org, request.id, "approve", "good payer", "cm", override_reason="bond"
+            session,
+            world.org,
+            request.id,
+            "approve",
+            "good payer",
+            "cm",
+            override_reason="bond",
+            today=dt.date.today(),
         )
         grades = {
             b: credit.buyer_score(session, world.org, b, today=dt.date.today())

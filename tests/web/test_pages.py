@@ -134,6 +134,7 @@ def test_buyer_page_shows_the_credit_assessment_in_both_languages(
             "good payer",
             "cm",
             override_reason="parent guarantee",
+            today=dt.date.today(),
         )
         limits.stop_shipment(
             session, world.org, "B1", "insolvency filed", "cm", today=dt.date.today()

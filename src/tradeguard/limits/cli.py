@@ -94,6 +94,7 @@ def _decide(
             STATE.actor,
             value,
             override_reason=override_reason,
+            today=dt.date.today(),
         )
         locale = organisation.locale
     _print_request(result, output, locale)

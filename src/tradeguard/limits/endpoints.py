@@ -77,6 +77,7 @@ async def decide_limit_request(
             caller.actor,
             body.amount,
             override_reason=body.override_reason,
+            today=dt.date.today(),
         )
         return LimitRequestRead.of(decided)
 

@@ -279,6 +279,7 @@ async def decide_form(
                 caller.actor,
                 approved,
                 override_reason=override_reason.strip() or None,
+                today=dt.date.today(),
             )
 
         done = "limit-approved" if decision == "approve" else "limit-rejected"

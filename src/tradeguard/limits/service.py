@@ -227,14 +227,16 @@ def decide(
     amount: Decimal | None = None,
     *,
     override_reason: str | None = None,
+    today: dt.date,
 ) -> LimitRequestRecord:
-    """Approve, reject or withdraw a pending request (with a reason).
+    """Approve, reject or withdraw a pending request (with a reason) on ``today``.
 
-    Approving a buyer whose latest grade is 9-10 or whose class is C needs an
-    ``override_reason``; approving or rejecting more than the ``four_eyes_amount``
-    setting needs a decider other than the requester. The status changes by a
-    conditional update (``kit.transitions``), so of two concurrent decisions exactly
-    one wins and the other gets ``TransitionConflictError``.
+    Approving a buyer whose latest grade is 9-10 or whose class is C (scored for
+    ``today`` when no score is recorded) needs an ``override_reason``; approving or
+    rejecting more than the ``four_eyes_amount`` setting needs a decider other than the
+    requester. The status changes by a conditional update (``kit.transitions``), so of
+    two concurrent decisions exactly one wins and the other gets
+    ``TransitionConflictError``.
     """
     try:
         chosen = Decision(decision)
@@ -253,7 +255,7 @@ def decide(
     approved = None
     if chosen is Decision.APPROVE:
         approved = row.amount if amount is None else _minor(amount, row.currency)
-        override = _check_override(session, org, row.buyer_id, override)
+        override = _check_override(session, org, row.buyer_id, override, today)
     elif override is not None:
         raise LimitWorkflowError("only an approval takes an override reason")
     if chosen is not Decision.WITHDRAW:
@@ -290,9 +292,11 @@ def decide(
     return decided
 
 
-def _check_override(session: Session, org: Org, buyer_id: str, override: str | None) -> str | None:
+def _check_override(
+    session: Session, org: Org, buyer_id: str, override: str | None, today: dt.date
+) -> str | None:
     """The override reason, required when the buyer's latest grade is 9-10 or class C."""
-    score = latest_assessment(session, org, buyer_id)
+    score = latest_assessment(session, org, buyer_id, today)
     if score is None or (score.grade < OVERRIDE_GRADE and score.credit_class != "C"):
         return override
     if override is None:
@@ -317,11 +321,13 @@ def _check_four_eyes(
         )
 
 
-def latest_assessment(session: Session, org: Org, buyer_id: str) -> Assessment | None:
-    """The buyer's latest recorded score (computed for today when none is recorded);
+def latest_assessment(
+    session: Session, org: Org, buyer_id: str, today: dt.date
+) -> Assessment | None:
+    """The buyer's latest recorded score (computed for ``today`` when none is recorded);
     None when it cannot be computed (e.g. a missing FX rate)."""
     try:
-        score = credit.buyer_score(session, org, buyer_id, today=dt.date.today())
+        score = credit.buyer_score(session, org, buyer_id, today=today)
     except NotFoundError:
         raise
     except TradeGuardError:
@@ -387,7 +393,7 @@ def buyer_limits(session: Session, org: Org, buyer_id: str, on: dt.date) -> Buye
 def _shipping(
     session: Session, org: Org, buyer_id: str, stop: StopShipmentRecord | None, day: dt.date
 ) -> ShippingStatus:
-    score = latest_assessment(session, org, buyer_id)
+    score = latest_assessment(session, org, buyer_id, day)
     flag = None if stop is None else StopFlag(stop.until, stop.reason)
     if score is None:
         return shipping_status(None, None, None, (), flag, day)
