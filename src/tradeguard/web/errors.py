@@ -149,8 +149,6 @@ async def _error_page(
     caller = await _signed_in_caller(request) if status < 500 else None
     language = caller.principal.language if caller else _accepted_language(request)
     same_page = status == 422 and request.method == "GET"
-    # Imported here: the pages import modules (uploads) that answer with ``problem``.
-
     try:
         reasons = _reasons_in(language, params or [], plain)
         return render_error(
