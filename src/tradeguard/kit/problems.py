@@ -39,8 +39,13 @@ class Problem(BaseModel):
     invalid_params: list[InvalidParam] | None = None
 
 
+def problem_response(description: str) -> dict[str, Any]:
+    """An answer of one endpoint beyond the common ones, as problem details."""
+    return {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": title}
+    status: problem_response(title)
     for status, title in (
         (400, "Bad request"),
         (401, "Not authenticated"),
@@ -84,8 +89,3 @@ def problem(
         media_type=MEDIA_TYPE,
         headers=headers,
     )
-
-
-def problem_response(description: str) -> dict[str, Any]:
-    """An answer of one endpoint beyond the common ones, as problem details."""
-    return {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": description}
