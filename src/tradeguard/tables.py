@@ -14,6 +14,8 @@ from tradeguard.identity import models as identity
 from tradeguard.kit.orm import Base
 from tradeguard.ledger import models as ledger
 from tradeguard.limits import models as limits
+from tradeguard.monitoring import models as monitoring
+from tradeguard.screening import models as screening
 
-CAPABILITIES = (identity, ledger, audit, cycle, credit, country, limits)
+CAPABILITIES = (identity, ledger, audit, cycle, credit, country, limits, monitoring, screening)
 metadata = Base.metadata

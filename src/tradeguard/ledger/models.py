@@ -160,6 +160,11 @@ class Dispute(Base):
     opened_on: Mapped[dt.date] = mapped_column(Date)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Minor units of the invoice's currency: what is disputed (the invoice's open amount
+    # when the file names none). Null only for disputes stored before amounts were kept.
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    # valid: the buyer must pay; justified: a credit note follows. Null while open.
+    outcome: Mapped[str | None] = mapped_column(String(10))
 
 
 class Order(Base):
@@ -176,6 +181,7 @@ class Order(Base):
     amount: Mapped[int] = money_column()
     currency: Mapped[str] = mapped_column(String(3))
     terms_days: Mapped[int | None] = mapped_column(Integer)
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
 
 

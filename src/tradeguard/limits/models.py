@@ -44,6 +44,9 @@ class CreditLimitRequest(Base):
     approved_amount: Mapped[int | None] = mapped_column(BigInteger)
     # Why a grade 9-10 or class C buyer was approved all the same (the decider's words).
     override_reason: Mapped[str | None] = mapped_column(Text)
+    # "request": asked for by a person; "proposal": proposed by the monitoring rules (a
+    # cut after a downgrade, an increase after a sustained upgrade).
+    origin: Mapped[str] = mapped_column(String(10), default="request", server_default="request")
 
 
 class CreditLimit(Base):

@@ -1,0 +1,1 @@
+"""Monitoring: buyers watched every day, early-warning alerts, dynamic limits."""

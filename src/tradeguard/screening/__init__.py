@@ -1,0 +1,1 @@
+"""Order screening: each order answered at the door (approve, prepay, cash, hold)."""
