@@ -185,6 +185,25 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
 
 
+class BuyerEvent(Base):
+    """News about a buyer from a credit bureau, the insurer or the credit team
+    (an insolvency, a payment default, legal proceedings...)."""
+
+    __tablename__ = "buyer_events"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+        Index("ix_buyer_events_org_date", "org_id", "date"),
+    )
+
+    org_id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    type: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[str | None] = mapped_column(Text)
+
+
 class FxRate(Base):
     """Units of the organisation's base currency for one unit of ``currency`` on ``date``."""
 

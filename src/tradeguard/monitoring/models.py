@@ -1,4 +1,4 @@
-"""The monitoring tables: news about buyers, alerts and their lifecycle, the conditions
+"""The monitoring tables: alerts and their lifecycle, the conditions
 the rules found (so none raises twice), and each organisation's alert thresholds."""
 
 from __future__ import annotations
@@ -25,25 +25,6 @@ from tradeguard.ledger.models import Buyer
 
 Evidence = dict[str, JsonValue]
 """The figures that triggered an alert, as ``alerts.evidence`` holds them (JSON)."""
-
-
-class BuyerEvent(Base):
-    """News about a buyer from a credit bureau, the insurer or the credit team
-    (an insolvency, a payment default, legal proceedings...)."""
-
-    __tablename__ = "buyer_events"
-    __table_args__ = (
-        ForeignKeyConstraint(["org_id", "buyer_id"], [Buyer.org_id, Buyer.buyer_id]),
-        Index("ix_buyer_events_org_date", "org_id", "date"),
-    )
-
-    org_id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    buyer_id: Mapped[str] = mapped_column(String(64))
-    date: Mapped[dt.date] = mapped_column(Date)
-    type: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(String(200))
-    details: Mapped[str | None] = mapped_column(Text)
 
 
 # At most one alert that is not resolved per buyer, rule and condition (both databases

@@ -1,0 +1,1 @@
+"""Disputes: an invoice the buyer contests, opened and resolved (valid or justified)."""
