@@ -24,6 +24,7 @@ class Permission(StrEnum):
     READ_LEDGER = "read_ledger"
     WRITE_LEDGER = "write_ledger"
     REQUEST_LIMITS = "request_limits"
+    SCREEN_ORDERS = "screen_orders"
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
 
@@ -35,10 +36,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_LEDGER,
             Permission.WRITE_LEDGER,
             Permission.REQUEST_LIMITS,
+            Permission.SCREEN_ORDERS,
             Permission.READ_AUDIT,
         }
     ),
-    Role.SALES: frozenset({Permission.READ_LEDGER, Permission.REQUEST_LIMITS}),
+    Role.SALES: frozenset(
+        {Permission.READ_LEDGER, Permission.REQUEST_LIMITS, Permission.SCREEN_ORDERS}
+    ),
     Role.VIEWER: frozenset({Permission.READ_LEDGER}),
 }
 
