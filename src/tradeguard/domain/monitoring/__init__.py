@@ -1,0 +1,1 @@
+"""The monitoring rules: alert conditions, severities, thresholds, dynamic limits."""
