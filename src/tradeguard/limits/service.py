@@ -584,6 +584,7 @@ class PendingRequest:
     requested_at: dt.datetime
     grade: int | None
     credit_class: str | None
+    origin: str  # request (a person asked) or proposal (the monitoring rules)
 
 
 def pending_limit_requests(session: Session, org: Org) -> list[PendingRequest]:
@@ -600,6 +601,7 @@ def pending_limit_requests(session: Session, org: Org) -> list[PendingRequest]:
             r.requested_at,
             grade,
             klass,
+            r.origin,
         )
         for r, name, grade, klass in repository.pending_requests(session, org.id)
     ]

@@ -15,7 +15,13 @@ from tradeguard.domain.monitoring.alerts import ALERT_WORKFLOW, UNRESOLVED, Aler
 from tradeguard.kit.bulk import insert_frame, read_frame
 from tradeguard.kit.pagination import Page, paginate
 from tradeguard.kit.transitions import transition
-from tradeguard.monitoring.models import Alert, MonitoringCondition, MonitoringSettingsRow
+from tradeguard.ledger.models import Buyer
+from tradeguard.monitoring.models import (
+    Alert,
+    Evidence,
+    MonitoringCondition,
+    MonitoringSettingsRow,
+)
 
 KEY_SCHEMA = {"buyer_id": pl.String, "rule": pl.String, "condition": pl.String}
 
@@ -149,3 +155,20 @@ def move_alert(
         conflict,
     )
     session.refresh(row)
+
+
+def holding(session: Session, org_id: int, rule: str) -> list[tuple[str, str, dt.date, Evidence]]:
+    """The buyers for which ``rule`` held on the latest day monitored: buyer id, name,
+    since when, and the evidence of the alert it raised ({} if none)."""
+    rows = session.execute(
+        select(MonitoringCondition.buyer_id, Buyer.name, MonitoringCondition.since, Alert.evidence)
+        .join(
+            Buyer,
+            (Buyer.org_id == MonitoringCondition.org_id)
+            & (Buyer.buyer_id == MonitoringCondition.buyer_id),
+        )
+        .outerjoin(Alert, Alert.id == MonitoringCondition.alert_id)
+        .where(MonitoringCondition.org_id == org_id, MonitoringCondition.rule == rule)
+        .order_by(MonitoringCondition.since.desc(), MonitoringCondition.buyer_id)
+    )
+    return [(buyer_id, name, since, evidence or {}) for buyer_id, name, since, evidence in rows]

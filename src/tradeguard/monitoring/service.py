@@ -407,3 +407,18 @@ def resolve(
 def unresolved_alerts(session: Session, org: Org) -> list[AlertRecord]:
     """Every alert still open or acknowledged, newest first."""
     return [AlertRecord.of(a) for a in repository.unresolved_by_severity(session, org.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """A buyer for which a rule held on the latest day monitored, since when, and why."""
+
+    buyer_id: str
+    name: str
+    since: dt.date
+    evidence: dict[str, JsonValue]
+
+
+def holding(session: Session, org: Org, rule: Rule) -> list[Holding]:
+    """The buyers ``rule`` held for on the latest day monitored, newest first."""
+    return [Holding(*row) for row in repository.holding(session, org.id, rule.value)]

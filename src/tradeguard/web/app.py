@@ -34,6 +34,7 @@ from tradeguard.monitoring import endpoints as monitoring_endpoints
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
+from tradeguard.today import pages as today_pages
 from tradeguard.web import assets, errors
 
 # The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
@@ -56,6 +57,7 @@ ROUTERS = (
     receivables_endpoints.router,
     assets.router,
     identity_pages.router,
+    today_pages.router,
     portfolio_pages.router,
     limits_pages.router,
     imports_pages.router,
