@@ -31,6 +31,7 @@ from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
 from tradeguard.limits import pages as limits_pages
 from tradeguard.monitoring import endpoints as monitoring_endpoints
+from tradeguard.monitoring import pages as monitoring_pages
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
@@ -58,6 +59,7 @@ ROUTERS = (
     assets.router,
     identity_pages.router,
     today_pages.router,
+    monitoring_pages.router,
     portfolio_pages.router,
     limits_pages.router,
     imports_pages.router,
