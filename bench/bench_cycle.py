@@ -111,9 +111,7 @@ def main() -> None:
     one_day_s, _ = cycle(DEMO_AS_OF + dt.timedelta(days=1))
     catch_up_s, days = cycle(DEMO_AS_OF + dt.timedelta(days=31))
     with unit_of_work(engine) as session:
-        alerts = dict(
-            session.execute(select(Alert.rule, func.count()).group_by(Alert.rule)).tuples().all()
-        )
+        alerts = dict(session.execute(select(Alert.rule, func.count()).group_by(Alert.rule)).all())
     result = {
         "database": engine.dialect.name,
         "buyers": args.buyers,

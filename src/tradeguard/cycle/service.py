@@ -29,7 +29,7 @@ from tradeguard.kit.db import serialise
 from tradeguard.ledger.repository import load_snapshot
 from tradeguard.monitoring.cycle import monitoring_step
 from tradeguard.receivables.schemas import PortfolioSummary
-from tradeguard.receivables.service import portfolio_summary
+from tradeguard.receivables.service import summary_of
 
 Step = Callable[[CycleDay], StepResult]
 
@@ -41,7 +41,7 @@ MAX_CATCH_UP_DAYS = 366
 
 def _exposure_snapshot(day: CycleDay) -> StepResult:
     """Record the portfolio as it stood on the date, for trends and the dashboard."""
-    return portfolio_summary(day.session, day.org, day.as_of).model_dump(mode="json")
+    return summary_of(day.snapshot(), day.org.name, day.as_of).model_dump(mode="json")
 
 
 STEPS: dict[str, Step] = {
