@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.credit.models import CreditModel, CreditScore, CreditSettingsRow
@@ -16,7 +17,7 @@ from tradeguard.domain.credit.fitted import Scorecard
 from tradeguard.domain.credit.model_choice import FittedModel
 from tradeguard.domain.credit.scores import BuyerScore, ScorePoint
 from tradeguard.domain.money import from_minor, minor_exponent
-from tradeguard.kit.bulk import read_frame
+from tradeguard.kit.bulk import insert_frame, moment_text, read_frame
 from tradeguard.ledger.models import Buyer, FinancialStatement
 
 _DELETE_BATCH = 500
@@ -97,32 +98,39 @@ def replace_scores(
                 CreditScore.buyer_id.in_(ids[start : start + _DELETE_BATCH]),
             )
         )
-    now = dt.datetime.now(dt.UTC)
-    session.execute(
-        insert(CreditScore),
-        [
-            {
-                "org_id": org_id,
-                "buyer_id": s.buyer_id,
-                "as_of": as_of,
-                "model": s.model,
-                "score": s.score,
-                "confidence": s.confidence,
-                "pd": s.pd,
-                "grade": s.grade,
-                "credit_class": s.credit_class,
-                "limit_recommended": int(s.limit_recommended.scaleb(minor_exponent(s.currency))),
-                "currency": s.currency,
-                "altman_variant": s.altman.variant if s.altman else None,
-                "altman_value": s.altman.value if s.altman else None,
-                "altman_zone": s.altman.zone if s.altman else None,
-                "country_grade": s.country_grade,
-                "reasons": [r.as_dict() for r in s.reasons],
-                "scored_at": now,
-            }
-            for s in scores
-        ],
-    )
+    connection = session.connection()
+    exponent = {c: minor_exponent(c) for c in {s.currency for s in scores}}
+    frame = pl.DataFrame(
+        {
+            "org_id": [org_id] * len(scores),
+            "buyer_id": ids,
+            "as_of": [as_of] * len(scores),
+            "model": [s.model for s in scores],
+            "score": [s.score for s in scores],
+            "confidence": [s.confidence for s in scores],
+            "pd": [s.pd for s in scores],
+            "grade": [s.grade for s in scores],
+            "credit_class": [s.credit_class for s in scores],
+            "limit_recommended": [
+                int(s.limit_recommended.scaleb(exponent[s.currency])) for s in scores
+            ],
+            "currency": [s.currency for s in scores],
+            "altman_variant": [s.altman.variant if s.altman else None for s in scores],
+            "altman_value": [s.altman.value if s.altman else None for s in scores],
+            "altman_zone": [s.altman.zone if s.altman else None for s in scores],
+            "country_grade": [s.country_grade for s in scores],
+            "reasons": [json.dumps([r.as_dict() for r in s.reasons]) for s in scores],
+        },
+        schema_overrides={
+            "as_of": pl.Date,
+            "altman_variant": pl.String,
+            "altman_value": pl.Float64,
+            "altman_zone": pl.String,
+            "country_grade": pl.Int64,
+        },
+    ).with_columns(scored_at=pl.lit(moment_text(connection, dt.datetime.now(dt.UTC))))
+    # One bulk write (COPY on PostgreSQL): the daily cycle keeps a row per buyer and day.
+    insert_frame(connection, cast(Table, CreditScore.__table__), frame)
     session.flush()
 
 

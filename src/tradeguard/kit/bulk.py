@@ -13,6 +13,7 @@ generic path.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 from collections.abc import Iterable, Sequence
@@ -196,6 +197,15 @@ def insert_frame(connection: Connection, table: Table, frame: pl.DataFrame) -> i
     else:
         connection.execute(table.insert(), frame.to_dicts())
     return frame.height
+
+
+def moment_text(connection: Connection, moment: dt.datetime) -> str:
+    """A UTC moment as ``insert_frame`` writes it into a ``UtcDateTime`` column: what
+    SQLAlchemy itself stores (SQLite: naive UTC text; PostgreSQL: ISO with the zone)."""
+    utc = moment.astimezone(dt.UTC)
+    if connection.dialect.name == "sqlite":
+        return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return utc.isoformat()
 
 
 def _as_text_dates(frame: pl.DataFrame) -> pl.DataFrame:
