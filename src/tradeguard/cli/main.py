@@ -25,6 +25,7 @@ from tradeguard.kit.options import DbOption, OrgOption
 from tradeguard.kit.output import plain, sign_in_url, stderr
 from tradeguard.limits import cli as limits_cli
 from tradeguard.receivables import cli as receivables_cli
+from tradeguard.screening import cli as screening_cli
 
 app = typer.Typer(
     name="tradeguard",
@@ -40,6 +41,7 @@ for capability in (
     credit_cli,
     country_cli,
     limits_cli,
+    screening_cli,
     identity_cli,
     demo_cli,
 ):

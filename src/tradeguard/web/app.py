@@ -33,6 +33,8 @@ from tradeguard.limits import pages as limits_pages
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
+from tradeguard.screening import endpoints as screening_endpoints
+from tradeguard.screening import pages as screening_pages
 from tradeguard.web import assets, errors
 
 # The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
@@ -52,6 +54,7 @@ ROUTERS = (
     country_endpoints.router,
     limits_endpoints.router,
     receivables_endpoints.router,
+    screening_endpoints.router,
     assets.router,
     identity_pages.router,
     portfolio_pages.router,
@@ -59,6 +62,7 @@ ROUTERS = (
     imports_pages.router,
     audit_pages.router,
     receivables_pages.router,
+    screening_pages.router,
 )
 
 _SECURITY_HEADERS = [
