@@ -1,6 +1,7 @@
-"""Reading and writing the screening log, and the few indexed rows a screening reads
-beside the ledger's and the limits' own reads: the buyer's latest score on a day and the
-latest FX rate of the order's currency."""
+"""Reading and writing the screening log, and what a screening reads beside the ledger's
+exposure and open orders: the buyer's standing (latest score on the day, limit, stop,
+unresolved alerts, the two settings rows) in one statement, and the order currency's
+latest FX rate."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Date, Integer, String, bindparam, case, func, select
+from pydantic import JsonValue
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, func, insert, select, true
 from sqlalchemy.orm import Session
 
-from tradeguard.credit.models import CreditScore
+from tradeguard.credit.models import CreditScore, CreditSettingsRow
 from tradeguard.kit.bulk import read_frame
 from tradeguard.kit.pagination import Page, paginate
-from tradeguard.ledger.models import FxRate
+from tradeguard.ledger.models import Buyer, FxRate
+from tradeguard.limits.models import CreditLimit, StopShipment
+from tradeguard.monitoring.models import Alert, MonitoringSettingsRow
+from tradeguard.monitoring.repository import UNRESOLVED
 from tradeguard.screening.models import OrderScreening
 
 _ORG_ID = bindparam("org_id", type_=Integer)
@@ -25,31 +30,115 @@ _ON = bindparam("on", type_=Date)
 
 
 @dataclass(frozen=True, slots=True)
-class StoredScore:
-    grade: int
-    credit_class: str
-    reasons: list[dict[str, Any]]
+class StoredAlert:
+    rule: str
+    severity: str
+    raised_on: dt.date
 
 
-# The latest score on or before a day: the primary key (org, buyer, as_of) serves it.
-_LATEST_SCORE = (
-    select(CreditScore.grade, CreditScore.credit_class, CreditScore.reasons)
-    .where(
-        CreditScore.org_id == _ORG_ID,
-        CreditScore.buyer_id == _BUYER_ID,
-        CreditScore.as_of <= _ON,
+@dataclass(frozen=True, slots=True)
+class StoredStanding:
+    """The rows a screening reads about the buyer and its organisation, as stored."""
+
+    grade: int | None  # None: no score on or before the day
+    credit_class: str | None
+    score_reasons: list[dict[str, Any]]
+    limit_amount: int | None  # minor units of ``limit_currency``; None: no limit
+    limit_currency: str | None
+    stop_until: dt.date | None
+    stop_reason: str | None  # None: no stop-shipment (in force or not)
+    credit_settings: dict[str, Any] | None
+    monitoring_settings: dict[str, JsonValue] | None
+    alerts: tuple[StoredAlert, ...]  # unresolved, raised on or before the day, oldest first
+
+
+def _standing_statement() -> Any:
+    """Buyer, latest score on the day, limit, stop, settings and unresolved alerts: one
+    row per alert (one with empty alert columns without any), none for an unknown buyer.
+    Every join follows a primary key or the alerts' index; built once."""
+    latest = (
+        select(func.max(CreditScore.as_of))
+        .where(
+            CreditScore.org_id == _ORG_ID,
+            CreditScore.buyer_id == _BUYER_ID,
+            CreditScore.as_of <= _ON,
+        )
+        .scalar_subquery()
     )
-    .order_by(CreditScore.as_of.desc())
-    .limit(1)
-)
+    alerts = (
+        select(Alert.id, Alert.rule, Alert.severity, Alert.raised_on)
+        .where(
+            Alert.org_id == _ORG_ID,
+            Alert.buyer_id == _BUYER_ID,
+            Alert.status.in_(UNRESOLVED),
+            Alert.raised_on <= _ON,
+        )
+        .subquery("alerts")
+    )
+    return (
+        select(
+            CreditScore.grade,
+            CreditScore.credit_class,
+            CreditScore.reasons,
+            CreditLimit.amount.label("limit_amount"),
+            CreditLimit.currency.label("limit_currency"),
+            StopShipment.until.label("stop_until"),
+            StopShipment.reason.label("stop_reason"),
+            CreditSettingsRow.settings.label("credit_settings"),
+            MonitoringSettingsRow.settings.label("monitoring_settings"),
+            alerts.c.rule,
+            alerts.c.severity,
+            alerts.c.raised_on,
+        )
+        .select_from(Buyer)
+        .outerjoin(
+            CreditScore,
+            and_(
+                CreditScore.org_id == Buyer.org_id,
+                CreditScore.buyer_id == Buyer.buyer_id,
+                CreditScore.as_of == latest,
+            ),
+        )
+        .outerjoin(
+            CreditLimit,
+            and_(CreditLimit.org_id == Buyer.org_id, CreditLimit.buyer_id == Buyer.buyer_id),
+        )
+        .outerjoin(
+            StopShipment,
+            and_(StopShipment.org_id == Buyer.org_id, StopShipment.buyer_id == Buyer.buyer_id),
+        )
+        .outerjoin(CreditSettingsRow, CreditSettingsRow.org_id == Buyer.org_id)
+        .outerjoin(MonitoringSettingsRow, MonitoringSettingsRow.org_id == Buyer.org_id)
+        .outerjoin(alerts, true())
+        .where(Buyer.org_id == _ORG_ID, Buyer.buyer_id == _BUYER_ID)
+        .order_by(alerts.c.id)
+    )
 
 
-def latest_score(session: Session, org_id: int, buyer_id: str, on: dt.date) -> StoredScore | None:
-    """The buyer's latest stored score on or before ``on``; None when it has none."""
-    row = session.execute(
-        _LATEST_SCORE, {"org_id": org_id, "buyer_id": buyer_id, "on": on}
-    ).one_or_none()
-    return None if row is None else StoredScore(int(row.grade), row.credit_class, row.reasons)
+_STANDING = _standing_statement()
+
+
+def standing(session: Session, org_id: int, buyer_id: str, on: dt.date) -> StoredStanding | None:
+    """The buyer's standing on ``on`` in one query; None for an unknown buyer."""
+    parameters = {"org_id": org_id, "buyer_id": buyer_id, "on": on}
+    rows = session.connection().execute(_STANDING, parameters).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return StoredStanding(
+        grade=None if first.grade is None else int(first.grade),
+        credit_class=first.credit_class,
+        score_reasons=first.reasons or [],
+        limit_amount=first.limit_amount,
+        limit_currency=first.limit_currency,
+        stop_until=first.stop_until,
+        stop_reason=first.stop_reason,
+        credit_settings=first.credit_settings,
+        monitoring_settings=first.monitoring_settings,
+        alerts=tuple(
+            StoredAlert(r.rule, r.severity, r.raised_on) for r in rows if r.rule is not None
+        ),
+    )
 
 
 _CURRENCY = bindparam("currency", type_=String)
@@ -70,10 +159,14 @@ def latest_rate(session: Session, org_id: int, currency: str, on: dt.date) -> De
     return rate
 
 
-def add(session: Session, row: OrderScreening) -> OrderScreening:
-    session.add(row)
-    session.flush()
-    return row
+def add(session: Session, values: dict[str, Any]) -> int:
+    """Record a screening (one INSERT ... RETURNING); its id."""
+    new_id: int = (
+        session.connection()
+        .execute(insert(OrderScreening).returning(OrderScreening.id), values)
+        .scalar_one()
+    )
+    return new_id
 
 
 def screenings(

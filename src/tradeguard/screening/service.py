@@ -2,8 +2,9 @@
 
 A screening reads a handful of indexed rows for one buyer, never the ledger: the buyer
 with its open invoices (``ledger.repository.buyer_with_exposure``), its open orders
-(``open_orders``), its latest score on or before the day, the limit in force, the
-stop-shipment, its unresolved alerts and two settings rows; then
+(``open_orders``), and in one more statement (``repository.standing``) its latest score
+on or before the day, the limit in force, the stop-shipment, its unresolved alerts and
+the two settings rows; then
 ``domain.screening.decision.screen`` decides and the screening is written to
 ``order_screenings`` in the caller's unit of work (the log is its own audit trail).
 """
@@ -13,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
-from tradeguard.credit import service as credit
 from tradeguard.domain.credit.default import DEFAULT_CODES
-from tradeguard.domain.errors import InvalidInputError
+from tradeguard.domain.credit.settings import CreditSettings
+from tradeguard.domain.errors import InvalidInputError, NotFoundError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.ledger.snapshot import MissingFxRateError
+from tradeguard.domain.limits.shipping import StopFlag
 from tradeguard.domain.money import convert_minor, from_minor, minor_exponent, to_minor
+from tradeguard.domain.monitoring.settings import MonitoringSettings
 from tradeguard.domain.screening.decision import (
     BuyerStanding,
     Decision,
@@ -35,11 +39,7 @@ from tradeguard.domain.screening.decision import (
 from tradeguard.kit.i18n import translate
 from tradeguard.kit.pagination import Page
 from tradeguard.ledger import repository as ledger
-from tradeguard.limits import repository as limits_repository
-from tradeguard.limits import service as limits
 from tradeguard.locale import N_
-from tradeguard.monitoring import repository as monitoring_repository
-from tradeguard.monitoring import service as monitoring
 from tradeguard.screening import repository
 from tradeguard.screening.models import OrderScreening
 
@@ -210,83 +210,77 @@ def screen_order(
         in_base = from_minor(convert_minor(minor, currency, base, rate), base)
     if in_base <= 0:
         raise ScreeningInputError(f"amount: {order.amount} {currency} is 0 in {base}", "amount")
-    standing = _standing(session, org, order.buyer_id, as_of, exposure, on_order)
+    stored = repository.standing(session, org.id, order.buyer_id, as_of)
+    if stored is None:  # deleted since the exposure was read
+        raise NotFoundError(f"no buyer {order.buyer_id!r}")
+    standing = _standing(stored, base, as_of, exposure, on_order)
     policy = ScreeningPolicy(
-        overdue_tolerance_days=monitoring.load_settings(session, org).overdue_tolerance_days,
-        prepayment_b_share=credit.load_settings(session, org).prepayment_b_share,
+        overdue_tolerance_days=MonitoringSettings.from_dict(
+            stored.monitoring_settings
+        ).overdue_tolerance_days,
+        prepayment_b_share=CreditSettings.stored(stored.credit_settings).prepayment_b_share,
     )
     answer = screen(standing, in_base, policy)
-    row = repository.add(
-        session,
-        OrderScreening(
-            org_id=org.id,
-            buyer_id=order.buyer_id,
-            order_id=order.order_id,
-            screened_on=as_of,
-            screened_at=dt.datetime.now(dt.UTC),
-            screened_by=actor,
-            amount=minor,
-            currency=currency,
-            terms_days=order.terms_days,
-            decision=answer.decision,
-            prepayment_share=answer.prepayment_share,
-            base_currency=base,
-            limit_amount=None if standing.limit is None else to_minor(standing.limit, base),
-            exposure_before=to_minor(answer.exposure_before, base),
-            exposure_after=to_minor(answer.exposure_after, base),
-            grade=standing.grade,
-            credit_class=standing.credit_class,
-            high_risk=answer.high_risk,
-            insured=None,
-            reasons=[
-                {
-                    "code": r.code,
-                    "message": r.message,
-                    "template": r.template,
-                    "params": dict(r.params),
-                }
-                for r in answer.reasons
-            ],
-        ),
-    )
-    return ScreeningRecord.of(row)
+    values: dict[str, Any] = {
+        "org_id": org.id,
+        "buyer_id": order.buyer_id,
+        "order_id": order.order_id,
+        "screened_on": as_of,
+        "screened_at": dt.datetime.now(dt.UTC),
+        "screened_by": actor,
+        "amount": minor,
+        "currency": currency,
+        "terms_days": order.terms_days,
+        "decision": answer.decision,
+        "prepayment_share": answer.prepayment_share,
+        "base_currency": base,
+        "limit_amount": None if standing.limit is None else to_minor(standing.limit, base),
+        "exposure_before": to_minor(answer.exposure_before, base),
+        "exposure_after": to_minor(answer.exposure_after, base),
+        "grade": standing.grade,
+        "credit_class": standing.credit_class,
+        "high_risk": answer.high_risk,
+        "insured": None,
+        "reasons": [
+            {"code": r.code, "message": r.message, "template": r.template, "params": dict(r.params)}
+            for r in answer.reasons
+        ],
+    }
+    screening_id = repository.add(session, values)
+    return ScreeningRecord.of(OrderScreening(id=screening_id, **values))
 
 
 def _standing(
-    session: Session,
-    org: Org,
-    buyer_id: str,
+    stored: repository.StoredStanding,
+    base: str,
     as_of: dt.date,
     exposure: ledger.Exposure,
     on_order: Decimal,
 ) -> BuyerStanding:
-    score = repository.latest_score(session, org.id, buyer_id, as_of)
-    limit = limits_repository.limit(session, org.id, buyer_id)
-    stop = limits.current_stop(session, org, buyer_id, as_of)
-    alerts = monitoring_repository.unresolved_alerts(session, org.id, buyer_id)
-    triggers = (
-        ()
-        if score is None
-        else tuple(
-            DefaultTrigger(str(r["code"]), str(r.get("message") or r["factor"]))
-            for r in score.reasons
-            if r["code"] in DEFAULT_CODES
-        )
+    triggers = tuple(
+        DefaultTrigger(str(r["code"]), str(r.get("message") or r["factor"]))
+        for r in stored.score_reasons
+        if r["code"] in DEFAULT_CODES
     )
-    active = stop is not None and stop.active
+    active = stored.stop_reason is not None and StopFlag(
+        stored.stop_until, stored.stop_reason
+    ).active(as_of)
+    limit = (
+        None
+        if stored.limit_amount is None or stored.limit_currency is None
+        else from_minor(stored.limit_amount, stored.limit_currency)
+    )
     return BuyerStanding(
-        currency=org.base_currency,
-        grade=None if score is None else score.grade,
-        credit_class=None if score is None else score.credit_class,
-        limit=None if limit is None else from_minor(limit.amount, limit.currency),
+        currency=base,
+        grade=stored.grade,
+        credit_class=stored.credit_class,
+        limit=limit,
         exposure=exposure.open_amount + on_order,
-        stop_until=stop.until if stop is not None and active else None,
-        stop_reason=stop.reason if stop is not None and active else None,
+        stop_until=stored.stop_until if active else None,
+        stop_reason=stored.stop_reason if active else None,
         default_triggers=triggers,
         oldest_days_overdue=exposure.oldest_days_overdue,
-        alerts=tuple(
-            OpenAlert(a.rule, a.severity, a.raised_on) for a in alerts if a.raised_on <= as_of
-        ),
+        alerts=tuple(OpenAlert(a.rule, a.severity, a.raised_on) for a in stored.alerts),
     )
 
 
