@@ -28,7 +28,7 @@ class ScreeningCreate(BaseModel):
         )
 
 
-class ReasonRead(BaseModel):
+class ScreeningReasonRead(BaseModel):
     code: str
     message: str
 
@@ -53,7 +53,7 @@ class ScreeningRead(BaseModel):
     grade: int | None
     credit_class: str | None
     high_risk: bool
-    reasons: list[ReasonRead] = Field(description="The deciding reason first")
+    reasons: list[ScreeningReasonRead] = Field(description="The deciding reason first")
 
     @classmethod
     def of(cls, record: screening.ScreeningRecord, language: str) -> ScreeningRead:
@@ -77,7 +77,10 @@ class ScreeningRead(BaseModel):
             grade=record.grade,
             credit_class=record.credit_class,
             high_risk=record.high_risk,
-            reasons=[ReasonRead(**r) for r in screening.reason_messages(record.reasons, language)],
+            reasons=[
+                ScreeningReasonRead(**r)
+                for r in screening.reason_messages(record.reasons, language)
+            ],
         )
 
 
