@@ -27,6 +27,7 @@ from tradeguard.kit.output import plain, sign_in_url, stderr
 from tradeguard.limits import cli as limits_cli
 from tradeguard.monitoring import cli as monitoring_cli
 from tradeguard.receivables import cli as receivables_cli
+from tradeguard.screening import cli as screening_cli
 
 app = typer.Typer(
     name="tradeguard",
@@ -43,6 +44,7 @@ for capability in (
     country_cli,
     limits_cli,
     monitoring_cli,
+    screening_cli,
     identity_cli,
     demo_cli,
 ):

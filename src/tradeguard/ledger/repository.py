@@ -597,3 +597,46 @@ def buyer_invoices(
         for row in rows
     ]
     return Page(lines, total, limit, offset)
+
+
+def _open_orders_statement() -> Select[str, int, Decimal]:
+    """Each open order of one buyer placed by a date, with the latest FX rate of its
+    currency then (parameters ``org_id``, ``buyer_id``, ``as_of``; built once)."""
+    rate = (
+        select(FxRate.rate)
+        .where(FxRate.org_id == _ORG_ID, FxRate.currency == Order.currency, FxRate.date <= _AS_OF)
+        .order_by(FxRate.date.desc())
+        .limit(1)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+    return select(
+        Order.currency.label("item_currency"), Order.amount.label("open"), rate.label("rate")
+    ).where(
+        Order.org_id == _ORG_ID,
+        Order.buyer_id == _BUYER_ID,
+        Order.status == "open",
+        Order.date <= _AS_OF,
+    )
+
+
+_OPEN_ORDERS = _open_orders_statement()
+
+
+def open_orders(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> Decimal:
+    """What one buyer has on order and not yet invoiced on ``as_of`` (orders ``open``,
+    placed by then), in the base currency: one indexed query.
+
+    Each order is converted on its own at the latest rate of its currency on or before
+    ``as_of`` (the rule of ``exposure``); a missing rate is ``MissingFxRateError``.
+    """
+    parameters = {"org_id": org.id, "buyer_id": buyer_id, "as_of": as_of}
+    rows = session.connection().execute(_OPEN_ORDERS, parameters).all()
+    base = org.base_currency
+    missing = sorted({r.item_currency for r in rows if r.rate is None and r.item_currency != base})
+    if missing:
+        raise MissingFxRateError(missing[0], as_of)
+    total = sum(
+        convert_minor(int(r.open), r.item_currency, base, r.rate or Decimal(1)) for r in rows
+    )
+    return from_minor(total, base)

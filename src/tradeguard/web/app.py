@@ -35,6 +35,8 @@ from tradeguard.monitoring import pages as monitoring_pages
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
+from tradeguard.screening import endpoints as screening_endpoints
+from tradeguard.screening import pages as screening_pages
 from tradeguard.today import pages as today_pages
 from tradeguard.web import assets, errors
 
@@ -56,6 +58,7 @@ ROUTERS = (
     limits_endpoints.router,
     monitoring_endpoints.router,
     receivables_endpoints.router,
+    screening_endpoints.router,
     assets.router,
     identity_pages.router,
     today_pages.router,
@@ -65,6 +68,7 @@ ROUTERS = (
     imports_pages.router,
     audit_pages.router,
     receivables_pages.router,
+    screening_pages.router,
 )
 
 _SECURITY_HEADERS = [
