@@ -16,12 +16,12 @@ from sqlalchemy import Date, Integer, String, and_, bindparam, case, func, inser
 from sqlalchemy.orm import Session
 
 from tradeguard.credit.models import CreditScore, CreditSettingsRow
+from tradeguard.domain.monitoring.alerts import UNRESOLVED
 from tradeguard.kit.bulk import read_frame
 from tradeguard.kit.pagination import Page, paginate
 from tradeguard.ledger.models import Buyer, FxRate
 from tradeguard.limits.models import CreditLimit, StopShipment
 from tradeguard.monitoring.models import Alert, MonitoringSettingsRow
-from tradeguard.monitoring.repository import UNRESOLVED
 from tradeguard.screening.models import OrderScreening
 
 _ORG_ID = bindparam("org_id", type_=Integer)
