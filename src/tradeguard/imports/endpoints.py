@@ -19,7 +19,17 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
 ImportKind = Literal[
-    "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx", "countries"
+    "buyers",
+    "invoices",
+    "payments",
+    "credit-notes",
+    "write-offs",
+    "financials",
+    "fx",
+    "countries",
+    "orders",
+    "disputes",
+    "events",
 ]
 
 
@@ -32,7 +42,8 @@ async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
     """Import a CSV, XLSX or Parquet file: the same validation and all-or-nothing rule as
-    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it)."""
+    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it). For
+    events, ``unmatched`` lists the rows skipped because no buyer matches them."""
 
     def upload(session: Session, caller: Caller) -> ImportResultRead:
         with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
