@@ -182,6 +182,7 @@ class DemoFiles:
     write_offs: Path | None
     disputes: Path | None
     orders: Path | None
+    events: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
     def in_import_order(self) -> list[tuple[str, Path]]:
@@ -194,6 +195,7 @@ class DemoFiles:
             ("payments", self.payments),
             ("credit-notes", self.credit_notes),
             ("write-offs", self.write_offs),
+            ("events", self.events),
         )
         return [(kind, path) for kind, path in ordered if path is not None]
 
