@@ -782,6 +782,10 @@ def _ledger_frames(
                 np.flatnonzero(flows.still_open[argued]), None
             ),
             "reason": _take(_DISPUTE_REASONS, rng.integers(0, len(_DISPUTE_REASONS), len(argued))),
+            # justified when a settling credit note followed, valid when the buyer paid
+            "outcome": pl.Series(
+                np.where(flows.settled[argued], "justified", "valid"), dtype=pl.String
+            ).scatter(np.flatnonzero(flows.still_open[argued]), None),
         }
     )
     return frames
