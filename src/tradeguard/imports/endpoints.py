@@ -37,6 +37,7 @@ ImportKind = Literal[
     "/imports/{kind}",
     tags=["imports"],
     responses={413: problem_response(f"Larger than {MAX_UPLOAD_ENV}")},
+    response_model_exclude_none=True,
 )
 async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
