@@ -128,7 +128,7 @@ def test_a_dispute_is_resolved_once_and_both_steps_are_audited(
         .where(AuditEntry.entity == "disputes")
         .order_by(AuditEntry.id)
     ).all()
-    assert [(a, k) for a, k, _, _ in entries] == [("open", "D1"), ("resolve", "D1")]
+    assert [(a, k) for a, k, _, _ in entries] == [("open_dispute", "D1"), ("resolve_dispute", "D1")]
     opened_after = entries[0][3]
     assert (opened_after["amount"], opened_after["status"]) == ("700.00", "open")
     _, _, before, after = entries[1]

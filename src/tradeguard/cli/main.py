@@ -6,6 +6,7 @@ result. Global options ``--db`` and ``--org`` may be given before the command or
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -25,6 +26,7 @@ from tradeguard.kit.db import unit_of_work
 from tradeguard.kit.options import DbOption, OrgOption
 from tradeguard.kit.output import plain, sign_in_url, stderr
 from tradeguard.limits import cli as limits_cli
+from tradeguard.monitoring import cli as monitoring_cli
 from tradeguard.receivables import cli as receivables_cli
 
 app = typer.Typer(
@@ -41,6 +43,7 @@ for capability in (
     credit_cli,
     country_cli,
     limits_cli,
+    monitoring_cli,
     disputes_cli,
     identity_cli,
     demo_cli,
@@ -86,14 +89,30 @@ def init(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    with_cycle: Annotated[
+        bool, typer.Option("--with-cycle", help="Also run the daily cycle every day, in-process")
+    ] = False,
+    cycle_at: Annotated[
+        str, typer.Option("--cycle-at", help="When --with-cycle runs it (HH:MM, local time)")
+    ] = "02:00",
     db: DbOption = None,
 ) -> None:
-    """Serve the web dashboard and API."""
+    """Serve the web dashboard and API (and, with --with-cycle, the daily cycle)."""
     import uvicorn
 
+    from tradeguard.cycle.scheduler import DailyCycle
     from tradeguard.web.app import create_app
 
+    try:
+        at = dt.time.fromisoformat(cycle_at)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{cycle_at!r} is not a time HH:MM", param_hint="--cycle-at"
+        ) from None
     engine = STATE.engine(db)
+    if with_cycle:
+        DailyCycle(engine, at).start()
+        plain(f"the daily cycle runs every day at {at.strftime('%H:%M')} for every organisation")
     plain(f"TradeGuard on {sign_in_url(host, port)}  (Ctrl+C to stop)")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 

@@ -191,7 +191,67 @@ RUNTIME_MESSAGES = (
     N_("Limit request rejected."),
     N_("Shipments stopped."),
     N_("Stop-shipment lifted."),
+    N_("Alert acknowledged."),
+    N_("Alert resolved."),
+    N_("Settings saved."),
+    # alert severities and statuses (domain/monitoring)
+    N_("high"),
+    N_("medium"),
+    N_("low"),
+    N_("open"),
+    N_("acknowledged"),
+    N_("resolved"),
 )
+
+# What each alert rule is called on the pages (domain/monitoring/rules.py Rule).
+ALERT_RULES = {
+    "grade_downgrade": N_("grade downgraded"),
+    "class_c": N_("moved to class C"),
+    "default": N_("in default"),
+    "delays_growing": N_("payment delays growing"),
+    "over_limit": N_("over the limit"),
+    "overdue": N_("invoice overdue"),
+    "country_downgrade": N_("country downgraded"),
+    "concentration": N_("largest buyer's share"),
+    "large_dispute": N_("large dispute"),
+    "severe_event": N_("insolvency or payment default"),
+}
+# The figures an alert's evidence names (domain/monitoring/rules.py evaluate).
+EVIDENCE_FIELDS = {
+    "grade": N_("grade"),
+    "best_grade": N_("best grade in the window"),
+    "credit_class": N_("class"),
+    "days_overdue": N_("days overdue"),
+    "invoice_id": N_("invoice"),
+    "overdue": N_("overdue"),
+    "exposure": N_("exposure"),
+    "limit": N_("limit"),
+    "receivables": N_("receivables"),
+    "open_orders": N_("open orders"),
+    "trend_days_per_month": N_("trend (days per month)"),
+    "avg_days_beyond_terms": N_("average days beyond terms"),
+    "country": N_("country"),
+    "country_grade": N_("country grade"),
+    "best_country_grade": N_("best country grade in the window"),
+    "share": N_("share"),
+    "portfolio": N_("portfolio"),
+    "dispute_id": N_("dispute"),
+    "amount": N_("amount"),
+    "opened_on": N_("opened on"),
+    "event_id": N_("event"),
+    "event_type": N_("event type"),
+    "event_date": N_("event date"),
+}
+
+
+def alert_rule(language: str, name: str) -> str:
+    """An alert rule's name on the pages; an unknown one as stored."""
+    return translate(language, ALERT_RULES[name]) if name in ALERT_RULES else name
+
+
+def evidence_field(language: str, name: str) -> str:
+    """An evidence figure's label on the pages; an unknown one as stored."""
+    return translate(language, EVIDENCE_FIELDS[name]) if name in EVIDENCE_FIELDS else name
 
 
 def row_problem(language: str, error: RowError) -> str:

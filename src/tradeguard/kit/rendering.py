@@ -58,6 +58,8 @@ def render(
         "can_audit": caller is not None and can(caller.principal.role, Permission.READ_AUDIT),
         "fmt_industry": partial(i18n.industry, language),
         "fmt_model": partial(i18n.model, language),
+        "fmt_rule": partial(i18n.alert_rule, language),
+        "fmt_evidence": partial(i18n.evidence_field, language),
         "can_decide_limits": caller is not None
         and can(caller.principal.role, Permission.WRITE_LEDGER),
     }
@@ -91,4 +93,7 @@ DONE_MESSAGES = {
     "limit-rejected": "Limit request rejected.",
     "shipments-stopped": "Shipments stopped.",
     "stop-lifted": "Stop-shipment lifted.",
+    "alert-acknowledged": "Alert acknowledged.",
+    "alert-resolved": "Alert resolved.",
+    "settings-saved": "Settings saved.",
 }

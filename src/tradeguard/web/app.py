@@ -31,9 +31,12 @@ from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_read
 from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
 from tradeguard.limits import pages as limits_pages
+from tradeguard.monitoring import endpoints as monitoring_endpoints
+from tradeguard.monitoring import pages as monitoring_pages
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
+from tradeguard.today import pages as today_pages
 from tradeguard.web import assets, errors
 
 # The site's own files (favicon, Plotly's zh-CN locale) and Swagger UI's, from the
@@ -52,10 +55,13 @@ ROUTERS = (
     credit_endpoints.router,
     country_endpoints.router,
     limits_endpoints.router,
+    monitoring_endpoints.router,
     disputes_endpoints.router,
     receivables_endpoints.router,
     assets.router,
     identity_pages.router,
+    today_pages.router,
+    monitoring_pages.router,
     portfolio_pages.router,
     limits_pages.router,
     imports_pages.router,
