@@ -16,6 +16,7 @@ from tradeguard.country import cli as country_cli
 from tradeguard.credit import cli as credit_cli
 from tradeguard.cycle import cli as cycle_cli
 from tradeguard.demo import cli as demo_cli
+from tradeguard.disputes import cli as disputes_cli
 from tradeguard.domain.errors import ImportRejectedError, TradeGuardError
 from tradeguard.identity import cli as identity_cli
 from tradeguard.identity import organisations
@@ -45,6 +46,7 @@ for capability in (
     limits_cli,
     monitoring_cli,
     screening_cli,
+    disputes_cli,
     identity_cli,
     demo_cli,
 ):

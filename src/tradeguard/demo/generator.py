@@ -182,6 +182,7 @@ class DemoFiles:
     write_offs: Path | None
     disputes: Path | None
     orders: Path | None
+    events: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
     def in_import_order(self) -> list[tuple[str, Path]]:
@@ -194,6 +195,7 @@ class DemoFiles:
             ("payments", self.payments),
             ("credit-notes", self.credit_notes),
             ("write-offs", self.write_offs),
+            ("events", self.events),
         )
         return [(kind, path) for kind, path in ordered if path is not None]
 
@@ -780,6 +782,10 @@ def _ledger_frames(
                 np.flatnonzero(flows.still_open[argued]), None
             ),
             "reason": _take(_DISPUTE_REASONS, rng.integers(0, len(_DISPUTE_REASONS), len(argued))),
+            # justified when a settling credit note followed, valid when the buyer paid
+            "outcome": pl.Series(
+                np.where(flows.settled[argued], "justified", "valid"), dtype=pl.String
+            ).scatter(np.flatnonzero(flows.still_open[argued]), None),
         }
     )
     return frames

@@ -6,20 +6,16 @@ import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import polars as pl
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tradeguard.demo.generator import DemoFiles
 from tradeguard.domain.identity.access import Org, Role
-from tradeguard.domain.money import minor_exponent
 from tradeguard.identity import service as users
 from tradeguard.identity.models import User
 from tradeguard.imports.reader import read_table
-from tradeguard.imports.service import ALLOCATED_KINDS, import_file
-from tradeguard.kit.bulk import insert_frame, read_frame
+from tradeguard.imports.service import ALLOCATED_KINDS, ImportResult, import_file
 from tradeguard.ledger.allocation import reallocate
-from tradeguard.ledger.models import Dispute, Order
 
 DEMO_ORGANISATION = "Demo Exporter GmbH"
 DEMO_ADMIN = "admin@demo.tradeguard.example"
@@ -45,16 +41,19 @@ def load_demo(
     progress: Callable[[str], None] | None = None,
 ) -> None:
     step = progress or (lambda _message: None)
-    ledger_changed = False
-    for kind, path in files.in_import_order():
 
-        def report(message: str, kind: str = kind) -> None:
+    def load(kind: str, path: Path, *, allocate: bool = True) -> ImportResult:
+        def report(message: str) -> None:
             step(f"{kind}: {message}")
 
+        return import_file(session, org, kind, path, actor, report, allocate=allocate)
+
+    ledger_changed = False
+    for kind, path in files.in_import_order():
         # The ledger files are allocated once at the end rather than after each file:
         # allocation depends only on the ledger, so the result is the same.
         ledger = kind in ALLOCATED_KINDS
-        result = import_file(session, org, kind, path, actor, report, allocate=not ledger)
+        result = load(kind, path, allocate=not ledger)
         ledger_changed |= ledger and bool(result.inserted or result.updated)
     if ledger_changed:
         step("allocating payments")
@@ -62,11 +61,10 @@ def load_demo(
             None if files.buyers is None else read_table(files.buyers)["buyer_id"].str.strip_chars()
         )
         reallocate(session, org.id, None if buyers is None else set(buyers.to_list()))
-    step("disputes and orders")
-    if files.disputes is not None:
-        _insert_missing(session, org, Dispute.__table__, _disputes(files.disputes), "dispute_id")  # type: ignore[arg-type]
-    if files.orders is not None:
-        _insert_missing(session, org, Order.__table__, _orders(files.orders), "order_id")  # type: ignore[arg-type]
+    # After the allocation: a dispute's amount defaults to what was open on its invoice.
+    for kind, later in (("disputes", files.disputes), ("orders", files.orders)):
+        if later is not None:
+            load(kind, later)
 
 
 def load_demo_batches(
@@ -88,43 +86,3 @@ def load_demo_batches(
         for kind, count in files.counts.items():
             counts[kind] = counts.get(kind, 0) + count
     return counts
-
-
-def _disputes(path: Path) -> pl.DataFrame:
-    return read_table(path).select(
-        "dispute_id",
-        "invoice_id",
-        pl.col("opened_on").str.to_date(),
-        pl.col("resolved_on").replace("", None).str.to_date(),
-        pl.col("reason").replace("", None),
-    )
-
-
-def _orders(path: Path) -> pl.DataFrame:
-    frame = read_table(path)
-    exponents = {c: minor_exponent(c) for c in frame["currency"].unique()}
-    return frame.select(
-        "order_id",
-        "buyer_id",
-        pl.col("date").str.to_date(),
-        (
-            pl.col("amount").cast(pl.Decimal(38, 6))
-            * pl.lit(10).pow(pl.col("currency").replace_strict(exponents, return_dtype=pl.Int64))
-        )
-        .cast(pl.Int64)
-        .alias("amount"),
-        "currency",
-        pl.col("terms_days").cast(pl.Int64),
-        "status",
-    )
-
-
-def _insert_missing(
-    session: Session, org: Org, table: Table, frame: pl.DataFrame, key: str
-) -> None:
-    connection = session.connection()
-    known = read_frame(
-        connection, select(table.c[key]).where(table.c.org_id == org.id), {key: pl.String}
-    )
-    new = frame.join(known, on=key, how="anti").with_columns(org_id=pl.lit(org.id, pl.Int64))
-    insert_frame(connection, table, new)

@@ -28,6 +28,7 @@ from tradeguard.kit.output import (
     OutputFormat,
     emit_json,
     key_value_table,
+    rows_table,
     stderr,
 )
 
@@ -81,8 +82,17 @@ def import_(
         result = import_file(session, organisation, kind, file, STATE.actor, bar.step)
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
-    else:
-        key_value_table(f"Imported {file.name}", list(result.as_dict().items()))
+        return
+    counts = [(name, value) for name, value in result.as_dict().items() if name != "unmatched"]
+    key_value_table(f"Imported {file.name}", counts)
+    if result.unmatched:
+        rows_table(
+            "Skipped: no buyer matches these events",
+            ["row", "event", "why"],
+            [[skipped.row, skipped.event_id, skipped.message] for skipped in result.unmatched],
+            keys=2,
+            notes=1,
+        )
 
 
 def register(app: typer.Typer) -> None:

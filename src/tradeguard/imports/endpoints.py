@@ -19,7 +19,17 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
 ImportKind = Literal[
-    "buyers", "invoices", "payments", "credit-notes", "write-offs", "financials", "fx", "countries"
+    "buyers",
+    "invoices",
+    "payments",
+    "credit-notes",
+    "write-offs",
+    "financials",
+    "fx",
+    "countries",
+    "orders",
+    "disputes",
+    "events",
 ]
 
 
@@ -27,12 +37,14 @@ ImportKind = Literal[
     "/imports/{kind}",
     tags=["imports"],
     responses={413: problem_response(f"Larger than {MAX_UPLOAD_ENV}")},
+    response_model_exclude_none=True,
 )
 async def upload_import(
     kind: ImportKind, writer: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResultRead:
     """Import a CSV, XLSX or Parquet file: the same validation and all-or-nothing rule as
-    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it)."""
+    the CLI. The body may be at most ``TRADEGUARD_MAX_UPLOAD_MB`` (413 above it). For
+    events, ``unmatched`` lists the rows skipped because no buyer matches them."""
 
     def upload(session: Session, caller: Caller) -> ImportResultRead:
         with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tradeguard.locale import N_
+
 
 class ColumnKind(StrEnum):
     ID = "id"
@@ -166,7 +168,72 @@ COUNTRIES = FileFormat(
     ),
 )
 
+# Orders taken and not yet invoiced (what a shipment would add to the exposure).
+ORDER_STATUSES = ("open", "delivered", "cancelled")
+# The kinds and tables below are new to the import page and the audit log: N_ marks
+# them for translation (the others are in kit.i18n.RUNTIME_MESSAGES).
+ORDERS = FileFormat(
+    N_("orders"),
+    "orders",
+    ("order_id",),
+    (
+        _C("order_id", _K.ID),
+        _C("buyer_id", _K.ID),
+        _C("date", _K.DATE),
+        _C("amount", _K.MONEY),
+        _C("currency", _K.CURRENCY),
+        _C("terms_days", _K.INTEGER, required=False),
+        _C("delivery_date", _K.DATE, required=False),
+        _C("status", _K.TEXT, required=False, max_length=20),
+    ),
+)
+
+# Disputes are in the currency of their invoice; the amount defaults to what was open.
+DISPUTES = FileFormat(
+    N_("disputes"),
+    "disputes",
+    ("dispute_id",),
+    (
+        _C("dispute_id", _K.ID),
+        _C("invoice_id", _K.ID),
+        _C("opened_on", _K.DATE),
+        _C("reason", _K.TEXT, max_length=2000),
+        _C("amount", _K.MONEY, required=False),
+        _C("resolved_on", _K.DATE, required=False),
+        _C("outcome", _K.TEXT, required=False, max_length=10),
+    ),
+)
+
+# News about buyers; a row names its buyer by buyer_id or by registration_number.
+EVENTS = FileFormat(
+    N_("events"),
+    N_("buyer_events"),
+    ("event_id",),
+    (
+        _C("event_id", _K.ID),
+        _C("date", _K.DATE),
+        _C("type", _K.TEXT, max_length=40),
+        _C("buyer_id", _K.ID, required=False),
+        _C("registration_number", _K.TEXT, required=False, max_length=100),
+        _C("source", _K.TEXT, required=False, max_length=200),
+        _C("details", _K.TEXT, required=False, max_length=2000),
+    ),
+)
+EVENT_BUYER_COLUMNS = ("buyer_id", "registration_number")
+
 FORMATS: dict[str, FileFormat] = {
     f.kind: f
-    for f in (BUYERS, INVOICES, PAYMENTS, CREDIT_NOTES, WRITE_OFFS, FINANCIALS, FX, COUNTRIES)
+    for f in (
+        BUYERS,
+        INVOICES,
+        PAYMENTS,
+        CREDIT_NOTES,
+        WRITE_OFFS,
+        FINANCIALS,
+        FX,
+        COUNTRIES,
+        ORDERS,
+        DISPUTES,
+        EVENTS,
+    )
 }

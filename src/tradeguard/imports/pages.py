@@ -22,6 +22,7 @@ from tradeguard.imports.service import import_file
 from tradeguard.imports.uploads import save_upload
 from tradeguard.kit import i18n
 from tradeguard.kit.rendering import render_page
+from tradeguard.locale import translate
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +31,13 @@ router = APIRouter(include_in_schema=False)
 async def import_form(request: Request, writer: Writer) -> HTMLResponse:
     return await writer.run(
         lambda _session, caller: render_page(
-            request, caller, "import.html", kinds=list(FORMATS), result=None, errors=None
+            request,
+            caller,
+            "import.html",
+            kinds=list(FORMATS),
+            result=None,
+            errors=None,
+            unmatched=None,
         )
     )
 
@@ -48,16 +55,30 @@ async def import_upload(
 def _import_upload(
     request: Request, kind: str, file: UploadFile, session: Session, caller: Caller
 ) -> HTMLResponse:
-    context: dict[str, Any] = {"kinds": list(FORMATS), "result": None, "errors": None, "kind": kind}
+    context: dict[str, Any] = {
+        "kinds": list(FORMATS),
+        "result": None,
+        "errors": None,
+        "unmatched": None,
+        "kind": kind,
+    }
     if kind not in FORMATS:
         raise InvalidInputError(f"unknown kind {kind!r}")
     with tempfile.TemporaryDirectory(prefix="tradeguard-upload-") as folder:
         try:
             path = save_upload(file, Path(folder))
             with session.begin_nested():
-                context["result"] = import_file(
-                    session, caller.org, kind, path, caller.actor
-                ).as_dict()
+                result = import_file(session, caller.org, kind, path, caller.actor)
+            context["result"] = result.as_dict()
+            language = caller.principal.language
+            context["unmatched"] = [
+                (
+                    skipped.row,
+                    skipped.event_id,
+                    translate(language, skipped.template).format(value=f"'{skipped.value}'"),
+                )
+                for skipped in result.unmatched
+            ]
         except ImportRejectedError as rejected:
             context["errors"] = [
                 (e.row, e.column, i18n.row_problem(caller.principal.language, e))

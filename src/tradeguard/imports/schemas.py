@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+class UnmatchedRowRead(BaseModel):
+    row: int
+    event_id: str
+    message: str
 
 
 class ImportResultRead(BaseModel):
@@ -11,3 +17,6 @@ class ImportResultRead(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+    unmatched: list[UnmatchedRowRead] | None = Field(
+        default=None, description="Events only: the rows skipped, no buyer matching them"
+    )

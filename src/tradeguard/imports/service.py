@@ -20,10 +20,19 @@ from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
 from tradeguard.country.models import CountryOverride
-from tradeguard.domain.errors import ImportRejectedError
+from tradeguard.disputes.repository import settled_by
+from tradeguard.domain.disputes import DisputeOutcome
+from tradeguard.domain.errors import ImportRejectedError, RowError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.money import from_minor
-from tradeguard.imports.formats import FORMATS, ColumnKind, FileFormat
+from tradeguard.domain.monitoring.events import EVENT_TYPES
+from tradeguard.imports.formats import (
+    EVENT_BUYER_COLUMNS,
+    FORMATS,
+    ORDER_STATUSES,
+    ColumnKind,
+    FileFormat,
+)
 from tradeguard.imports.reader import ROW, read_table
 from tradeguard.imports.validate import (
     Problems,
@@ -45,13 +54,17 @@ from tradeguard.ledger.allocation import reallocate
 from tradeguard.ledger.models import (
     Allocation,
     Buyer,
+    BuyerEvent,
     CreditNote,
+    Dispute,
     FinancialStatement,
     FxRate,
     Invoice,
+    Order,
     Payment,
     WriteOff,
 )
+from tradeguard.locale import N_
 
 Progress = Callable[[str], None]
 IMPORT_STEPS = 6  # the progress messages an import reports, at most
@@ -69,6 +82,9 @@ TABLES: dict[str, Table] = {
         FxRate,
         CountryOverride,
         Allocation,
+        Order,
+        Dispute,
+        BuyerEvent,
     )
 }
 
@@ -77,23 +93,65 @@ _KEY_CHUNK = 500
 ALLOCATED_KINDS = frozenset({"invoices", "payments", "credit-notes", "write-offs"})
 
 
+# The problems of this module's own rules, and why an event row was skipped, marked so
+# that extraction keeps them in the catalogue (the import page shows them in Chinese).
+_MESSAGES = (
+    N_("give a buyer_id or a registration_number column"),
+    N_("give the buyer_id or the registration_number"),
+    N_("status must be open, delivered or cancelled"),
+    N_("outcome must be valid or justified"),
+    N_("resolved before it was opened"),
+    N_("an outcome needs the day the dispute was resolved"),
+    N_("a resolved dispute needs an outcome (valid or justified)"),
+    N_("dispute amount is larger than the invoice amount"),
+    N_("unknown event type {value} (one of {types})"),
+    N_("no buyer has registration number {value}"),
+    N_("several buyers have registration number {value}"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedRow:
+    """An event row skipped because no buyer (or more than one) matches it.
+
+    ``value`` is what the row gave (its buyer_id, else its registration number);
+    ``template`` is ``message`` before ``{value}`` was filled in, for a page to translate.
+    """
+
+    row: int
+    event_id: str
+    value: str
+    message: str
+    template: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "event_id": self.event_id, "message": self.message}
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
+    """What an import did: ``rows`` in the file, split into inserted, updated, unchanged
+    and (events only) ``unmatched``, the rows skipped for want of a buyer."""
+
     kind: str
     rows: int
     inserted: int
     updated: int
     unchanged: int
     allocations: int | None = None
+    unmatched: tuple[UnmatchedRow, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "kind": self.kind,
             "rows": self.rows,
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
         }
+        if self.kind == "events":
+            result["unmatched"] = [row.as_dict() for row in self.unmatched]
+        return result
 
 
 def import_file(
@@ -116,6 +174,10 @@ def import_file(
     step("reading")
     raw = read_table(path)
     column_errors = check_columns(raw, fmt)
+    if fmt.kind == "events" and not any(c in raw.columns for c in EVENT_BUYER_COLUMNS):
+        column_errors.append(
+            RowError.of(1, "buyer_id", "give a buyer_id or a registration_number column")
+        )
     if column_errors:
         raise ImportRejectedError(column_errors)
     step("validating")
@@ -129,12 +191,16 @@ def import_file(
     connection = session.connection()
     frame = _prepare(connection, org, fmt, normalise(raw, fmt))
     problems = Problems()
-    frame = validate(frame, fmt, problems)
+    frame = _complete(connection, org, fmt, validate(frame, fmt, problems))
     table: Table = TABLES[fmt.table]
     _check_references(connection, org, fmt, frame, problems)
     _check_totals(connection, org.id, fmt, table, frame, problems)
     if problems:
         raise ImportRejectedError(problems.errors)
+    total = frame.height
+    unmatched: tuple[UnmatchedRow, ...] = ()
+    if fmt.kind == "events":
+        frame, unmatched = _match_buyers(connection, org, frame)
 
     rows = frame.select(
         [c.name for c in table.columns if c.name in frame.columns and c.name != "org_id"]
@@ -145,7 +211,7 @@ def import_file(
     step("writing")
     insert_frame(connection, table, new.with_columns(org_id=pl.lit(org.id, pl.Int64)))
     _update(connection, table, org.id, fmt, changed)
-    _audit(session, org, actor, fmt, path, rows.height, new.height, changed)
+    _audit(session, org, actor, fmt, path, total, new.height, _with_currency(changed, frame, fmt))
     allocations = None
     if allocate and kind in ALLOCATED_KINDS and (new.height or changed.height):
         step("allocating payments")
@@ -165,18 +231,28 @@ def import_file(
         refresh_statistics(connection, written)
     return ImportResult(
         kind,
-        rows.height,
+        total,
         new.height,
         changed.height,
         rows.height - new.height - changed.height,
         allocations,
+        unmatched,
     )
 
 
 def _prepare(
     connection: Connection, org: Org, fmt: FileFormat, frame: pl.DataFrame
 ) -> pl.DataFrame:
-    """Add the currency that write-offs and financial statements take from elsewhere."""
+    """Add the currency that write-offs, disputes and financial statements take from
+    elsewhere (disputes also their invoice's amount, for the rules on amounts)."""
+    if fmt.kind == "disputes":
+        invoices = _lookup_invoices(connection, org.id, frame["invoice_id"])
+        return frame.join(
+            invoices.select("invoice_id", "currency", pl.col("amount").alias("invoice_amount")),
+            on="invoice_id",
+            how="left",
+            maintain_order="left",
+        )
     if fmt.kind == "write-offs":
         invoices = _lookup_invoices(connection, org.id, frame["invoice_id"])
         return frame.join(
@@ -203,6 +279,85 @@ def _prepare(
             .drop("buyer_currency")
         )
     return frame
+
+
+def _complete(
+    connection: Connection, org: Org, fmt: FileFormat, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """Fill in what an empty optional cell leaves to a rule: an order's status (open) and
+    a dispute's amount (what was open on its invoice on the day it was opened)."""
+    if fmt.kind == "orders":
+        return frame.with_columns(pl.col("status").fill_null("open"))
+    if fmt.kind != "disputes":
+        return frame
+    claims = frame.filter(
+        pl.col("amount").is_null()
+        & pl.col("invoice_amount").is_not_null()
+        & pl.col("opened_on").is_not_null()
+    )
+    if claims.height == 0:
+        return frame
+    still_open = claims.select(
+        pl.col(ROW),
+        (pl.col("invoice_amount") - settled_by(connection, org.id, claims))
+        .clip(lower_bound=0)
+        .alias("_open"),
+    )
+    return (
+        frame.join(still_open, on=ROW, how="left", maintain_order="left")
+        .with_columns(amount=pl.coalesce("amount", "_open"))
+        .drop("_open")
+    )
+
+
+def _match_buyers(
+    connection: Connection, org: Org, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, tuple[UnmatchedRow, ...]]:
+    """Name each event's buyer: its buyer_id when given, else the one buyer holding its
+    registration number (letter case ignored). Rows without a match are split off."""
+    buyers = read_frame(
+        connection,
+        select(Buyer.buyer_id, Buyer.registration_number).where(Buyer.org_id == org.id),
+        {"buyer_id": pl.String, "registration_number": pl.String},
+    )
+    registered = (
+        buyers.filter(pl.col("registration_number").is_not_null())
+        .group_by(pl.col("registration_number").str.to_uppercase().alias("_registration"))
+        .agg(pl.col("buyer_id").first().alias("_registered"), pl.len().alias("_holders"))
+    )
+    by_id = pl.col("buyer_id").is_not_null()
+    known = pl.col("buyer_id").is_in(buyers["buyer_id"].implode())
+    joined = frame.with_columns(
+        _registration=pl.col("registration_number").str.to_uppercase()
+    ).join(registered, on="_registration", how="left", maintain_order="left")
+    joined = joined.with_columns(
+        _template=pl.when(by_id)
+        .then(pl.when(~known).then(pl.lit("unknown buyer {value}")))
+        .when(pl.col("_holders").is_null())
+        .then(pl.lit("no buyer has registration number {value}"))
+        .when(pl.col("_holders") > 1)
+        .then(pl.lit("several buyers have registration number {value}")),
+        _value=pl.coalesce("buyer_id", "registration_number"),
+    )
+    skipped = joined.filter(pl.col("_template").is_not_null())
+    unmatched = tuple(
+        UnmatchedRow(row, event_id, value, template.format(value=f"'{value}'"), template)
+        for row, event_id, value, template in skipped.select(
+            ROW, "event_id", "_value", "_template"
+        ).iter_rows()
+    )
+    matched = joined.filter(pl.col("_template").is_null()).with_columns(
+        buyer_id=pl.coalesce("buyer_id", "_registered")
+    )
+    return matched.select(frame.columns), unmatched
+
+
+def _with_currency(changed: pl.DataFrame, frame: pl.DataFrame, fmt: FileFormat) -> pl.DataFrame:
+    """Changed rows with the currency of their amounts where the table keeps none
+    (write-offs, disputes: their invoice's), so the audit log shows amounts as decimals."""
+    if changed.height == 0 or "currency" in changed.columns or "currency" not in frame.columns:
+        return changed
+    return changed.join(frame.select(*fmt.key, "currency"), on=list(fmt.key), how="left")
 
 
 def _lookup_invoices(connection: Connection, org_id: int, ids: pl.Series) -> pl.DataFrame:
@@ -260,7 +415,7 @@ def _check_references(
     problems: Problems,
 ) -> None:
     """Rules that look beyond one cell: known buyers and invoices, date order, FX base."""
-    if "buyer_id" in fmt.names and fmt.kind != "buyers":
+    if "buyer_id" in fmt.names and fmt.kind not in {"buyers", "events"}:
         known = read_frame(
             connection,
             select(Buyer.buyer_id).where(Buyer.org_id == org.id),
@@ -319,6 +474,30 @@ def _check_references(
                 value=quoted("invoice_id"),
                 currency=pl.col("inv_currency"),
             )
+    if fmt.kind == "orders":
+        problems.add(
+            frame,
+            pl.col("status").is_not_null() & ~pl.col("status").is_in(ORDER_STATUSES),
+            "status",
+            "status must be open, delivered or cancelled",
+        )
+    if fmt.kind == "disputes":
+        _check_disputes(frame, problems)
+    if fmt.kind == "events":
+        problems.add(
+            frame,
+            pl.col("type").is_not_null() & ~pl.col("type").is_in(EVENT_TYPES),
+            "type",
+            "unknown event type {value} (one of {types})",
+            value=quoted("type"),
+            types=pl.lit(", ".join(EVENT_TYPES)),
+        )
+        problems.add(
+            frame,
+            pl.col("buyer_id").is_null() & pl.col("registration_number").is_null(),
+            "buyer_id",
+            "give the buyer_id or the registration_number",
+        )
     if fmt.kind == "fx":
         base_not_one = (
             (pl.col("currency") == org.base_currency)
@@ -353,6 +532,49 @@ def _check_references(
             "political_risk",
             "political risk must be low, medium, high or very high",
         )
+
+
+def _check_disputes(frame: pl.DataFrame, problems: Problems) -> None:
+    """A dispute names a known invoice, is resolved (with an outcome) on or after the day
+    it was opened, and disputes at most the invoice's amount."""
+    problems.add(
+        frame,
+        pl.col("invoice_id").is_not_null() & pl.col("invoice_amount").is_null(),
+        "invoice_id",
+        "unknown invoice {value}",
+        value=quoted("invoice_id"),
+    )
+    problems.add(
+        frame,
+        pl.col("resolved_on") < pl.col("opened_on"),
+        "resolved_on",
+        "resolved before it was opened",
+    )
+    outcome = pl.col("outcome")
+    problems.add(
+        frame,
+        outcome.is_not_null() & ~outcome.is_in([o.value for o in DisputeOutcome]),
+        "outcome",
+        "outcome must be valid or justified",
+    )
+    problems.add(
+        frame,
+        outcome.is_not_null() & pl.col("resolved_on").is_null(),
+        "resolved_on",
+        "an outcome needs the day the dispute was resolved",
+    )
+    problems.add(
+        frame,
+        outcome.is_null() & pl.col("resolved_on").is_not_null(),
+        "outcome",
+        "a resolved dispute needs an outcome (valid or justified)",
+    )
+    problems.add(
+        frame,
+        pl.col("amount") > pl.col("invoice_amount"),
+        "amount",
+        "dispute amount is larger than the invoice amount",
+    )
 
 
 # The most a per-currency total of minor units may reach: what int64 holds.
@@ -542,7 +764,10 @@ def _audit(
         columns = [
             c
             for c in row
-            if c not in key and not c.startswith("old_") and row[c] != row[f"old_{c}"]
+            if c not in key
+            and not c.startswith("old_")
+            and f"old_{c}" in row
+            and row[c] != row[f"old_{c}"]
         ]
         new_currency, old_currency = (
             row.get("currency"),

@@ -20,6 +20,7 @@ from tradeguard.audit import pages as audit_pages
 from tradeguard.country import endpoints as country_endpoints
 from tradeguard.credit import endpoints as credit_endpoints
 from tradeguard.cycle import endpoints as cycle_endpoints
+from tradeguard.disputes import endpoints as disputes_endpoints
 from tradeguard.identity import endpoints as identity_endpoints
 from tradeguard.identity import pages as identity_pages
 from tradeguard.identity.dependencies import units_of_work_limiter
@@ -57,6 +58,7 @@ ROUTERS = (
     country_endpoints.router,
     limits_endpoints.router,
     monitoring_endpoints.router,
+    disputes_endpoints.router,
     receivables_endpoints.router,
     screening_endpoints.router,
     assets.router,

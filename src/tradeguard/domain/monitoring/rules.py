@@ -42,6 +42,7 @@ import polars as pl
 from pydantic import JsonValue
 
 from tradeguard.domain.money import from_minor
+from tradeguard.domain.monitoring.events import SEVERE_EVENT_TYPES
 from tradeguard.domain.monitoring.settings import MonitoringSettings
 
 
@@ -83,7 +84,6 @@ SEVERITY: dict[Rule, Severity] = {
 ALERT_RULES = tuple(SEVERITY)
 LIMIT_RULES = (Rule.LIMIT_CUT, Rule.PROPOSE_CUT, Rule.PROPOSE_INCREASE)
 
-SEVERE_EVENT_TYPES = ("insolvency", "payment_default")
 EVENT_LOOKBACK_DAYS = 365  # older news does not raise an alert when it is imported
 LIMIT_CUT_GRADE = 9
 
@@ -219,7 +219,7 @@ def evaluate(inputs: MonitoringInputs, settings: MonitoringSettings) -> pl.DataF
         pl.col("date") <= inputs.as_of,
         pl.col("date") > inputs.as_of - dt.timedelta(days=EVENT_LOOKBACK_DAYS),
     )
-    severe = recent.filter(pl.col("type").is_in(SEVERE_EVENT_TYPES)).select(
+    severe = recent.filter(pl.col("type").is_in(sorted(SEVERE_EVENT_TYPES))).select(
         "buyer_id",
         "event_id",
         pl.col("type").alias("event_type"),
