@@ -93,3 +93,31 @@ def test_the_other_organisation_sees_none_of_it(world: World, client: TestClient
         f"/today/alerts/{first.id}/resolve", data={"csrf_token": _csrf(page.text)}, headers=HTML
     )
     assert refused.status_code == 404
+
+
+def test_an_order_screened_from_the_page_and_put_on_hold_is_listed(
+    world: World, client: TestClient
+) -> None:
+    _monitored(world)
+    sign_in(client, "sales@acme.test")
+    page = client.get("/today", headers=HTML)
+    assert 'id="screening-form"' in page.text
+    assert "/today/alerts/" not in page.text  # sales screen orders; they do not handle alerts
+    answer = client.post(
+        "/screen",
+        data={
+            "csrf_token": _csrf(page.text),
+            "buyer_id": "B1",
+            "amount": "500",
+            "order_id": "SO-1",
+        },
+        headers=HTML,
+    )
+    assert answer.status_code == 200
+    assert "hold" in answer.text.lower()
+    page = client.get("/today", headers=HTML)
+    hold = re.search(r'<tr id="hold-\d+">(?:(?!</tr>).)*', page.text, re.S)
+    assert hold is not None, page.text
+    assert "SO-1" in hold.group(0)
+    assert 'href="/buyers/B1"' in hold.group(0)
+    assert "overdue" in hold.group(0)

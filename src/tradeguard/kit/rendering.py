@@ -62,6 +62,7 @@ def render(
         "fmt_evidence": partial(i18n.evidence_field, language),
         "can_decide_limits": caller is not None
         and can(caller.principal.role, Permission.WRITE_LEDGER),
+        "can_screen": caller is not None and can(caller.principal.role, Permission.SCREEN_ORDERS),
     }
     return TEMPLATES.TemplateResponse(request, template, {**helpers, **context})
 

@@ -181,6 +181,22 @@ def screenings(
     )
 
 
+def holds(session: Session, org_id: int, since: dt.date, limit: int) -> list[OrderScreening]:
+    """The orders put on hold since ``since``, newest first (at most ``limit``)."""
+    return list(
+        session.scalars(
+            select(OrderScreening)
+            .where(
+                OrderScreening.org_id == org_id,
+                OrderScreening.decision == "hold",
+                OrderScreening.screened_on >= since,
+            )
+            .order_by(OrderScreening.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def daily_interceptions(session: Session, org_id: int) -> pl.DataFrame:
     """Per screening day: the high-risk screenings and those not approved as asked
     (columns day, high_risk_orders, intercepted), summed by the database."""

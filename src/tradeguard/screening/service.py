@@ -292,6 +292,11 @@ def screenings(
     return Page([ScreeningRecord.of(r) for r in page.items], page.total, limit, offset)
 
 
+def holds(session: Session, org: Org, since: dt.date, limit: int = 100) -> list[ScreeningRecord]:
+    """The orders put on hold since ``since``, newest first (the credit manager's page)."""
+    return [ScreeningRecord.of(r) for r in repository.holds(session, org.id, since, limit)]
+
+
 @dataclass(frozen=True, slots=True)
 class QuarterInterception:
     """High-risk orders screened in a quarter and how many were not approved as asked."""

@@ -14,6 +14,7 @@ from tradeguard.domain.errors import ConflictError, NotFoundError, TradeGuardErr
 from tradeguard.identity.dependencies import Caller, Reader, Writer
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
 from tradeguard.monitoring import service as monitoring
+from tradeguard.screening.service import reason_messages
 from tradeguard.today.service import today
 
 router = APIRouter(include_in_schema=False)
@@ -27,11 +28,17 @@ def _page(
     done: str | None = None,
     refusal: str | None = None,
 ) -> HTMLResponse:
+    day = today(session, caller.org, dt.date.today())
+    language = caller.principal.language
     return render_page(
         request,
         caller,
         "today.html",
-        day=today(session, caller.org, dt.date.today()),
+        day=day,
+        hold_reasons={
+            h.screening_id: "; ".join(r["message"] for r in reason_messages(h.reasons, language))
+            for h in day.holds
+        },
         done=DONE_MESSAGES.get(done or ""),
         refusal=refusal,
     )

@@ -1,5 +1,5 @@
 """What the credit manager's page gathers: open alerts by severity, limit proposals and
-requests to decide, buyers over their limit, new defaults."""
+requests to decide, buyers over their limit, new defaults, orders on hold."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from tradeguard.domain.identity.access import Org
 from tradeguard.domain.monitoring.rules import Rule, Severity
 from tradeguard.limits import service as limits
 from tradeguard.monitoring import service as monitoring
+from tradeguard.screening import service as screening
 
-NEW_DEFAULT_DAYS = 30  # a default is "new" for this long after the day it was first seen
+RECENT_DAYS = 30  # a default is "new", a hold recent, this long after its day
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class Today:
     requests: list[limits.PendingRequest]
     over_limit: list[monitoring.Holding]
     new_defaults: list[monitoring.Holding]
+    holds: list[screening.ScreeningRecord]  # orders put on hold in the last 30 days
 
     @property
     def open_alerts(self) -> int:
@@ -30,12 +32,12 @@ class Today:
 
 
 def today(session: Session, org: Org, on: dt.date) -> Today:
-    """The day's work as of ``on`` (new defaults: first seen in the last 30 days)."""
+    """The day's work as of ``on`` (new defaults and holds: of the last 30 days)."""
     alerts: dict[str, list[monitoring.AlertRecord]] = {s.value: [] for s in Severity}
     for alert in monitoring.unresolved_alerts(session, org):
         alerts.setdefault(alert.severity, []).append(alert)
     pending = limits.pending_limit_requests(session, org)
-    recent = on - dt.timedelta(days=NEW_DEFAULT_DAYS)
+    recent = on - dt.timedelta(days=RECENT_DAYS)
     return Today(
         alerts=alerts,
         proposals=[p for p in pending if p.origin == "proposal"],
@@ -44,4 +46,5 @@ def today(session: Session, org: Org, on: dt.date) -> Today:
         new_defaults=[
             h for h in monitoring.holding(session, org, Rule.DEFAULT) if h.since > recent
         ],
+        holds=screening.holds(session, org, recent),
     )
