@@ -53,9 +53,9 @@ def test_running_the_cycle_twice_does_nothing_twice(
         )
     day = dt.date(2024, 3, 1)
     with unit_of_work(engine) as session:
-        first = run_cycle(session, org, day, "t")
+        first = run_cycle(session, org, day, "t").outcomes
     with unit_of_work(engine) as session:
-        second = run_cycle(session, org, day, "t")
+        second = run_cycle(session, org, day, "t").outcomes
         recorded = latest_snapshot(session, org)
         runs = session.scalar(select(func.count()).select_from(CycleRun))
         cycles = session.scalar(select(func.count()).where(AuditEntry.action == "cycle"))
@@ -75,7 +75,7 @@ def test_running_the_cycle_twice_does_nothing_twice(
         "amount": "100.00",
     }
     with unit_of_work(engine) as session:
-        later = run_cycle(session, org, dt.date(2024, 3, 10), "t")
+        later = run_cycle(session, org, dt.date(2024, 3, 10), "t").outcomes
     assert later[0].result["open_receivables"] == "0.00"
 
 

@@ -24,6 +24,7 @@ from tradeguard.kit.db import unit_of_work
 from tradeguard.kit.options import DbOption, OrgOption
 from tradeguard.kit.output import plain, sign_in_url, stderr
 from tradeguard.limits import cli as limits_cli
+from tradeguard.monitoring import cli as monitoring_cli
 from tradeguard.receivables import cli as receivables_cli
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ for capability in (
     credit_cli,
     country_cli,
     limits_cli,
+    monitoring_cli,
     identity_cli,
     demo_cli,
 ):

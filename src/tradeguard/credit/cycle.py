@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from typing import Any
-
-from sqlalchemy.orm import Session
 
 from tradeguard.credit.service import score_buyers
 from tradeguard.domain.credit.grading import CLASSES
-from tradeguard.domain.identity.access import Org
+from tradeguard.kit.cycle_day import CycleDay, StepResult
 
 
-def scoring_step(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
-    """Score every buyer on ``as_of``; the summary the cycle keeps (JSON, ``cycle_runs``):
+def scoring_step(day: CycleDay) -> StepResult:
+    """Score every buyer on the day; the summary the cycle keeps (JSON, ``cycle_runs``):
     buyers, the model, and buyers per grade and per class."""
-    scores = score_buyers(session, org, as_of)
+    scores = score_buyers(day.session, day.org, day.as_of, snapshot=day.snapshot())
     grades = Counter(s.grade for s in scores)
     classes = Counter(s.credit_class for s in scores)
     return {

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.credit.models import CreditModel, CreditScore, CreditSettingsRow
@@ -259,3 +259,47 @@ def latest_model(session: Session, org_id: int) -> CreditModel | None:
     return session.scalar(
         select(CreditModel).where(CreditModel.org_id == org_id).order_by(CreditModel.id.desc())
     )
+
+
+def day_scores(connection: Connection, org_id: int, as_of: dt.date) -> pl.DataFrame:
+    """The scores of ``as_of``: buyer_id, grade, credit_class, country_grade,
+    limit_recommended (minor units of currency), currency."""
+    query = select(
+        CreditScore.buyer_id,
+        CreditScore.grade,
+        CreditScore.credit_class,
+        CreditScore.country_grade,
+        CreditScore.limit_recommended,
+        CreditScore.currency,
+    ).where(CreditScore.org_id == org_id, CreditScore.as_of == as_of)
+    schema = {
+        "buyer_id": pl.String,
+        "grade": pl.Int64,
+        "credit_class": pl.String,
+        "country_grade": pl.Int64,
+        "limit_recommended": pl.Int64,
+        "currency": pl.String,
+    }
+    return read_frame(connection, query, schema)
+
+
+def grade_range(connection: Connection, org_id: int, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Per buyer, over the scores dated in [``start``, ``end``]: best_grade and worst_grade
+    (the lowest and highest number), best_country_grade; grouped in the database."""
+    query = (
+        select(
+            CreditScore.buyer_id,
+            func.min(CreditScore.grade).label("best_grade"),
+            func.max(CreditScore.grade).label("worst_grade"),
+            func.min(CreditScore.country_grade).label("best_country_grade"),
+        )
+        .where(CreditScore.org_id == org_id, CreditScore.as_of >= start, CreditScore.as_of <= end)
+        .group_by(CreditScore.buyer_id)
+    )
+    schema = {
+        "buyer_id": pl.String,
+        "best_grade": pl.Int64,
+        "worst_grade": pl.Int64,
+        "best_country_grade": pl.Int64,
+    }
+    return read_frame(connection, query, schema)

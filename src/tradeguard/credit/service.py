@@ -217,10 +217,12 @@ def score_buyers(
     *,
     buyer_id: str | None = None,
     save: bool = True,
+    snapshot: LedgerSnapshot | None = None,
 ) -> list[BuyerScore]:
-    """Assess every buyer (or one) on ``as_of``; with ``save``, record the history row."""
+    """Assess every buyer (or one) on ``as_of``; with ``save``, record the history row.
+    A caller that already holds the ledger snapshot passes it in (the daily cycle)."""
     settings = load_settings(session, org)
-    evidence = gather(session, org, as_of, settings, buyer_id)
+    evidence = gather(session, org, as_of, settings, buyer_id, snapshot)
     model = scoring_model(settings, repository.active_models(session, org.id))
     result = with_model(assess(evidence.inputs, settings), evidence.inputs, model, settings)
     scores = [

@@ -12,6 +12,7 @@ from tradeguard.kit.output import (
     AmountFormat,
     OutputFormat,
     emit_json,
+    plain,
     rows_table,
 )
 from tradeguard.receivables.cli import print_summary
@@ -23,19 +24,25 @@ def cycle(
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Run the daily protection cycle for a date (twice does nothing twice)."""
+    """Run the daily protection cycle for a date (twice does nothing twice); missed days
+    since the latest run are caught up first, one by one."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        outcomes = run_cycle(session, organisation, day, STATE.actor)
+        run = run_cycle(session, organisation, day, STATE.actor)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
+    outcomes = run.outcomes
     if output is OutputFormat.JSON:
         emit_json(
             {
                 "as_of": day,
                 "steps": [{"step": o.step, "ran": o.ran, "result": o.result} for o in outcomes],
+                "caught_up": run.caught_up,
             }
         )
         return
+    if run.caught_up:
+        first, last = run.caught_up[0].isoformat(), run.caught_up[-1].isoformat()
+        plain(f"caught up {len(run.caught_up)} missed day(s): {first} to {last}")
     rows_table(
         f"Daily cycle {day.isoformat()}",
         ["step", "status"],

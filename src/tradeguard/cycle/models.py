@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import JsonValue
 from sqlalchemy import (
     JSON,
     Date,
@@ -14,10 +13,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeguard.identity.models import Organisation
+from tradeguard.kit.cycle_day import StepResult
 from tradeguard.kit.orm import Base, UtcDateTime
-
-StepResult = dict[str, JsonValue]
-"""What a step of the cycle records: a JSON document, as ``cycle_runs.result`` holds it."""
 
 
 class CycleRun(Base):

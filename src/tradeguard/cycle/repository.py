@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tradeguard.cycle.models import CycleRun, StepResult
+from tradeguard.cycle.models import CycleRun
+from tradeguard.kit.cycle_day import StepResult
 
 
 def recorded_results(session: Session, org_id: int, as_of: dt.date) -> dict[str, StepResult]:
@@ -36,4 +37,16 @@ def latest_result(session: Session, org_id: int, step: str) -> StepResult | None
         .where(CycleRun.org_id == org_id, CycleRun.step == step)
         .order_by(CycleRun.as_of.desc())
         .limit(1)
+    )
+
+
+def latest_date(session: Session, org_id: int) -> dt.date | None:
+    """The latest day the cycle ran for; None before the first run."""
+    return session.scalar(select(func.max(CycleRun.as_of)).where(CycleRun.org_id == org_id))
+
+
+def latest_step_date(session: Session, org_id: int, step: str) -> dt.date | None:
+    """The latest day ``step`` was done for; None if never."""
+    return session.scalar(
+        select(func.max(CycleRun.as_of)).where(CycleRun.org_id == org_id, CycleRun.step == step)
     )

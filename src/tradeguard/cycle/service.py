@@ -2,10 +2,13 @@
 
 Every step records its result in ``cycle_runs`` under (organisation, as-of date,
 step); running the cycle again for the same date returns the recorded results and
-does nothing twice. Two runs for one date at once are serialised: the second waits for
-the first and returns its results, or says the cycle is still running. Capabilities
-add their steps to ``STEPS`` (scoring, monitoring, dunning, insurance notifications...)
-as they land.
+does nothing twice. After missed days the cycle catches up day by day, from the day
+after the latest one it ran for (at most ``MAX_CATCH_UP_DAYS`` back), so every rule sees
+every day once. Two runs for one organisation at once are serialised: the second waits
+for the first and then finds its days done, or says the cycle is still running.
+Capabilities add their steps to ``STEPS`` (scoring, monitoring, dunning, insurance
+notifications...) as they land; a step in ``IN_DATE_ORDER`` compares each day with the
+one before (monitoring), so it is skipped for a date before the latest it ran for.
 """
 
 from __future__ import annotations
@@ -19,27 +22,34 @@ from sqlalchemy.orm import Session
 from tradeguard.audit import service as audit
 from tradeguard.credit.cycle import scoring_step
 from tradeguard.cycle import repository
-from tradeguard.cycle.models import StepResult
 from tradeguard.domain.identity.access import Org
+from tradeguard.domain.ledger.snapshot import LedgerSnapshot
+from tradeguard.kit.cycle_day import CycleDay, StepResult
 from tradeguard.kit.db import serialise
+from tradeguard.ledger.repository import load_snapshot
+from tradeguard.monitoring.cycle import monitoring_step
 from tradeguard.receivables.schemas import PortfolioSummary
 from tradeguard.receivables.service import portfolio_summary
 
-Step = Callable[[Session, Org, dt.date], StepResult]
+Step = Callable[[CycleDay], StepResult]
 
 
 EXPOSURE_SNAPSHOT = "exposure_snapshot"
+MONITORING = "monitoring"
+MAX_CATCH_UP_DAYS = 366
 
 
-def _exposure_snapshot(session: Session, org: Org, as_of: dt.date) -> StepResult:
+def _exposure_snapshot(day: CycleDay) -> StepResult:
     """Record the portfolio as it stood on the date, for trends and the dashboard."""
-    return portfolio_summary(session, org, as_of).model_dump(mode="json")
+    return portfolio_summary(day.session, day.org, day.as_of).model_dump(mode="json")
 
 
 STEPS: dict[str, Step] = {
     EXPOSURE_SNAPSHOT: _exposure_snapshot,
     "credit_scoring": scoring_step,
+    MONITORING: monitoring_step,
 }
+IN_DATE_ORDER = frozenset({MONITORING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +59,63 @@ class StepOutcome:
     result: StepResult
 
 
-def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[StepOutcome]:
+@dataclass(frozen=True, slots=True)
+class CycleRun:
+    """The requested day's outcomes, and the missed days run before it (oldest first)."""
+
+    as_of: dt.date
+    outcomes: list[StepOutcome]
+    caught_up: list[dt.date]
+
+
+def days_to_run(latest: dt.date | None, as_of: dt.date) -> list[dt.date]:
+    """The days a run for ``as_of`` covers: every day after ``latest`` up to ``as_of``
+    (at most ``MAX_CATCH_UP_DAYS``), or ``as_of`` alone when it is not after ``latest``."""
+    if latest is None or as_of <= latest:
+        return [as_of]
+    first = max(latest + dt.timedelta(days=1), as_of - dt.timedelta(days=MAX_CATCH_UP_DAYS - 1))
+    return [first + dt.timedelta(days=n) for n in range((as_of - first).days + 1)]
+
+
+def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> CycleRun:
+    """Run every step for ``as_of``, after catching up the days missed since the latest
+    run; the ledger snapshot is loaded once for all of them."""
     serialise(
         session,
-        f"cycle:{org.id}:{as_of.isoformat()}",
-        f"the daily cycle for {as_of.isoformat()} is already running for {org.name}; try again",
+        f"cycle:{org.id}",
+        f"the daily cycle is already running for {org.name}; try again",
     )
-    done = repository.recorded_results(session, org.id, as_of)
+    loaded: list[LedgerSnapshot] = []
+
+    def snapshot() -> LedgerSnapshot:
+        if not loaded:
+            loaded.append(load_snapshot(session.connection(), org.id, org.base_currency))
+        return loaded[0]
+
+    days = days_to_run(repository.latest_date(session, org.id), as_of)
+    outcomes: list[StepOutcome] = []
+    for day in days:
+        outcomes = _run_day(CycleDay(session, org, day, snapshot), actor)
+    return CycleRun(as_of, outcomes, days[:-1])
+
+
+def _run_day(day: CycleDay, actor: str) -> list[StepOutcome]:
+    session, org = day.session, day.org
+    done = repository.recorded_results(session, org.id, day.as_of)
     outcomes = []
     for name, step in STEPS.items():
         if name in done:
             outcomes.append(StepOutcome(name, False, done[name]))
             continue
-        result = step(session, org, as_of)
-        repository.record_result(session, org.id, as_of, name, result)
+        latest = repository.latest_step_date(session, org.id, name)
+        if name in IN_DATE_ORDER and latest is not None and latest > day.as_of:
+            result: StepResult = {
+                "skipped": f"already run for a later day ({latest.isoformat()}); it runs in"
+                " date order"
+            }
+        else:
+            result = step(day)
+        repository.record_result(session, org.id, day.as_of, name, result)
         outcomes.append(StepOutcome(name, True, result))
     if any(outcome.ran for outcome in outcomes):
         audit.record(
@@ -71,7 +124,7 @@ def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> list[St
             actor=actor,
             action="cycle",
             entity="cycle_runs",
-            entity_key=as_of.isoformat(),
+            entity_key=day.as_of.isoformat(),
             after={"steps": [o.step for o in outcomes if o.ran]},
         )
     session.flush()

@@ -91,9 +91,9 @@ def demo(
         batches = generate_batches(spec, Path(folder), generated)
         load_demo_batches(session, organisation, batches, cli_actor(), loading)
         loading("daily cycle")
-        outcomes = run_cycle(session, organisation, day, cli_actor())
+        run = run_cycle(session, organisation, day, cli_actor())
         admin = ensure_demo_admin(session, organisation, cli_actor())
-    summary = recorded_summary(outcomes)
+    summary = recorded_summary(run.outcomes)
     if output is OutputFormat.JSON:
         emit_json(summary.model_dump(mode="json"))
     else:

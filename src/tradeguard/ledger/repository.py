@@ -39,6 +39,7 @@ from tradeguard.kit.pagination import Page, paginate
 from tradeguard.ledger.models import (
     Allocation,
     Buyer,
+    BuyerEvent,
     Dispute,
     FinancialStatement,
     FxRate,
@@ -281,6 +282,64 @@ def orders(
         query = query.where(Order.status == status)
     sortable = {"order_id": Order.order_id, "date": Order.date, "amount": Order.amount}
     return paginate(session, query, sortable, sort, limit, offset, Order.order_id)
+
+
+def open_order_totals(connection: Connection, org_id: int, as_of: dt.date) -> pl.DataFrame:
+    """What every buyer has on order and not yet delivered or cancelled on ``as_of``:
+    buyer_id, currency, amount (minor units of the currency), grouped in the database."""
+    query = (
+        select(Order.buyer_id, Order.currency, func.sum(Order.amount).label("amount"))
+        .where(Order.org_id == org_id, Order.status == "open", Order.date <= as_of)
+        .group_by(Order.buyer_id, Order.currency)
+    )
+    return read_frame(
+        connection, query, {"buyer_id": pl.String, "currency": pl.String, "amount": pl.Int64}
+    )
+
+
+def events_between(
+    connection: Connection, org_id: int, after: dt.date, until: dt.date
+) -> pl.DataFrame:
+    """The buyer events dated in (``after``, ``until``]: event_id, buyer_id, date, type."""
+    query = select(
+        BuyerEvent.event_id, BuyerEvent.buyer_id, BuyerEvent.date, BuyerEvent.type
+    ).where(BuyerEvent.org_id == org_id, BuyerEvent.date > after, BuyerEvent.date <= until)
+    schema = {"event_id": pl.String, "buyer_id": pl.String, "date": pl.Date, "type": pl.String}
+    return read_frame(connection, query, schema)
+
+
+def disputes_open_on(connection: Connection, org_id: int, as_of: dt.date) -> pl.DataFrame:
+    """The disputes open at the end of ``as_of`` with a known amount: dispute_id,
+    buyer_id, invoice_id, opened_on, amount (minor units of currency), currency."""
+    query = (
+        select(
+            Dispute.dispute_id,
+            Invoice.buyer_id,
+            Dispute.invoice_id,
+            Dispute.opened_on,
+            Dispute.amount,
+            Invoice.currency,
+        )
+        .join(
+            Invoice,
+            (Invoice.org_id == Dispute.org_id) & (Invoice.invoice_id == Dispute.invoice_id),
+        )
+        .where(
+            Dispute.org_id == org_id,
+            Dispute.opened_on <= as_of,
+            or_(Dispute.resolved_on.is_(None), Dispute.resolved_on > as_of),
+            Dispute.amount.is_not(None),
+        )
+    )
+    schema = {
+        "dispute_id": pl.String,
+        "buyer_id": pl.String,
+        "invoice_id": pl.String,
+        "opened_on": pl.Date,
+        "amount": pl.Int64,
+        "currency": pl.String,
+    }
+    return read_frame(connection, query, schema)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from sqlalchemy import select
+import polars as pl
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from tradeguard.credit.repository import latest_scores_query
@@ -18,6 +19,7 @@ from tradeguard.domain.limits.workflow import (
     LimitRequestStatus,
     StopShipmentState,
 )
+from tradeguard.kit.bulk import read_frame
 from tradeguard.kit.transitions import transition
 from tradeguard.ledger.models import Buyer
 from tradeguard.limits.models import CreditLimit, CreditLimitRequest, StopShipment
@@ -37,6 +39,7 @@ def add_request(
     reason: str | None,
     requested_by: str,
     requested_at: dt.datetime,
+    origin: str = "request",
 ) -> CreditLimitRequest:
     row = CreditLimitRequest(
         org_id=org_id,
@@ -47,6 +50,7 @@ def add_request(
         requested_by=requested_by,
         requested_at=requested_at,
         status=LimitRequestStatus.PENDING.value,
+        origin=origin,
     )
     session.add(row)
     session.flush()
@@ -118,7 +122,7 @@ def save_limit(
     *,
     amount: int,
     currency: str,
-    request_id: int,
+    request_id: int | None,
     set_by: str,
     set_at: dt.datetime,
 ) -> None:
@@ -160,3 +164,26 @@ def save_stop(
 def delete_stop(session: Session, row: StopShipment) -> None:
     session.delete(row)
     session.flush()
+
+
+def limits_in_force(connection: Connection, org_id: int) -> pl.DataFrame:
+    """Every buyer's limit in force: buyer_id, limit (minor units), currency."""
+    query = select(CreditLimit.buyer_id, CreditLimit.amount, CreditLimit.currency).where(
+        CreditLimit.org_id == org_id
+    )
+    schema = {"buyer_id": pl.String, "limit": pl.Int64, "currency": pl.String}
+    return read_frame(connection, query, schema)
+
+
+def buyers_with_pending_requests(session: Session, org_id: int) -> set[str]:
+    """The buyers with a limit request or proposal waiting for a decision."""
+    return set(
+        session.scalars(
+            select(CreditLimitRequest.buyer_id)
+            .where(
+                CreditLimitRequest.org_id == org_id,
+                CreditLimitRequest.status == LimitRequestStatus.PENDING,
+            )
+            .distinct()
+        )
+    )

@@ -53,6 +53,7 @@ class LimitRequestRead(BaseModel):
     decision_reason: str | None
     approved_amount: str | None
     override_reason: str | None
+    origin: str  # request (a person asked) or proposal (the monitoring rules proposed it)
 
     @classmethod
     def of(cls, request: limits.LimitRequestRecord) -> LimitRequestRead:
@@ -72,6 +73,7 @@ class LimitRequestRead(BaseModel):
             if request.approved_amount is None
             else str(request.approved_amount),
             override_reason=request.override_reason,
+            origin=request.origin,
         )
 
 

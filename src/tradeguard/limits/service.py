@@ -76,6 +76,7 @@ class LimitRequestRecord:
     decision_reason: str | None
     approved_amount: Decimal | None
     override_reason: str | None
+    origin: str  # "request" (a person asked) or "proposal" (the monitoring rules)
 
     @classmethod
     def of(cls, row: CreditLimitRequest) -> LimitRequestRecord:
@@ -95,6 +96,7 @@ class LimitRequestRecord:
             if row.approved_amount is None
             else from_minor(row.approved_amount, row.currency),
             override_reason=row.override_reason,
+            origin=row.origin,
         )
 
     def audit_value(self) -> audit.AuditValue:
@@ -208,6 +210,74 @@ def request_limit(
         after=requested.audit_value(),
     )
     return requested
+
+
+def propose_limit(
+    session: Session, org: Org, buyer_id: str, amount: int, reason: str, actor: str
+) -> LimitRequestRecord:
+    """A limit the monitoring rules propose (minor units of the base currency): a pending
+    request of origin ``proposal``, decided by a credit manager like any other."""
+    row = repository.add_request(
+        session,
+        org.id,
+        buyer_id,
+        amount,
+        org.base_currency,
+        reason,
+        actor,
+        dt.datetime.now(dt.UTC),
+        origin="proposal",
+    )
+    proposed = LimitRequestRecord.of(row)
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="propose",
+        entity="credit_limits",
+        entity_key=buyer_id,
+        after=proposed.audit_value(),
+    )
+    return proposed
+
+
+def cut_to_zero(
+    session: Session, org: Org, buyer_id: str, reason: str, actor: str, *, today: dt.date
+) -> None:
+    """Cut the buyer's limit to zero and stop shipments permanently, at once (audited,
+    with ``reason``): what an insolvency or a fall to grade 9–10 does. A buyer already
+    at zero and stopped permanently is left alone."""
+    now = dt.datetime.now(dt.UTC)
+    current = repository.limit(session, org.id, buyer_id)
+    if current is None or current.amount != 0:
+        before = (
+            None
+            if current is None
+            else {"amount": str(from_minor(current.amount, current.currency))}
+        )
+        repository.save_limit(
+            session,
+            org.id,
+            buyer_id,
+            amount=0,
+            currency=org.base_currency if current is None else current.currency,
+            request_id=None,
+            set_by=actor,
+            set_at=now,
+        )
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action="cut",
+            entity="credit_limits",
+            entity_key=buyer_id,
+            before=before,
+            after={"amount": "0", "reason": reason},
+        )
+    stop = repository.stop(session, org.id, buyer_id)
+    if stop is None or stop.kind != StopShipmentState.PERMANENT:
+        stop_shipment(session, org, buyer_id, reason, actor, today=today)
 
 
 def _request_row(session: Session, org: Org, request_id: int) -> CreditLimitRequest:

@@ -30,6 +30,7 @@ from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_read
 from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
 from tradeguard.limits import pages as limits_pages
+from tradeguard.monitoring import endpoints as monitoring_endpoints
 from tradeguard.portfolio import pages as portfolio_pages
 from tradeguard.receivables import endpoints as receivables_endpoints
 from tradeguard.receivables import pages as receivables_pages
@@ -51,6 +52,7 @@ ROUTERS = (
     credit_endpoints.router,
     country_endpoints.router,
     limits_endpoints.router,
+    monitoring_endpoints.router,
     receivables_endpoints.router,
     assets.router,
     identity_pages.router,
