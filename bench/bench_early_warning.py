@@ -42,10 +42,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from tradeguard.cycle.service import STEPS, run_cycle
-from tradeguard.demo.generator import DemoSpec, generate
+from tradeguard.demo.generator import DemoSpec, generate, hidden_behaviour
 from tradeguard.demo.service import DEMO_ORGANISATION, load_demo
 from tradeguard.domain.dates import months_back
 from tradeguard.domain.identity.access import OrgRef
@@ -257,6 +257,45 @@ def quality(
     }
 
 
+def by_behaviour(
+    alerts: pl.DataFrame, defaults: pl.DataFrame, hidden: pl.DataFrame, window: Window
+) -> dict[str, Any]:
+    """The same alerts against the demo's hidden process (``generator.hidden_behaviour``),
+    which the ledger only shows: per behaviour, the buyers, how many the ledger says
+    defaulted in the window, and the false alerts; for the failures (a default or an
+    insolvency day in the window), how many had an alert 30+ days before that day."""
+    outcomes = alert_outcomes(alerts, defaults, window).filter(pl.col("in_window"))
+    defaulted = defaults.filter(pl.col("default_on").is_between(window.first, window.last))
+    failing = hidden.filter(pl.col("event_on").is_between(window.first, window.last))
+    leads = (
+        alerts.filter(pl.col("raised_on").is_between(window.warmup_from, window.last))
+        .join(failing.select("buyer_id", "event_on"), on="buyer_id")
+        .filter(pl.col("raised_on") < pl.col("event_on"))
+        .group_by("buyer_id")
+        .agg(lead_days=(pl.col("event_on") - pl.col("raised_on").min()).dt.total_days())
+    )
+    result: dict[str, Any] = {}
+    for behaviour in hidden["behaviour"].unique(maintain_order=True).sort().to_list():
+        buyers = hidden.filter(pl.col("behaviour") == behaviour)["buyer_id"].implode()
+        false = outcomes.filter(pl.col("buyer_id").is_in(buyers), pl.col("outcome") == "false")
+        failures = failing.filter(pl.col("behaviour") == behaviour)
+        warned_30 = leads.filter(
+            pl.col("buyer_id").is_in(failures["buyer_id"].implode()),
+            pl.col("lead_days") >= WARNING_DAYS,
+        )["lead_days"]
+        result[behaviour] = {
+            "buyers": buyers.list.len().item(),
+            "ledger_defaulters": defaulted.filter(pl.col("buyer_id").is_in(buyers)).height,
+            "false_alerts": false.height,
+            "failures_in_window": failures.height,
+            "failures_warned_30": warned_30.len(),
+            "median_lead_days": float(statistics.median(warned_30.to_list()))
+            if warned_30.len()
+            else None,
+        }
+    return result
+
+
 # ----------------------------------------------------------------------------- the run
 
 
@@ -306,28 +345,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     spec = DemoSpec(seed=args.seed, buyers=args.buyers, years=args.years, as_of=args.as_of)
     window = Window.of(args.as_of, args.months, args.warmup_days)
     with tempfile.TemporaryDirectory(prefix="tg-early-warning-") as folder:
-        started = time.perf_counter()
-        files = generate(spec, Path(folder) / "files")
-        engine = get_engine(f"sqlite:///{Path(folder) / 'demo.db'}")
-        migrate(engine)
+        db = args.db or Path(folder) / "demo.db"
+        engine = get_engine(f"sqlite:///{db}")
+        counts: dict[str, int] = {}
+        timing: dict[str, float] = {}
+        if not args.analyse_only:
+            if db.exists():
+                sys.exit(f"{db} exists: give a new file, or --analyse-only to read it")
+            counts, timing = _run(engine, spec, window, Path(folder), args.verbose)
         with unit_of_work(engine) as session:
-            organisation, _ = create_or_get(session, DEMO_ORGANISATION, "EUR", ACTOR)
-            org = OrgRef(organisation.id, organisation.name, organisation.base_currency)
-            load_demo(session, organisation, files, ACTOR)
-        loaded = time.perf_counter() - started
-        seconds = []
-        day = window.warmup_from
-        while day <= window.last:
-            tick = time.perf_counter()
-            with unit_of_work(engine) as session:
-                run_cycle(session, org, day, ACTOR)
-            seconds.append(time.perf_counter() - tick)
-            if args.verbose and len(seconds) % 30 == 0:
-                print(
-                    f"  {day}: {len(seconds)} cycles, {seconds[-1]:.2f} s the last", file=sys.stderr
-                )
-            day += dt.timedelta(days=1)
-        with unit_of_work(engine) as session:
+            org = create_or_get(session, DEMO_ORGANISATION, "EUR", ACTOR)[0]
             settings = load_settings(session, org).as_dict()
             ledger = _ledger(session.connection(), org.id)
         engine.dispose()
@@ -335,7 +362,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     defaults = default_days(
         ledger["invoices"], ledger["settlements"], ledger["disputes"], insolvencies, window.last
     )
-    result = quality(ledger["alerts"], defaults, ledger["buyers"]["buyer_id"], window)
     return {
         "spec": {
             "seed": spec.seed,
@@ -343,18 +369,44 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "years": spec.years,
             "as_of": spec.as_of.isoformat(),
         },
-        "files": files.counts,
+        "files": counts,
         "events_loaded": ledger["events"].height,
         "settings": settings,
-        "timing": {
-            "generate_and_load_s": round(loaded, 1),
-            "cycles": len(seconds),
-            "cycle_s_mean": round(statistics.fmean(seconds), 3),
-            "cycle_s_max": round(max(seconds), 3),
-            "cycles_s": round(sum(seconds), 1),
-        },
-        **result,
+        "timing": timing,
+        **quality(ledger["alerts"], defaults, ledger["buyers"]["buyer_id"], window),
+        "by_behaviour": by_behaviour(ledger["alerts"], defaults, hidden_behaviour(spec), window),
         "targets": {"warned_30_share": 0.70, "per_100_buyers_per_quarter": 5.0},
+    }
+
+
+def _run(
+    engine: Engine, spec: DemoSpec, window: Window, folder: Path, verbose: bool
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Generate and load the demo, then run the cycle for every day, one unit of work each."""
+    started = time.perf_counter()
+    files = generate(spec, folder / "files")
+    migrate(engine)
+    with unit_of_work(engine) as session:
+        organisation, _ = create_or_get(session, DEMO_ORGANISATION, "EUR", ACTOR)
+        org = OrgRef(organisation.id, organisation.name, organisation.base_currency)
+        load_demo(session, organisation, files, ACTOR)
+    loaded = time.perf_counter() - started
+    seconds = []
+    day = window.warmup_from
+    while day <= window.last:
+        tick = time.perf_counter()
+        with unit_of_work(engine) as session:
+            run_cycle(session, org, day, ACTOR)
+        seconds.append(time.perf_counter() - tick)
+        if verbose and len(seconds) % 30 == 0:
+            print(f"  {day}: {len(seconds)} cycles, {seconds[-1]:.2f} s the last", file=sys.stderr)
+        day += dt.timedelta(days=1)
+    return files.counts, {
+        "generate_and_load_s": round(loaded, 1),
+        "cycles": len(seconds),
+        "cycle_s_mean": round(statistics.fmean(seconds), 3),
+        "cycle_s_max": round(max(seconds), 3),
+        "cycles_s": round(sum(seconds), 1),
     }
 
 
@@ -399,15 +451,28 @@ def main() -> None:
     parser.add_argument("--warmup-days", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("bench/out/early_warning.json"))
     parser.add_argument("--verbose", action="store_true", help="the cycle's progress on stderr")
+    parser.add_argument("--db", type=Path, help="keep the SQLite database in this new file")
+    parser.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="read the alerts of an earlier run's --db (same options) instead of running",
+    )
     args = parser.parse_args()
+    if args.analyse_only and (args.db is None or not args.db.exists()):
+        parser.error("--analyse-only reads the database of an earlier run: give its --db")
     result = measure(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     timing = result["timing"]
+    ran = (
+        f"{timing['cycles']} daily cycles in {timing['cycles_s']} s "
+        f"({timing['cycle_s_mean']} s each)"
+        if timing
+        else "alerts of an earlier run"
+    )
     print(
         f"{result['buyers']} buyers, window {result['window']['first']} to "
-        f"{result['window']['last']}, {timing['cycles']} daily cycles in {timing['cycles_s']} s "
-        f"({timing['cycle_s_mean']} s each); {result['events_loaded']} events loaded"
+        f"{result['window']['last']}, {ran}; {result['events_loaded']} events loaded"
     )
     print(
         f"defaulters in the window: {result['defaulters']} {result['defaults_by_cause']}; "
@@ -415,6 +480,15 @@ def main() -> None:
         f"sound buyers: {result['sound_buyers']}"
     )
     print(_table(result))
+    print(
+        "\n| hidden behaviour | buyers | ledger defaulters | false alerts | failures warned 30+ |"
+    )
+    print("|---|---|---|---|---|")
+    for behaviour, b in result["by_behaviour"].items():
+        print(
+            f"| {behaviour} | {b['buyers']} | {b['ledger_defaulters']} | {b['false_alerts']} "
+            f"| {b['failures_warned_30']}/{b['failures_in_window']} |"
+        )
     print(f"wrote {args.out}")
 
 

@@ -258,6 +258,29 @@ def generate_batches(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+BEHAVIOURS = ("good", "drift", "default", "insolvent")  # by _GOOD, _DRIFT, ... order
+
+
+def hidden_behaviour(spec: DemoSpec) -> pl.DataFrame:
+    """The hidden process behind ``spec``'s files, which no file states: per buyer_id its
+    behaviour (one of ``BEHAVIOURS``) and, for a buyer that fails, the day it defaults or
+    goes insolvent (``event_on``, null otherwise). For measuring how well monitoring
+    finds what the ledger only shows (bench/bench_early_warning.py)."""
+    plan_seed = np.random.SeedSequence(spec.seed).spawn(1)[0]
+    calendar = _Calendar.of(spec)
+    book = _plan_buyers(spec, np.random.default_rng(plan_seed), calendar)
+    failing = book.event != _NEVER
+    return pl.DataFrame(
+        {
+            "buyer_id": _ids("B", np.arange(1, spec.buyers + 1, dtype=np.int64), book.id_width),
+            "behaviour": _take(BEHAVIOURS, book.kind),
+            "event_on": pl.Series(np.where(failing, book.event, 0), dtype=pl.Int32)
+            .cast(pl.Date)
+            .scatter(np.flatnonzero(~failing), None),
+        }
+    )
+
+
 def _frames(spec: DemoSpec, progress: Progress | None) -> Iterator[dict[str, pl.DataFrame]]:
     """The rows of every kind, one chunk of buyers at a time (FX rates with the first)."""
     step = progress or (lambda _kind, _done, _total: None)
