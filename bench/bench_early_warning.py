@@ -272,7 +272,7 @@ def by_behaviour(
         .join(failing.select("buyer_id", "event_on"), on="buyer_id")
         .filter(pl.col("raised_on") < pl.col("event_on"))
         .group_by("buyer_id")
-        .agg(lead_days=(pl.col("event_on") - pl.col("raised_on").min()).dt.total_days())
+        .agg(lead_days=(pl.col("event_on").first() - pl.col("raised_on").min()).dt.total_days())
     )
     result: dict[str, Any] = {}
     for behaviour in hidden["behaviour"].unique(maintain_order=True).sort().to_list():

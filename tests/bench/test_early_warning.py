@@ -6,7 +6,13 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from bench.bench_early_warning import Window, alert_outcomes, default_days, quality
+from bench.bench_early_warning import (
+    Window,
+    alert_outcomes,
+    by_behaviour,
+    default_days,
+    quality,
+)
 
 D = dt.date
 
@@ -157,3 +163,48 @@ def test_a_part_quarter_is_scaled_to_a_whole_one() -> None:
     assert result["per_100_buyers_per_quarter"] == pytest.approx(30.438)  # × 91.3125 / 30
     assert result["defaulters"] == 0
     assert result["warned_30_share"] is None
+
+
+def test_the_alerts_against_the_hidden_process() -> None:
+    hidden = pl.DataFrame(
+        {
+            "buyer_id": ["A", "B", "C", "D", "E", "G", "H"],
+            "behaviour": ["good", "default", "good", "insolvent", "drift", "default", "good"],
+            "event_on": [None, D(2025, 4, 1), None, D(2025, 3, 15), None, D(2024, 5, 1), None],
+        }
+    )
+    assert by_behaviour(ALERTS, DEFAULTS, hidden, WINDOW) == {
+        # B fails on 04-01 (the ledger says 04-10): warned by its alert of 02-01, 59 days
+        "default": {
+            "buyers": 2,
+            "ledger_defaulters": 1,
+            "false_alerts": 0,
+            "failures_in_window": 1,
+            "failures_warned_30": 1,
+            "median_lead_days": 59.0,
+        },
+        "drift": {
+            "buyers": 1,
+            "ledger_defaulters": 0,
+            "false_alerts": 1,
+            "failures_in_window": 0,
+            "failures_warned_30": 0,
+            "median_lead_days": None,
+        },
+        "good": {  # A's two alerts; C's of the warm-up and H's after the window not counted
+            "buyers": 3,
+            "ledger_defaulters": 0,
+            "false_alerts": 2,
+            "failures_in_window": 0,
+            "failures_warned_30": 0,
+            "median_lead_days": None,
+        },
+        "insolvent": {
+            "buyers": 1,
+            "ledger_defaulters": 1,
+            "false_alerts": 0,
+            "failures_in_window": 1,
+            "failures_warned_30": 1,
+            "median_lead_days": 263.0,
+        },
+    }

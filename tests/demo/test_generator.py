@@ -7,7 +7,6 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 
@@ -548,21 +547,24 @@ def test_a_payment_default_notice_names_an_invoice_60_days_overdue_and_unpaid(
 def test_only_failing_buyers_get_severe_events_and_noise_is_rare(tmp_path: Path) -> None:
     spec = DemoSpec(seed=7, buyers=1000, years=2.0, as_of=AS_OF)
     files = generate(spec, tmp_path)
-    plan = np.random.SeedSequence(spec.seed).spawn(1)[0]
-    book = generator._plan_buyers(spec, np.random.default_rng(plan), generator._Calendar.of(spec))
-    kind = pl.DataFrame(
-        {
-            "buyer": [f"B{i:06d}" for i in range(1, 1001)],
-            "kind": book.kind,
-        }
-    )
-    events = _buyer_of_event(files).join(kind, on="buyer")
-    kinds = {type_: set(group["kind"]) for (type_,), group in events.group_by("type")}
-    assert kinds["insolvency"] == {generator._INSOLVENT}
-    assert kinds["legal_proceedings"] == {generator._INSOLVENT}
-    assert kinds["payment_default"] == {generator._DEFAULT}
-    assert kinds["management_change"] <= {generator._GOOD, generator._DRIFT}
-    sound = int((book.kind <= generator._DRIFT).sum())
-    noise = events.filter(pl.col("kind") <= generator._DRIFT)
-    per_year = noise["buyer"].n_unique() / sound / 2.0
+    hidden = generator.hidden_behaviour(spec)
+    assert dict(hidden.group_by("behaviour").len().iter_rows()) == {
+        "good": 875,
+        "drift": 91,
+        "default": 26,
+        "insolvent": 8,
+    }
+    failing = hidden.filter(pl.col("event_on").is_not_null())
+    assert set(failing["behaviour"]) == {"default", "insolvent"}
+    assert failing["event_on"].is_between(AS_OF - dt.timedelta(days=730), AS_OF).all()
+    events = _buyer_of_event(files).join(hidden, left_on="buyer", right_on="buyer_id")
+    kinds = {type_: set(group["behaviour"]) for (type_,), group in events.group_by("type")}
+    assert kinds["insolvency"] == {"insolvent"}
+    assert kinds["legal_proceedings"] == {"insolvent"}
+    assert kinds["payment_default"] == {"default"}
+    assert kinds["management_change"] <= {"good", "drift"}
+    insolvent = events.filter(pl.col("type") == "insolvency")
+    assert (insolvent["date"] == insolvent["event_on"]).all()
+    noise = events.filter(pl.col("behaviour").is_in(["good", "drift"]))
+    per_year = noise["buyer"].n_unique() / (875 + 91) / 2.0
     assert 0.01 <= per_year <= 0.02  # about 1-2% of the sound buyers a year
