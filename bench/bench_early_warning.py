@@ -54,7 +54,7 @@ from tradeguard.kit.bulk import read_frame
 from tradeguard.kit.db import get_engine, migrate, unit_of_work
 from tradeguard.ledger.models import Allocation, Buyer, BuyerEvent, Dispute, Invoice
 from tradeguard.monitoring.models import Alert
-from tradeguard.monitoring.service import load_settings
+from tradeguard.monitoring.service import load_settings, save_settings
 
 DEFAULT_OVERDUE_DAYS = 90
 WARNING_DAYS = 30
@@ -352,7 +352,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if not args.analyse_only:
             if db.exists():
                 sys.exit(f"{db} exists: give a new file, or --analyse-only to read it")
-            counts, timing = _run(engine, spec, window, Path(folder), args.verbose)
+            counts, timing = _run(engine, spec, window, Path(folder), args)
         with unit_of_work(engine) as session:
             org = create_or_get(session, DEMO_ORGANISATION, "EUR", ACTOR)[0]
             settings = load_settings(session, org).as_dict()
@@ -380,9 +380,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(
-    engine: Engine, spec: DemoSpec, window: Window, folder: Path, verbose: bool
+    engine: Engine, spec: DemoSpec, window: Window, folder: Path, args: argparse.Namespace
 ) -> tuple[dict[str, int], dict[str, float]]:
-    """Generate and load the demo, then run the cycle for every day, one unit of work each."""
+    """Generate and load the demo, set the thresholds of ``--set``, then run the cycle for
+    every day, one unit of work each."""
     started = time.perf_counter()
     files = generate(spec, folder / "files")
     migrate(engine)
@@ -390,6 +391,8 @@ def _run(
         organisation, _ = create_or_get(session, DEMO_ORGANISATION, "EUR", ACTOR)
         org = OrgRef(organisation.id, organisation.name, organisation.base_currency)
         load_demo(session, organisation, files, ACTOR)
+        if args.set:
+            save_settings(session, org, dict(args.set), ACTOR)
     loaded = time.perf_counter() - started
     seconds = []
     day = window.warmup_from
@@ -398,7 +401,7 @@ def _run(
         with unit_of_work(engine) as session:
             run_cycle(session, org, day, ACTOR)
         seconds.append(time.perf_counter() - tick)
-        if verbose and len(seconds) % 30 == 0:
+        if args.verbose and len(seconds) % 30 == 0:
             print(f"  {day}: {len(seconds)} cycles, {seconds[-1]:.2f} s the last", file=sys.stderr)
         day += dt.timedelta(days=1)
     return files.counts, {
@@ -439,6 +442,12 @@ def _table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _setting(text: str) -> tuple[str, float | int]:
+    name, _, value = text.partition("=")
+    number = float(value)
+    return name.strip(), int(number) if number.is_integer() and "." not in value else number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -451,6 +460,13 @@ def main() -> None:
     parser.add_argument("--warmup-days", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("bench/out/early_warning.json"))
     parser.add_argument("--verbose", action="store_true", help="the cycle's progress on stderr")
+    parser.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        metavar="NAME=VALUE",
+        help="a monitoring threshold for the run (docs/monitoring.md), e.g. overdue_days=45",
+    )
     parser.add_argument("--db", type=Path, help="keep the SQLite database in this new file")
     parser.add_argument(
         "--analyse-only",
