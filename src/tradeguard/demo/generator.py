@@ -5,7 +5,10 @@ ones), spread over more than 30 countries and 16 industries, invoiced in their o
 where exporters usually do so, and they pay according to a hidden risk: most pay on
 time or a little late, some drift later and later, a few default or go insolvent and
 their unpaid invoices are written off months later. The history ends at ``as_of``:
-nothing dated after it is written, so recent invoices are still open.
+nothing dated after it is written, so recent invoices are still open. Beside the ledger,
+an events file says what a credit bureau and the credit insurer would have reported:
+insolvencies, the petitions and downgrades that often come before them, payment-default
+notices, and the odd downgrade or management change of a buyer that never fails.
 
 Why it scales: every buyer-level quantity (a few numbers per buyer) is drawn up front;
 invoices and everything hanging off them are generated, formatted and appended to the
@@ -210,6 +213,7 @@ _KINDS = (
     "write_offs",
     "disputes",
     "orders",
+    "events",
 )
 
 
@@ -255,11 +259,35 @@ def generate_batches(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+BEHAVIOURS = ("good", "drift", "default", "insolvent")  # by _GOOD, _DRIFT, ... order
+
+
+def hidden_behaviour(spec: DemoSpec) -> pl.DataFrame:
+    """The hidden process behind ``spec``'s files, which no file states: per buyer_id its
+    behaviour (one of ``BEHAVIOURS``) and, for a buyer that fails, the day it defaults or
+    goes insolvent (``event_on``, null otherwise). For measuring how well monitoring
+    finds what the ledger only shows (bench/bench_early_warning.py)."""
+    plan_seed = np.random.SeedSequence(spec.seed).spawn(1)[0]
+    calendar = _Calendar.of(spec)
+    book = _plan_buyers(spec, np.random.default_rng(plan_seed), calendar)
+    failing = book.event != _NEVER
+    return pl.DataFrame(
+        {
+            "buyer_id": _ids("B", np.arange(1, spec.buyers + 1, dtype=np.int64), book.id_width),
+            "behaviour": _take(BEHAVIOURS, book.kind),
+            "event_on": pl.Series(np.where(failing, book.event, 0), dtype=pl.Int32)
+            .cast(pl.Date)
+            .scatter(np.flatnonzero(~failing), None),
+        }
+    )
+
+
 def _frames(spec: DemoSpec, progress: Progress | None) -> Iterator[dict[str, pl.DataFrame]]:
     """The rows of every kind, one chunk of buyers at a time (FX rates with the first)."""
     step = progress or (lambda _kind, _done, _total: None)
     seeds = np.random.SeedSequence(spec.seed)
-    plan_seed, fx_seed, chunk_seed = seeds.spawn(3)
+    # The events have a stream of their own, so adding them left every other file as it was.
+    plan_seed, fx_seed, chunk_seed, event_seed = seeds.spawn(4)
     calendar = _Calendar.of(spec)
     book = _plan_buyers(spec, np.random.default_rng(plan_seed), calendar)
     fx = _fx_rates(book.currencies, calendar, np.random.default_rng(fx_seed))
@@ -267,12 +295,20 @@ def _frames(spec: DemoSpec, progress: Progress | None) -> Iterator[dict[str, pl.
     step("fx", 1, 1)
     counters = _Counters()
     n_chunks = math.ceil(spec.buyers / _CHUNK_BUYERS)
-    for chunk, rng_seed in enumerate(chunk_seed.spawn(n_chunks)):
+    chunk_seeds = zip(chunk_seed.spawn(n_chunks), event_seed.spawn(n_chunks), strict=True)
+    for chunk, (rng_seed, events_seed) in enumerate(chunk_seeds):
         lo, hi = chunk * _CHUNK_BUYERS, min(spec.buyers, (chunk + 1) * _CHUNK_BUYERS)
         # yielded without a local name, so the chunk is freed once the caller drops it
         yield {
             **(fx_frame if chunk == 0 else {}),
-            **_chunk(book, fx, calendar, lo, hi, np.random.default_rng(rng_seed), counters),
+            **_chunk(
+                book,
+                fx,
+                calendar,
+                (lo, hi),
+                (np.random.default_rng(rng_seed), np.random.default_rng(events_seed)),
+                counters,
+            ),
         }
         step("buyers", hi, spec.buyers)
 
@@ -529,6 +565,7 @@ class _Counters:
     credit_notes: int = 0
     disputes: int = 0
     orders: int = 0
+    events: int = 0
 
     def take(self, kind: str, count: int) -> IntArray:
         first = getattr(self, kind)
@@ -540,12 +577,15 @@ def _chunk(
     book: _Book,
     fx: FloatArray,
     calendar: _Calendar,
-    lo: int,
-    hi: int,
-    rng: np.random.Generator,
+    buyers: tuple[int, int],
+    rngs: tuple[np.random.Generator, np.random.Generator],
     counters: _Counters,
 ) -> dict[str, pl.DataFrame]:
-    """All rows of buyers ``lo`` to ``hi`` (exclusive), ready to append to the files."""
+    """All rows of buyers ``lo`` to ``hi`` (exclusive), ready to append to the files.
+
+    ``rngs``: the ledger's stream and the events' stream of this chunk.
+    """
+    (lo, hi), (rng, events_rng) = buyers, rngs
     invoices = _draw_invoices(book, fx, calendar, lo, hi, rng)
     flows = _draw_flows(book, calendar, invoices, rng)
     return {
@@ -553,6 +593,7 @@ def _chunk(
         "financials": _financials_frame(book, fx, calendar, lo, hi, rng),
         **_ledger_frames(book, invoices, flows, rng, counters),
         "orders": _orders_frame(book, fx, calendar, lo, hi, rng, counters),
+        "events": _events_frame(book, calendar, invoices, flows, lo, hi, events_rng, counters),
     }
 
 
@@ -807,22 +848,25 @@ def _buyers_frame(book: _Book, lo: int, hi: int, rng: np.random.Generator) -> pl
         pl.lit(" "),
         _take(forms, form),
     )
-    # A bijection on 0..10^9 - 1 (the factor is coprime with 10): unique, random-looking.
-    registration = (index * 387_420_489 + 104_729) % 1_000_000_000
-    country_codes = _take(codes, country)
     return pl.DataFrame(
         {
             "buyer_id": _ids("B", index + 1, book.id_width),
             "name": pl.select(name).to_series(),
-            "country": country_codes,
+            "country": _take(codes, country),
             "industry": _take([i[0] for i in _INDUSTRIES], industry),
-            "registration_number": pl.select(
-                pl.concat_str(country_codes, _ids("", registration, 9))
-            ).to_series(),
+            "registration_number": _registration_numbers(book, index),
             "currency": _take(book.currencies, book.currency[index]),
             "terms_days": pl.Series(book.terms[index]).cast(pl.String),
         }
     )
+
+
+def _registration_numbers(book: _Book, index: IntArray) -> pl.Series:
+    """The country code and nine digits: unique, random-looking, the same in every file."""
+    # A bijection on 0..10^9 - 1 (the factor is coprime with 10).
+    registration = (index * 387_420_489 + 104_729) % 1_000_000_000
+    country_codes = _take([c[0] for c in _COUNTRIES], book.country[index])
+    return pl.select(pl.concat_str(country_codes, _ids("", registration, 9))).to_series()
 
 
 def _financials_frame(
@@ -917,6 +961,181 @@ def _orders_frame(
             "status": pl.Series(["open"] * n, dtype=pl.String),
         }
     )
+
+
+_BUREAU, _INSURER = "credit bureau", "credit insurer"
+_MANAGEMENT_CHANGES = (
+    "new managing director appointed",
+    "chief financial officer resigned",
+    "change of majority shareholder",
+)
+# Of each kind of noise (a downgrade, a management change), per sound buyer and year.
+_EVENT_NOISE_PER_YEAR = 0.0075
+_BY_REGISTRATION = 0.25  # the share of event rows that name only the registration number
+
+
+def _events_frame(
+    book: _Book,
+    calendar: _Calendar,
+    inv: _Invoices,
+    flows: _Flows,
+    lo: int,
+    hi: int,
+    rng: np.random.Generator,
+    counters: _Counters,
+) -> pl.DataFrame:
+    """What a credit bureau and the credit insurer report about these buyers.
+
+    Insolvent buyers: the insolvency on its day, often after a creditor's petition
+    (30-120 days before) and a bureau downgrade (30-200 days before). Defaulting buyers:
+    for most, the insurer's payment-default notice once their first unpaid invoice is
+    about 60 days overdue (before it reaches the 90 days of a default), and for some a
+    downgrade 30-150 days before. Buyers that never fail: a downgrade or a management
+    change now and then, the false signals of a real feed. Most rows name the buyer's
+    id, the rest only its registration number, so both ways of matching are used.
+    Every draw is made for every buyer of the chunk, from the events' own stream.
+    """
+    index = np.arange(lo, hi, dtype=np.int64)
+    n = len(index)
+    kind, event = book.kind[index], book.event[index]
+    insolvent, defaulting = kind == _INSOLVENT, kind == _DEFAULT
+
+    petition = insolvent & (rng.random(n) < 0.4)
+    petition_day = event - rng.integers(30, 121, size=n)
+    downgraded = (insolvent & (rng.random(n) < 0.5)) | (defaulting & (rng.random(n) < 0.4))
+    downgrade_day = event - np.where(
+        insolvent, rng.integers(30, 201, size=n), rng.integers(30, 151, size=n)
+    )
+    rating = rng.integers(2, 5, size=n)
+    fall = rng.integers(2, 4, size=n)
+    notice_invoice, notice_due = _first_unpaid(inv, flows, lo, n)
+    overdue = 60 + rng.integers(0, 6, size=n)
+    noticed = defaulting & (rng.random(n) < 0.65) & (notice_due != _NEVER)
+    notice = pl.select(
+        pl.concat_str(
+            pl.lit("invoice "),
+            _ids("INV", notice_invoice, book.doc_width),
+            pl.lit(" unpaid "),
+            pl.Series(overdue).cast(pl.String),
+            pl.lit(" days after its due date"),
+        )
+    ).to_series()
+    sound = kind <= _DRIFT
+    years = (calendar.last - book.start[index] + 1) / 365.25
+    noise_downgrades = np.where(sound, rng.poisson(_EVENT_NOISE_PER_YEAR * years), 0)
+    noise_changes = np.where(sound, rng.poisson(_EVENT_NOISE_PER_YEAR * years), 0)
+
+    def of_buyers(
+        chosen: BoolArray, day: IntArray, type_: str, source: str, details: pl.Series
+    ) -> pl.DataFrame:
+        rows = np.flatnonzero(chosen)
+        return _event_rows(index[rows], day[rows], type_, source, details.gather(rows))
+
+    def noise(
+        count: IntArray, type_: str, details: Callable[[IntArray], pl.Series]
+    ) -> pl.DataFrame:
+        buyer = np.repeat(np.arange(n, dtype=np.int64), count)
+        start = book.start[index][buyer]
+        day = start + (rng.random(len(buyer)) * (calendar.last - start + 1)).astype(np.int64)
+        return _event_rows(index[buyer], day, type_, _BUREAU, details(buyer))
+
+    frame = pl.concat(
+        [
+            of_buyers(
+                petition,
+                petition_day,
+                "legal_proceedings",
+                _BUREAU,
+                _repeat("creditor's petition for insolvency filed", n),
+            ),
+            of_buyers(
+                insolvent, event, "insolvency", _BUREAU, _repeat("insolvency proceedings opened", n)
+            ),
+            of_buyers(
+                downgraded,
+                downgrade_day,
+                "rating_downgrade",
+                _BUREAU,
+                _downgrade_details(rating, rating + fall),
+            ),
+            of_buyers(noticed, notice_due + overdue, "payment_default", _INSURER, notice),
+            noise(
+                noise_downgrades,
+                "rating_downgrade",
+                lambda buyer: _downgrade_details(rating[buyer], rating[buyer] + 1),
+            ),
+            noise(
+                noise_changes,
+                "management_change",
+                lambda buyer: _take(
+                    _MANAGEMENT_CHANGES, rng.integers(0, len(_MANAGEMENT_CHANGES), len(buyer))
+                ),
+            ),
+        ]
+    )
+    frame = frame.filter(pl.col("day").is_between(calendar.first, calendar.last)).sort(
+        "buyer", "day", "type"
+    )
+    buyer = frame["buyer"].to_numpy()
+    by_registration = np.flatnonzero(rng.random(len(buyer)) < _BY_REGISTRATION)
+    by_id = np.setdiff1d(np.arange(len(buyer)), by_registration)
+    return pl.DataFrame(
+        {
+            "event_id": _ids("EV", counters.take("events", len(buyer)), book.doc_width),
+            "date": _dates(frame["day"].to_numpy()),
+            "type": frame["type"],
+            "buyer_id": _ids("B", buyer + 1, book.id_width).scatter(by_registration, None),
+            "registration_number": _registration_numbers(book, buyer).scatter(by_id, None),
+            "source": frame["source"],
+            "details": frame["details"],
+        }
+    )
+
+
+def _event_rows(
+    buyer: IntArray, day: IntArray, type_: str, source: str, details: pl.Series
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "buyer": pl.Series(buyer, dtype=pl.Int64),
+            "day": pl.Series(day, dtype=pl.Int64),
+            "type": _repeat(type_, len(buyer)),
+            "source": _repeat(source, len(buyer)),
+            "details": details,
+        }
+    )
+
+
+def _first_unpaid(inv: _Invoices, flows: _Flows, lo: int, n: int) -> tuple[IntArray, IntArray]:
+    """Per buyer of the chunk, the number and due day of the unpaid invoice due first
+    (not disputed: an insurer hears of unpaid debts, not of arguments); _NEVER if none."""
+    paid = np.where(flows.first_paid, flows.first_amount, 0) + np.where(
+        flows.second_paid, flows.second_amount, 0
+    )
+    unpaid = np.flatnonzero((inv.amount - flows.credit - paid > 0) & ~flows.disputed)
+    unpaid = unpaid[np.lexsort((inv.number[unpaid], inv.due[unpaid], inv.buyer[unpaid]))]
+    buyers, first = np.unique(inv.buyer[unpaid], return_index=True)
+    number = np.zeros(n, dtype=np.int64)
+    due = np.full(n, _NEVER, dtype=np.int64)
+    number[buyers - lo] = inv.number[unpaid[first]]
+    due[buyers - lo] = inv.due[unpaid[first]]
+    return number, due
+
+
+def _downgrade_details(before: IntArray, after: IntArray) -> pl.Series:
+    return pl.select(
+        pl.concat_str(
+            pl.lit("bureau rating lowered from "),
+            pl.Series(before).cast(pl.String),
+            pl.lit(" to "),
+            pl.Series(after).cast(pl.String),
+            pl.lit(" (1 best, 6 worst)"),
+        )
+    ).to_series()
+
+
+def _repeat(text: str, count: int) -> pl.Series:
+    return pl.Series([text] * count, dtype=pl.String)
 
 
 # ----------------------------------------------------------------------------- formatting
