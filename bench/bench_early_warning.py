@@ -11,7 +11,8 @@ date order, then reads the alerts the monitoring step raised and compares them w
 what the ledger says happened (docs/monitoring-quality.md):
 
 - a buyer **defaults** on the earlier of the day its first invoice is 90 days overdue and
-  still open (not under dispute that day) and the day of an ``insolvency`` event; the
+  still open (disputed or not: the issue's definition, and the credit grading's) and the
+  day of an ``insolvency`` event; the
   **defaulters** are the buyers whose default day falls in the measured window;
 - **warned 30+**: the share of defaulters with an alert raised at least 30 days before
   the default day; the **lead time** is the default day minus the first alert's day,
@@ -52,7 +53,7 @@ from tradeguard.domain.identity.access import OrgRef
 from tradeguard.identity.organisations import create_or_get
 from tradeguard.kit.bulk import read_frame
 from tradeguard.kit.db import get_engine, migrate, unit_of_work
-from tradeguard.ledger.models import Allocation, Buyer, BuyerEvent, Dispute, Invoice
+from tradeguard.ledger.models import Allocation, Buyer, BuyerEvent, Invoice
 from tradeguard.monitoring.models import Alert
 from tradeguard.monitoring.service import load_settings, save_settings
 
@@ -87,17 +88,15 @@ class Window:
 def default_days(
     invoices: pl.DataFrame,
     settlements: pl.DataFrame,
-    disputes: pl.DataFrame,
     insolvencies: pl.DataFrame,
     observed_until: dt.date,
 ) -> pl.DataFrame:
     """Each buyer's default day and its cause (``overdue`` or ``insolvency``), if any.
 
     ``invoices``: invoice_id, buyer_id, due_date, amount; ``settlements`` (the
-    allocations): invoice_id, date, amount; ``disputes``: invoice_id, opened_on,
-    resolved_on; ``insolvencies``: buyer_id, date. An invoice defaults on its due day +
-    90 if what was settled by the end of that day leaves some of it open and no dispute
-    about it is open that day; only days up to ``observed_until`` are known.
+    allocations): invoice_id, date, amount; ``insolvencies``: buyer_id, date. An invoice
+    defaults on its due day + 90 if what was settled by the end of that day leaves some
+    of it open; only days up to ``observed_until`` are known.
     """
     reached = invoices.with_columns(
         at=pl.col("due_date") + pl.duration(days=DEFAULT_OVERDUE_DAYS)
@@ -108,19 +107,9 @@ def default_days(
         .group_by("invoice_id")
         .agg(settled=pl.col("amount").sum())
     )
-    argued = (
-        disputes.join(reached.select("invoice_id", "at"), on="invoice_id")
-        .filter(
-            (pl.col("opened_on") <= pl.col("at"))
-            & (pl.col("resolved_on").is_null() | (pl.col("resolved_on") > pl.col("at")))
-        )
-        .select("invoice_id")
-        .unique()
-    )
     overdue = (
         reached.join(settled, on="invoice_id", how="left")
         .filter(pl.col("amount") - pl.col("settled").fill_null(0) > 0)
-        .join(argued, on="invoice_id", how="anti")
         .group_by("buyer_id")
         .agg(default_on=pl.col("at").min())
         .with_columns(cause=pl.lit("overdue"))
@@ -321,11 +310,6 @@ def _ledger(connection: Connection, org_id: int) -> dict[str, pl.DataFrame]:
             {"invoice_id": pl.String, "date": pl.Date, "amount": pl.Int64},
             Allocation,
         ),
-        "disputes": read(
-            [Dispute.invoice_id, Dispute.opened_on, Dispute.resolved_on],
-            {"invoice_id": pl.String, "opened_on": pl.Date, "resolved_on": pl.Date},
-            Dispute,
-        ),
         "events": read(
             [BuyerEvent.buyer_id, BuyerEvent.date, BuyerEvent.type],
             {"buyer_id": pl.String, "date": pl.Date, "type": pl.String},
@@ -359,9 +343,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             ledger = _ledger(session.connection(), org.id)
         engine.dispose()
     insolvencies = ledger["events"].filter(pl.col("type") == "insolvency")
-    defaults = default_days(
-        ledger["invoices"], ledger["settlements"], ledger["disputes"], insolvencies, window.last
-    )
+    defaults = default_days(ledger["invoices"], ledger["settlements"], insolvencies, window.last)
     return {
         "spec": {
             "seed": spec.seed,

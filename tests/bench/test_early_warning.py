@@ -28,7 +28,6 @@ INVOICE = {
     "amount": pl.Int64(),
 }
 SETTLED = {"invoice_id": pl.String(), "date": pl.Date(), "amount": pl.Int64()}
-DISPUTE = {"invoice_id": pl.String(), "opened_on": pl.Date(), "resolved_on": pl.Date()}
 EVENT = {"buyer_id": pl.String(), "date": pl.Date()}
 ALERT = {"buyer_id": pl.String(), "rule": pl.String(), "raised_on": pl.Date()}
 DEFAULT = {"buyer_id": pl.String(), "default_on": pl.Date(), "cause": pl.String()}
@@ -41,8 +40,8 @@ def test_a_buyer_defaults_on_its_first_invoice_90_days_overdue_or_its_insolvency
             ("A2", "A", D(2025, 1, 10), 100),  # the rest paid on day 90 itself: not a default
             ("B1", "B", D(2025, 1, 10), 100),  # 40 open at the end of day 90 (2025-04-10)
             ("B2", "B", D(2025, 2, 1), 100),  # never paid: day 90 is 2025-05-02, later
-            ("C1", "C", D(2025, 1, 1), 100),  # unpaid, but under dispute on its day 90
-            ("C2", "C", D(2025, 2, 1), 100),  # unpaid, its dispute resolved before day 90
+            ("C1", "C", D(2025, 1, 1), 100),  # unpaid, under dispute on its day 90: counts
+            ("C2", "C", D(2025, 2, 1), 100),  # unpaid: day 90 is 2025-05-02, later
             ("D1", "D", D(2025, 1, 1), 100),  # unpaid (day 90 2025-04-01), insolvent before
             ("E1", "E", D(2025, 6, 1), 100),  # its day 90 is after the ledger's end
         ],
@@ -58,14 +57,11 @@ def test_a_buyer_defaults_on_its_first_invoice_90_days_overdue_or_its_insolvency
         ],
         SETTLED,
     )
-    disputes = _frame(
-        [("C1", D(2024, 12, 20), D(2025, 5, 1)), ("C2", D(2025, 2, 10), D(2025, 4, 1))], DISPUTE
-    )
     insolvencies = _frame([("D", D(2025, 3, 15)), ("F", D(2025, 7, 1))], EVENT)
-    defaults = default_days(invoices, settlements, disputes, insolvencies, D(2025, 6, 30))
+    defaults = default_days(invoices, settlements, insolvencies, D(2025, 6, 30))
     assert defaults.sort("buyer_id").rows() == [
         ("B", D(2025, 4, 10), "overdue"),
-        ("C", D(2025, 5, 2), "overdue"),
+        ("C", D(2025, 4, 1), "overdue"),
         ("D", D(2025, 3, 15), "insolvency"),
     ]
 

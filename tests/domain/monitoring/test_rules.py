@@ -129,8 +129,7 @@ def test_a_downgrade_of_two_notches_holds_one_notch_does_not() -> None:
 def test_class_c_and_default_hold_with_their_severity_and_cut_the_limit() -> None:
     found = evaluate(inputs(scores=[score("B1", 10, "C"), score("B2", 8, "C")]), SETTINGS)
     assert held(found) == {
-        ("B1", "class_c", ""),
-        ("B1", "default", ""),
+        ("B1", "default", ""),  # in default: not class C besides
         ("B1", "limit_cut", ""),
         ("B2", "class_c", ""),
     }

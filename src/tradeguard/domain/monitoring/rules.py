@@ -10,9 +10,10 @@ Alert rules (thresholds in ``MonitoringSettings``):
 
 - ``grade_downgrade``: the grade is ``downgrade_notches`` or more worse than the best grade
   of the last ``downgrade_window_days`` (and below default: ``default`` covers grade 10);
-- ``class_c``: the buyer is in class C;  ``default``: the buyer is in default (grade 10);
+- ``class_c``: the buyer is in class C above default;  ``default``: in default (grade 10);
 - ``delays_growing``: the payment-behaviour trend exceeds ``delay_trend_days_per_month``;
-- ``over_limit``: receivables plus open orders exceed the limit in force;
+- ``over_limit``: receivables plus open orders exceed the limit in force (a zero limit is
+  no credit at all: its cut or stop-shipment was the warning);
 - ``overdue``: an invoice is more than ``overdue_days`` overdue;
 - ``country_downgrade``: the buyer's country grade is worse than its best of the window;
 - ``concentration``: the largest buyer holds more than ``concentration_share`` of the
@@ -157,7 +158,7 @@ def evaluate(inputs: MonitoringInputs, settings: MonitoringSettings) -> pl.DataF
             Rule.GRADE_DOWNGRADE,
         ),
         _rule(
-            scored.filter(pl.col("credit_class") == "C").select(
+            scored.filter(pl.col("credit_class") == "C", grade < 10).select(
                 "buyer_id", "grade", "credit_class"
             ),
             Rule.CLASS_C,
@@ -185,7 +186,7 @@ def evaluate(inputs: MonitoringInputs, settings: MonitoringSettings) -> pl.DataF
     )
     parts.append(
         _rule(
-            exposure.filter(pl.col("exposure") > pl.col("limit")).select(
+            exposure.filter(pl.col("limit") > 0, pl.col("exposure") > pl.col("limit")).select(
                 "buyer_id", "exposure", "limit", "receivables", "open_orders"
             ),
             Rule.OVER_LIMIT,
