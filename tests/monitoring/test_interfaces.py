@@ -29,7 +29,7 @@ def test_alerts_by_role_and_organisation(world: World, client: TestClient) -> No
     [overdue] = [a for a in listed.json()["items"] if a["rule"] == "overdue"]
     assert overdue["buyer_id"] == "B1"
     assert overdue["evidence"]["days_overdue"] == 44
-    assert overdue["evidence"]["overdue"] == "60.00"
+    assert overdue["evidence"]["long_overdue"] == "60.00"
     assert overdue["status"] == "open"
     path = f"/api/v1/alerts/{overdue['id']}"
 

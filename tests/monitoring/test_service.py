@@ -95,7 +95,8 @@ def test_an_overdue_invoice_raises_once_on_the_day_it_passes_the_threshold(
     assert alert.evidence == {
         "days_overdue": 31,
         "invoice_id": "I1",
-        "overdue": "100.00",
+        "long_overdue": "100.00",
+        "receivables": "100.00",
         "currency": "EUR",
     }
 

@@ -223,7 +223,7 @@ EVIDENCE_FIELDS = {
     "credit_class": N_("class"),
     "days_overdue": N_("days overdue"),
     "invoice_id": N_("invoice"),
-    "overdue": N_("overdue"),
+    "long_overdue": N_("overdue beyond the threshold"),
     "exposure": N_("exposure"),
     "limit": N_("limit"),
     "receivables": N_("receivables"),

@@ -65,6 +65,7 @@ class MonitoringSettingsRead(BaseModel):
     downgrade_window_days: int
     delay_trend_days_per_month: float
     overdue_days: int
+    overdue_min_share: float
     concentration_share: float
     large_dispute_amount: float
     cut_share: float

@@ -131,7 +131,9 @@ def gather(
     open_items = pos.frame.filter(pl.col("open") > 0)
     receivables = open_items.group_by("buyer_id").agg(
         receivables=pl.col("open_base").sum(),
-        overdue=pl.when(pl.col("days_overdue") > 0).then(pl.col("open_base")).sum(),
+        long_overdue=pl.when(pl.col("days_overdue") > settings.overdue_days)
+        .then(pl.col("open_base"))
+        .sum(),
         days_overdue=pl.col("days_overdue").max(),
         invoice_id=pl.col("invoice_id").sort_by(["days_overdue", "invoice_id"]).last(),
     )
@@ -142,7 +144,7 @@ def gather(
         .agg(open_orders=pl.col("amount").sum())
     )
     exposure = receivables.join(orders, on="buyer_id", how="full", coalesce=True).with_columns(
-        pl.col("receivables", "open_orders", "overdue").fill_null(0)
+        pl.col("receivables", "open_orders", "long_overdue").fill_null(0)
     )
     in_force = limits_repository.limits_in_force(connection, org.id)
     in_force = in_force.with_columns(

@@ -70,7 +70,7 @@ def inputs(
                 "buyer_id": pl.String,
                 "receivables": pl.Int64,
                 "open_orders": pl.Int64,
-                "overdue": pl.Int64,
+                "long_overdue": pl.Int64,
                 "days_overdue": pl.Int64,
                 "invoice_id": pl.String,
             },
@@ -165,7 +165,7 @@ def test_exposure_counts_open_orders_against_the_limit() -> None:
             "buyer_id": "B1",
             "receivables": 80_000,
             "open_orders": 30_000,
-            "overdue": 0,
+            "long_overdue": 0,
             "days_overdue": -5,
             "invoice_id": "I1",
         },
@@ -174,7 +174,7 @@ def test_exposure_counts_open_orders_against_the_limit() -> None:
             "buyer_id": "B2",
             "receivables": 70_000,
             "open_orders": 30_000,
-            "overdue": 0,
+            "long_overdue": 0,
             "days_overdue": -5,
             "invoice_id": "I2",
         },
@@ -183,7 +183,7 @@ def test_exposure_counts_open_orders_against_the_limit() -> None:
             "buyer_id": "B3",
             "receivables": 10**9,
             "open_orders": 0,
-            "overdue": 0,
+            "long_overdue": 0,
             "days_overdue": -5,
             "invoice_id": "I3",
         },
@@ -208,7 +208,7 @@ def test_an_invoice_overdue_past_the_threshold() -> None:
             "buyer_id": "B1",
             "receivables": 100,
             "open_orders": 0,
-            "overdue": 100,
+            "long_overdue": 100,
             "days_overdue": 31,
             "invoice_id": "I9",
         },
@@ -216,14 +216,45 @@ def test_an_invoice_overdue_past_the_threshold() -> None:
             "buyer_id": "B2",
             "receivables": 100,
             "open_orders": 0,
-            "overdue": 100,
+            "long_overdue": 100,
             "days_overdue": 30,
             "invoice_id": "I8",
         },
     ]
     found = evaluate(inputs(exposure=exposure), replace(SETTINGS, concentration_share=1.0))
     assert held(found) == {("B1", "overdue", "")}
-    assert evidence_of(found.row(0, named=True), "EUR")["invoice_id"] == "I9"
+    assert evidence_of(found.row(0, named=True), "EUR") == {
+        "days_overdue": 31,
+        "invoice_id": "I9",
+        "long_overdue": "1.00",
+        "currency": "EUR",
+        "receivables": "1.00",
+    }
+
+
+def test_a_stray_remainder_long_overdue_is_not_a_warning_with_a_minimum_share() -> None:
+    exposure = [
+        # 20.00 of 100.00 more than 30 days overdue: 20%, at the minimum share
+        {
+            "buyer_id": "B1",
+            "receivables": 10_000,
+            "open_orders": 0,
+            "long_overdue": 2_000,
+            "days_overdue": 45,
+            "invoice_id": "I1",
+        },
+        # 19.99 of 100.00: below it
+        {
+            "buyer_id": "B2",
+            "receivables": 10_000,
+            "open_orders": 0,
+            "long_overdue": 1_999,
+            "days_overdue": 45,
+            "invoice_id": "I2",
+        },
+    ]
+    settings = replace(SETTINGS, concentration_share=1.0, overdue_min_share=0.2)
+    assert held(evaluate(inputs(exposure=exposure), settings)) == {("B1", "overdue", "")}
 
 
 def test_the_largest_buyer_above_forty_percent_of_receivables() -> None:
@@ -232,7 +263,7 @@ def test_the_largest_buyer_above_forty_percent_of_receivables() -> None:
             "buyer_id": "B1",
             "receivables": 4_001,
             "open_orders": 0,
-            "overdue": 0,
+            "long_overdue": 0,
             "days_overdue": 0,
             "invoice_id": "I1",
         },
@@ -240,7 +271,7 @@ def test_the_largest_buyer_above_forty_percent_of_receivables() -> None:
             "buyer_id": "B2",
             "receivables": 5_999,
             "open_orders": 0,
-            "overdue": 0,
+            "long_overdue": 0,
             "days_overdue": 0,
             "invoice_id": "I2",
         },

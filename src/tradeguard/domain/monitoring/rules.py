@@ -14,7 +14,8 @@ Alert rules (thresholds in ``MonitoringSettings``):
 - ``delays_growing``: the payment-behaviour trend exceeds ``delay_trend_days_per_month``;
 - ``over_limit``: receivables plus open orders exceed the limit in force (a zero limit is
   no credit at all: its cut or stop-shipment was the warning);
-- ``overdue``: an invoice is more than ``overdue_days`` overdue;
+- ``overdue``: invoices more than ``overdue_days`` overdue (``long_overdue``) make up at
+  least ``overdue_min_share`` of the buyer's open receivables;
 - ``country_downgrade``: the buyer's country grade is worse than its best of the window;
 - ``concentration``: the largest buyer holds more than ``concentration_share`` of the
   open receivables;
@@ -95,7 +96,7 @@ MONEY_FIELDS = frozenset(
         "limit",
         "receivables",
         "open_orders",
-        "overdue",
+        "long_overdue",
         "portfolio",
         "amount",
         "proposed",
@@ -114,8 +115,8 @@ class MonitoringInputs:
       grade_before (the grade just before the upgrade period), worst_recent (the worst
       grade during it); missing buyers have no history;
     - behaviour: buyer_id, trend_days_per_month, avg_days_beyond_terms;
-    - exposure: buyer_id, receivables, open_orders, overdue, days_overdue (the oldest open
-      invoice's), invoice_id (that invoice);
+    - exposure: buyer_id, receivables, open_orders, long_overdue (open more than
+      ``overdue_days`` past due), days_overdue (the oldest open invoice's), invoice_id;
     - limits: buyer_id, limit (in force); events: event_id, buyer_id, date, type;
     - disputes: dispute_id, buyer_id, invoice_id, opened_on, amount (base), open on the day.
     """
@@ -194,9 +195,10 @@ def evaluate(inputs: MonitoringInputs, settings: MonitoringSettings) -> pl.DataF
     )
     parts.append(
         _rule(
-            exposure.filter(pl.col("days_overdue") > s.overdue_days).select(
-                "buyer_id", "days_overdue", "invoice_id", "overdue"
-            ),
+            exposure.filter(
+                pl.col("days_overdue") > s.overdue_days,
+                pl.col("long_overdue") >= s.overdue_min_share * pl.col("receivables"),
+            ).select("buyer_id", "days_overdue", "invoice_id", "long_overdue", "receivables"),
             Rule.OVERDUE,
         )
     )

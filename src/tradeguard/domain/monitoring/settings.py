@@ -26,8 +26,10 @@ class MonitoringSettings:
     downgrade_window_days: int = 90
     # Payment delays growing: the behaviour trend (days beyond terms per month) above this.
     delay_trend_days_per_month: float = 2.0
-    # An invoice more than this many days overdue.
+    # Invoices more than this many days overdue, making up at least ``overdue_min_share``
+    # of the buyer's open receivables (a stray remainder of a paid invoice is not a warning).
     overdue_days: int = 30
+    overdue_min_share: float = 0.0
     # The largest buyer's share of the open receivables above this.
     concentration_share: float = 0.40
     # A dispute opened on at least this amount (base currency, major units).
@@ -61,6 +63,9 @@ class MonitoringSettings:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 < value <= 1):
                 problems.append(f"{name}: a share above 0, at most 1")
+        share = self.overdue_min_share
+        if not (isinstance(share, int | float) and 0 <= share <= 1):
+            problems.append("overdue_min_share: a share between 0 and 1")
         for name in ("delay_trend_days_per_month", "large_dispute_amount"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
