@@ -64,6 +64,7 @@ class MonitoringSettingsRead(BaseModel):
     downgrade_notches: int
     downgrade_window_days: int
     delay_trend_days_per_month: float
+    delay_min_days: float
     overdue_days: int
     overdue_min_share: float
     concentration_share: float

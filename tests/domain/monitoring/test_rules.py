@@ -158,6 +158,15 @@ def test_growing_delays_above_the_threshold() -> None:
     assert held(found) == {("B1", "delays_growing", "")}
 
 
+def test_growing_delays_of_a_buyer_already_late_with_a_minimum() -> None:
+    behaviour = [
+        {"buyer_id": "B1", "trend_days_per_month": 5.0, "avg_days_beyond_terms": 20.0},
+        {"buyer_id": "B2", "trend_days_per_month": 5.0, "avg_days_beyond_terms": 19.9},
+    ]
+    settings = replace(SETTINGS, delay_min_days=20.0)
+    assert held(evaluate(inputs(behaviour=behaviour), settings)) == {("B1", "delays_growing", "")}
+
+
 def test_exposure_counts_open_orders_against_the_limit() -> None:
     exposure = [
         # 800.00 receivables + 300.00 on order > 1,000.00 limit

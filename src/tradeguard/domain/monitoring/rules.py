@@ -11,7 +11,8 @@ Alert rules (thresholds in ``MonitoringSettings``):
 - ``grade_downgrade``: the grade is ``downgrade_notches`` or more worse than the best grade
   of the last ``downgrade_window_days`` (and below default: ``default`` covers grade 10);
 - ``class_c``: the buyer is in class C above default;  ``default``: in default (grade 10);
-- ``delays_growing``: the payment-behaviour trend exceeds ``delay_trend_days_per_month``;
+- ``delays_growing``: the payment-behaviour trend exceeds ``delay_trend_days_per_month``
+  for a buyer paying at least ``delay_min_days`` late on average;
 - ``over_limit``: receivables plus open orders exceed the limit in force (a zero limit is
   no credit at all: its cut or stop-shipment was the warning);
 - ``overdue``: invoices more than ``overdue_days`` overdue (``long_overdue``) make up at
@@ -173,7 +174,8 @@ def evaluate(inputs: MonitoringInputs, settings: MonitoringSettings) -> pl.DataF
         ),
         _rule(
             inputs.behaviour.filter(
-                pl.col("trend_days_per_month") > s.delay_trend_days_per_month
+                pl.col("trend_days_per_month") > s.delay_trend_days_per_month,
+                pl.col("avg_days_beyond_terms") >= s.delay_min_days,
             ).select(
                 "buyer_id",
                 pl.col("trend_days_per_month").round(1),

@@ -24,8 +24,10 @@ class MonitoringSettings:
     # A grade this many notches worse than the best grade of the window raises an alert.
     downgrade_notches: int = 2
     downgrade_window_days: int = 90
-    # Payment delays growing: the behaviour trend (days beyond terms per month) above this.
+    # Payment delays growing: the behaviour trend (days beyond terms per month) above this,
+    # for a buyer already paying at least ``delay_min_days`` late on average.
     delay_trend_days_per_month: float = 2.0
+    delay_min_days: float = 0.0
     # Invoices more than this many days overdue, making up at least ``overdue_min_share``
     # of the buyer's open receivables (a stray remainder of a paid invoice is not a warning).
     overdue_days: int = 30
@@ -63,6 +65,10 @@ class MonitoringSettings:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 < value <= 1):
                 problems.append(f"{name}: a share above 0, at most 1")
+        if not (
+            isinstance(self.delay_min_days, int | float) and math.isfinite(self.delay_min_days)
+        ):
+            problems.append("delay_min_days: a number")
         share = self.overdue_min_share
         if not (isinstance(share, int | float) and 0 <= share <= 1):
             problems.append("overdue_min_share: a share between 0 and 1")
