@@ -14,11 +14,14 @@ from tests.conftest import write_csv
 from tests.web.conftest import World, bearer
 from tradeguard.cycle.service import run_cycle
 from tradeguard.kit.db import unit_of_work
+from tradeguard.monitoring import service as monitoring
 
 
 def _overdue_alert(world: World) -> None:
-    """On 15 March 2024 world's B1 owes 60.00 of an invoice due on 31 January."""
+    """On 15 March 2024 world's B1 owes 60.00 of an invoice due on 31 January: more than
+    30 days overdue, the threshold set here."""
     with unit_of_work(world.engine) as session:
+        monitoring.save_settings(session, world.org, {"overdue_days": 30}, "t")
         run_cycle(session, world.org, dt.date(2024, 3, 15), "t")
 
 
@@ -59,7 +62,7 @@ def test_alerts_by_role_and_organisation(world: World, client: TestClient) -> No
 
 def test_thresholds_through_the_api(world: World, client: TestClient) -> None:
     shown = client.get("/api/v1/monitoring/settings", headers=bearer(world, "viewer")).json()
-    assert (shown["overdue_days"], shown["concentration_share"]) == (30, 0.4)
+    assert (shown["overdue_days"], shown["concentration_share"]) == (59, 0.4)
     refused = client.put(
         "/api/v1/monitoring/settings", json={"overdue_days": 45}, headers=bearer(world, "sales")
     )
@@ -73,7 +76,7 @@ def test_thresholds_through_the_api(world: World, client: TestClient) -> None:
     )
     assert changed.json()["overdue_days"] == 45
     rival = client.get("/api/v1/monitoring/settings", headers=bearer(world, "other_admin"))
-    assert rival.json()["overdue_days"] == 30
+    assert rival.json()["overdue_days"] == 59
 
 
 def test_the_alert_commands(db_url: str, tmp_path: Path) -> None:

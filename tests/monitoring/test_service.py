@@ -33,8 +33,10 @@ from tradeguard.monitoring.models import Alert
 
 def _ledger(engine: Engine, org: Organisation, folder: Path) -> None:
     """Three buyers of equal receivables (no concentration); B1's invoice falls due on
-    31 January 2024, the others' at the end of June."""
+    31 January 2024, the others' at the end of June. Invoices overdue more than 30 days
+    raise an alert (the scenarios are dated for that threshold)."""
     with unit_of_work(engine) as session:
+        monitoring.save_settings(session, org, {"overdue_days": 30}, "t")
         import_file(
             session,
             org,

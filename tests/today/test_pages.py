@@ -22,7 +22,9 @@ def _csrf(page: str) -> str:
 
 
 def _monitored(world: World) -> None:
+    """The cycle of 15 March 2024, alerting on invoices more than 30 days overdue."""
     with unit_of_work(world.engine) as session:
+        monitoring.save_settings(session, world.org, {"overdue_days": 30}, "t")
         run_cycle(session, world.org, dt.date(2024, 3, 15), "t")
 
 

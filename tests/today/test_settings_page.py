@@ -24,7 +24,7 @@ def _csrf(page: str) -> str:
 def test_a_credit_manager_changes_the_thresholds(world: World, client: TestClient) -> None:
     sign_in(client, "credit_manager@acme.test")
     page = client.get("/settings/monitoring", headers=HTML)
-    assert 'id="setting-overdue_days" value="30"' in page.text
+    assert 'id="setting-overdue_days" value="59"' in page.text
     bad = client.post(
         "/settings/monitoring",
         data={"csrf_token": _csrf(page.text), "overdue_days": "45", "cut_share": "2"},
@@ -41,7 +41,7 @@ def test_a_credit_manager_changes_the_thresholds(world: World, client: TestClien
     assert not_a_number.status_code == 422
     assert "overdue_days: &#39;soon&#39; is not a number" in not_a_number.text
     with unit_of_work(world.engine) as session:
-        assert monitoring.load_settings(session, world.org).overdue_days == 30
+        assert monitoring.load_settings(session, world.org).overdue_days == 59
     saved = client.post(
         "/settings/monitoring",
         data={"csrf_token": _csrf(page.text), "overdue_days": "45", "concentration_share": "0.5"},
@@ -58,7 +58,7 @@ def test_a_credit_manager_changes_the_thresholds(world: World, client: TestClien
         rival = monitoring.load_settings(session, world.other)
     assert (settings.overdue_days, settings.concentration_share) == (45, 0.5)
     assert audited == "user:credit_manager@acme.test"
-    assert rival.overdue_days == 30
+    assert rival.overdue_days == 59
 
 
 def test_a_viewer_reads_the_thresholds_and_cannot_change_them(client: TestClient) -> None:

@@ -16,7 +16,10 @@ from tradeguard.domain.monitoring.settings import (
 )
 
 DAY = dt.date(2025, 6, 30)
-SETTINGS = MonitoringSettings()
+# Round thresholds, so that each test's edge is plain to see.
+SETTINGS = MonitoringSettings(
+    overdue_days=30, overdue_min_share=0.0, delay_trend_days_per_month=2.0, delay_min_days=0.0
+)
 
 
 def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
@@ -414,6 +417,15 @@ def test_nothing_holds_for_a_quiet_book() -> None:
     )
     assert found.height == 0
     assert found.columns == ["buyer_id", "rule", "condition", "severity"]
+
+
+def test_the_defaults_are_those_measured_on_the_demo_company() -> None:
+    """docs/monitoring-quality.md: from day 60 overdue (30 days before the 90-day default)
+    on 7.5% of the receivables, delays growing 4 days a month at 20 days late."""
+    defaults = MonitoringSettings()
+    assert (defaults.overdue_days, defaults.overdue_min_share) == (59, 0.075)
+    assert (defaults.delay_trend_days_per_month, defaults.delay_min_days) == (4.0, 20.0)
+    assert (defaults.large_dispute_amount, defaults.downgrade_notches) == (25_000.0, 2)
 
 
 def test_settings_are_validated_whole_and_unknown_names_refused() -> None:
