@@ -90,17 +90,17 @@ def main() -> None:
         has_schema = engine.dialect.has_table(connection, "cycle_runs")
     if not has_schema:
         load_s = _load(db, args.buyers, args.years)
-        print(f"demo loaded in {load_s:.0f} s")
+        print(f"demo loaded in {load_s:.0f} s", flush=True)
     with unit_of_work(engine) as session:
         org = session.scalars(select(Organisation)).one()
         invoices = session.scalar(select(func.count()).select_from(Invoice)) or 0
-    print(f"{args.buyers:,} buyers, {invoices:,} invoices")
+    print(f"{args.buyers:,} buyers, {invoices:,} invoices", flush=True)
 
     with unit_of_work(engine) as session:
         started = time.perf_counter()
         load_snapshot(session.connection(), org.id, org.base_currency)
         baseline_s = time.perf_counter() - started
-    print(f"baseline: reading the ledger snapshot {baseline_s:.1f} s")
+    print(f"baseline: reading the ledger snapshot {baseline_s:.1f} s", flush=True)
 
     def cycle(day: dt.date) -> tuple[float, int]:
         started = time.perf_counter()
@@ -109,7 +109,9 @@ def main() -> None:
         return time.perf_counter() - started, len(run.caught_up) + 1
 
     one_day_s, _ = cycle(DEMO_AS_OF + dt.timedelta(days=1))
+    print(f"one day: {one_day_s:.1f} s", flush=True)
     catch_up_s, days = cycle(DEMO_AS_OF + dt.timedelta(days=31))
+    print(f"catch-up of {days - 1} missed days and the day: {catch_up_s:.1f} s", flush=True)
     with unit_of_work(engine) as session:
         alerts = dict(session.execute(select(Alert.rule, func.count()).group_by(Alert.rule)).all())
     result = {
