@@ -6,19 +6,16 @@ the KPI needs ``read_ledger`` (every role). Reasons are in the caller's language
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import Table
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from tradeguard.identity.dependencies import Caller, Reader, Screener
-from tradeguard.kit.batch_inserts import insert_soon
 from tradeguard.kit.bounds import Limit, Offset
 from tradeguard.kit.problems import PROBLEM_RESPONSES
 from tradeguard.kit.schemas import PageRead
 from tradeguard.screening import service as screening
-from tradeguard.screening.models import OrderScreening
 from tradeguard.screening.schemas import (
     InterceptionRead,
     QuarterRead,
@@ -28,32 +25,21 @@ from tradeguard.screening.schemas import (
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
-SCREENINGS = cast(Table, OrderScreening.__table__)
-
 
 @router.post("/orders/screen", tags=["screening"])
-async def screen_order(
-    request: Request, body: ScreeningCreate, screener: Screener
-) -> ScreeningRead:
+async def screen_order(body: ScreeningCreate, screener: Screener) -> ScreeningRead:
     """Screen an order: approve, approve with a prepayment, cash before delivery or hold,
-    with the reasons (the deciding one first). Every screening is recorded before the
-    answer is given. 404 for an unknown buyer, 409 without an FX rate for the order's
-    currency on or before the day.
-
-    The decision is a short read (``Access.read``: on the event loop, no worker thread);
-    the log row goes to the table's writer thread, which commits the rows of many
-    requests in one transaction (``kit.batch_inserts``)."""
+    with the reasons (the deciding one first). Every screening is recorded. 404 for an
+    unknown buyer, 409 without an FX rate for the order's currency on or before the day."""
     as_of = body.as_of or dt.date.today()
 
-    def decide(session: Session, caller: Caller) -> tuple[screening.Screened, str]:
-        screened = screening.decide_order(
+    def work(session: Session, caller: Caller) -> ScreeningRead:
+        record = screening.screen_order(
             session, caller.org, body.order(), as_of=as_of, actor=caller.actor
         )
-        return screened, caller.principal.language
+        return ScreeningRead.of(record, caller.principal.language)
 
-    screened, language = await screener.read(decide)
-    screening_id = await insert_soon(request, SCREENINGS, screened.values)
-    return ScreeningRead.of(screened.record(screening_id), language)
+    return await screener.run(work)
 
 
 @router.get("/orders/screenings", tags=["screening"])

@@ -191,22 +191,10 @@ def _check(order: OrderRequest) -> None:
         raise ScreeningInputError("order_id: 1 to 64 characters", "order_id")
 
 
-@dataclass(frozen=True, slots=True)
-class Screened:
-    """A screening decided and not yet recorded: the log row it will be."""
-
-    values: dict[str, Any]
-
-    def record(self, screening_id: int) -> ScreeningRecord:
-        """The screening as recorded under ``screening_id``."""
-        return ScreeningRecord.of(OrderScreening(id=screening_id, **self.values))
-
-
-def decide_order(
+def screen_order(
     session: Session, org: Org, order: OrderRequest, *, as_of: dt.date, actor: str
-) -> Screened:
-    """Screen ``order`` on ``as_of``, reading only (a handful of indexed rows of one
-    buyer): the answer and the log row that records it (who, when, what, why)."""
+) -> ScreeningRecord:
+    """Screen ``order`` on ``as_of`` and record the screening (who, when, what, why)."""
     base = org.base_currency
     currency = _currency(order, base)
     minor = _order_minor(order, currency)
@@ -258,15 +246,8 @@ def decide_order(
             for r in answer.reasons
         ],
     }
-    return Screened(values)
-
-
-def screen_order(
-    session: Session, org: Org, order: OrderRequest, *, as_of: dt.date, actor: str
-) -> ScreeningRecord:
-    """Screen ``order`` on ``as_of`` and record the screening in the same unit of work."""
-    screened = decide_order(session, org, order, as_of=as_of, actor=actor)
-    return screened.record(repository.add(session, screened.values))
+    screening_id = repository.add(session, values)
+    return ScreeningRecord.of(OrderScreening(id=screening_id, **values))
 
 
 def _standing(

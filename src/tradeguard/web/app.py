@@ -27,7 +27,6 @@ from tradeguard.identity.dependencies import units_of_work_limiter
 from tradeguard.imports import endpoints as imports_endpoints
 from tradeguard.imports import pages as imports_pages
 from tradeguard.imports.uploads import RequestSizeLimit, max_upload_bytes
-from tradeguard.kit.batch_inserts import close_all
 from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
@@ -109,18 +108,15 @@ class SecurityHeaders:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open what belongs to the server's event loop (PostgreSQL's short reads) and close it."""
     reads = None if app.state.short_reads else loop_bound_short_reads(app.state.engine)
+    if reads is None:
+        yield
+        return
+    app.state.short_reads = reads
     try:
-        if reads is None:
-            yield
-            return
-        app.state.short_reads = reads
-        try:
-            yield
-        finally:
-            app.state.short_reads = None
-            await reads.close()
+        yield
     finally:
-        close_all(app.state.batch_inserts)
+        app.state.short_reads = None
+        await reads.close()
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -137,7 +133,6 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
-    app.state.batch_inserts = {}  # table name -> its writer (kit.batch_inserts)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestSizeLimit, max_bytes=max_upload_bytes())
