@@ -124,7 +124,7 @@ def alerts(
     return paginate(session, query, sortable, "-raised_on", limit, offset, Alert.id)
 
 
-def unresolved_by_severity(session: Session, org_id: int) -> list[Alert]:
+def unresolved(session: Session, org_id: int) -> list[Alert]:
     """Every alert still open or acknowledged, newest first (the credit manager's day)."""
     return list(
         session.scalars(

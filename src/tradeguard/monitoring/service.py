@@ -39,6 +39,7 @@ from tradeguard.domain.monitoring.rules import (
     ALERT_RULES,
     EVENT_LOOKBACK_DAYS,
     LIMIT_RULES,
+    UPGRADE_REFERENCE_DAYS,
     MonitoringInputs,
     Rule,
     evaluate,
@@ -120,7 +121,7 @@ def gather(
         connection, org.id, sustain_start + dt.timedelta(days=1), as_of
     ).select("buyer_id", pl.col("worst_grade").alias("worst_recent"))
     before = credit_repository.grade_range(
-        connection, org.id, sustain_start - dt.timedelta(days=30), sustain_start
+        connection, org.id, sustain_start - dt.timedelta(days=UPGRADE_REFERENCE_DAYS), sustain_start
     ).select("buyer_id", pl.col("best_grade").alias("grade_before"))
     history = window.join(recent, on="buyer_id", how="full", coalesce=True).join(
         before, on="buyer_id", how="full", coalesce=True
@@ -408,7 +409,7 @@ def resolve(
 
 def unresolved_alerts(session: Session, org: Org) -> list[AlertRecord]:
     """Every alert still open or acknowledged, newest first."""
-    return [AlertRecord.of(a) for a in repository.unresolved_by_severity(session, org.id)]
+    return [AlertRecord.of(a) for a in repository.unresolved(session, org.id)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,8 @@ LIMIT_RULES = (Rule.LIMIT_CUT, Rule.PROPOSE_CUT, Rule.PROPOSE_INCREASE)
 
 EVENT_LOOKBACK_DAYS = 365  # older news does not raise an alert when it is imported
 LIMIT_CUT_GRADE = 9
+# A sustained upgrade is measured against the best grade of this many days before it.
+UPGRADE_REFERENCE_DAYS = 30
 
 # Evidence fields that are money in the base currency's minor units (shown as decimals).
 MONEY_FIELDS = frozenset(
