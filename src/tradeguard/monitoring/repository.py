@@ -51,21 +51,6 @@ def save_settings_values(
 # ---- alerts ------------------------------------------------------------------------
 
 
-def unresolved_alerts(session: Session, org_id: int, buyer_id: str) -> list[Alert]:
-    """The buyer's alerts still open or acknowledged, oldest first (one indexed read)."""
-    return list(
-        session.scalars(
-            select(Alert)
-            .where(
-                Alert.org_id == org_id,
-                Alert.buyer_id == buyer_id,
-                Alert.status.in_(UNRESOLVED),
-            )
-            .order_by(Alert.id)
-        )
-    )
-
-
 def unresolved_keys(connection: Connection, org_id: int) -> pl.DataFrame:
     """buyer_id, rule, condition of every alert still open or acknowledged."""
     query = select(Alert.buyer_id, Alert.rule, Alert.condition).where(
