@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -23,6 +22,7 @@ from tradeguard.kit.options import (
     FormatOption,
     OrgOption,
     as_of_date,
+    setting_changes,
 )
 from tradeguard.kit.output import (
     AmountFormat,
@@ -186,13 +186,7 @@ def settings_set(
     org: OrgOption = None,
 ) -> None:
     """Change settings, e.g. `mode=fitted class_a_max_grade=4` (audited)."""
-    changes: dict[str, object] = {}
-    for item in values:
-        name, _, text = item.partition("=")
-        try:
-            changes[name] = json.loads(text)
-        except json.JSONDecodeError:
-            changes[name] = text
+    changes = setting_changes(values)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         credit.save_settings(session, organisation, changes, STATE.actor)
     stderr.print(f"changed {', '.join(sorted(changes))}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 from typing import Annotated
 
@@ -59,3 +60,16 @@ AsOfOption = Annotated[
 
 def as_of_date(value: dt.date | None) -> dt.date:
     return value or dt.date.today()
+
+
+def setting_changes(items: list[str]) -> dict[str, object]:
+    """``NAME=VALUE`` arguments as settings changes: the value read as JSON (numbers,
+    booleans, lists), else kept as text (``mode=fitted``)."""
+    changes: dict[str, object] = {}
+    for item in items:
+        name, _, text = item.partition("=")
+        try:
+            changes[name] = json.loads(text)
+        except json.JSONDecodeError:
+            changes[name] = text
+    return changes

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
-from tradeguard.kit.options import BuyerOption, DbOption, FormatOption, OrgOption
+from tradeguard.kit.options import BuyerOption, DbOption, FormatOption, OrgOption, setting_changes
 from tradeguard.kit.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
 from tradeguard.monitoring import service as monitoring
 from tradeguard.monitoring.schemas import AlertRead, MonitoringSettingsRead
@@ -132,13 +131,7 @@ def settings_set(
     org: OrgOption = None,
 ) -> None:
     """Change thresholds, e.g. `overdue_days=45 concentration_share=0.5` (audited)."""
-    changes: dict[str, object] = {}
-    for item in values:
-        name, _, text = item.partition("=")
-        try:
-            changes[name] = json.loads(text)
-        except json.JSONDecodeError:
-            changes[name] = text
+    changes = setting_changes(values)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         monitoring.save_settings(session, organisation, changes, STATE.actor)
     stderr.print(f"changed {', '.join(sorted(changes))}")
