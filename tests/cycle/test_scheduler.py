@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from tests.conftest import write_csv
+from tests.conftest import run_cli, write_csv
 from tradeguard.cycle.models import CycleRun
 from tradeguard.cycle.scheduler import DailyCycle, run_for_every_organisation, seconds_until
 from tradeguard.identity.models import Organisation
@@ -70,3 +70,9 @@ def test_the_thread_runs_at_the_set_time(engine: Engine, org: Organisation) -> N
     with unit_of_work(engine) as session:
         runs = session.scalars(select(CycleRun.step).where(CycleRun.org_id == org.id)).all()
     assert sorted(runs) == ["credit_scoring", "exposure_snapshot", "monitoring"]
+
+
+def test_serve_refuses_a_time_that_is_not_one(db_url: str, tmp_path: Path) -> None:
+    done = run_cli(db_url, tmp_path, "serve", "--with-cycle", "--cycle-at", "25:00")
+    assert done.returncode == 2
+    assert "'25:00' is not a time HH:MM" in done.stderr
