@@ -39,6 +39,8 @@ class Alert(Base):
     __table_args__ = (
         ForeignKeyConstraint(["org_id", "buyer_id"], [Buyer.org_id, Buyer.buyer_id]),
         Index("ix_alerts_org_status", "org_id", "status"),
+        # one buyer's unresolved alerts: what every order screening reads
+        Index("ix_alerts_org_buyer_status", "org_id", "buyer_id", "status"),
         Index(
             "ix_alerts_unresolved",
             "org_id",

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
     op.create_index("ix_alerts_org_status", "alerts", ["org_id", "status"])
+    op.create_index("ix_alerts_org_buyer_status", "alerts", ["org_id", "buyer_id", "status"])
     op.create_index(
         "ix_alerts_unresolved",
         "alerts",
@@ -150,6 +151,7 @@ def downgrade() -> None:
     op.drop_table("monitoring_settings")
     op.drop_table("monitoring_conditions")
     op.drop_index("ix_alerts_unresolved", table_name="alerts")
+    op.drop_index("ix_alerts_org_buyer_status", table_name="alerts")
     op.drop_index("ix_alerts_org_status", table_name="alerts")
     op.drop_table("alerts")
     op.drop_index("ix_buyer_events_org_date", table_name="buyer_events")
