@@ -234,8 +234,8 @@ def propose_limit(
         org_id=org.id,
         actor=actor,
         action="propose",
-        entity="credit_limits",
-        entity_key=buyer_id,
+        entity="credit_limit_requests",
+        entity_key=str(row.id),
         after=proposed.audit_value(),
     )
     return proposed
