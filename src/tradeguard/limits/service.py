@@ -189,6 +189,30 @@ def request_limit(
 ) -> LimitRequestRecord:
     ledger.buyer(session, org, buyer_id)
     minor = _minor(amount, org.base_currency)
+    return _add_request(session, org, buyer_id, minor, reason, actor, "request")
+
+
+def propose_limit(
+    session: Session, org: Org, buyer_id: str, amount: int, reason: str, actor: str
+) -> LimitRequestRecord:
+    """A limit the monitoring rules propose (minor units of the base currency): a pending
+    request of origin ``proposal``, decided by a credit manager like any other."""
+    return _add_request(session, org, buyer_id, amount, reason, actor, "proposal")
+
+
+_ADDED = {"request": "request", "proposal": "propose"}  # origin -> the audit log's action
+
+
+def _add_request(
+    session: Session,
+    org: Org,
+    buyer_id: str,
+    minor: int,
+    reason: str | None,
+    actor: str,
+    origin: str,
+) -> LimitRequestRecord:
+    """A pending request in the base currency, of ``origin``, in the audit log."""
     row = repository.add_request(
         session,
         org.id,
@@ -198,47 +222,19 @@ def request_limit(
         reason,
         actor,
         dt.datetime.now(dt.UTC),
+        origin=origin,
     )
-    requested = LimitRequestRecord.of(row)
+    added = LimitRequestRecord.of(row)
     audit.record(
         session,
         org_id=org.id,
         actor=actor,
-        action="request",
+        action=_ADDED[origin],
         entity="credit_limit_requests",
         entity_key=str(row.id),
-        after=requested.audit_value(),
+        after=added.audit_value(),
     )
-    return requested
-
-
-def propose_limit(
-    session: Session, org: Org, buyer_id: str, amount: int, reason: str, actor: str
-) -> LimitRequestRecord:
-    """A limit the monitoring rules propose (minor units of the base currency): a pending
-    request of origin ``proposal``, decided by a credit manager like any other."""
-    row = repository.add_request(
-        session,
-        org.id,
-        buyer_id,
-        amount,
-        org.base_currency,
-        reason,
-        actor,
-        dt.datetime.now(dt.UTC),
-        origin="proposal",
-    )
-    proposed = LimitRequestRecord.of(row)
-    audit.record(
-        session,
-        org_id=org.id,
-        actor=actor,
-        action="propose",
-        entity="credit_limit_requests",
-        entity_key=str(row.id),
-        after=proposed.audit_value(),
-    )
-    return proposed
+    return added
 
 
 def cut_to_zero(
