@@ -60,10 +60,11 @@ def alerts_list(
                 a.rule,
                 a.severity,
                 a.status,
-                ", ".join(f"{k}={v}" for k, v in a.evidence.items() if k != "currency"),
+                "; ".join(f"{k}: {v}" for k, v in a.evidence.items() if k != "currency"),
             ]
             for a in alerts
         ],
+        notes=1,
     )
 
 
