@@ -1,0 +1,1 @@
+"""Collections: the dunning ladder, promises to pay and what each step produces."""
