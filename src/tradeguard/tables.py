@@ -7,6 +7,7 @@ is what makes ``metadata`` the whole schema.
 from __future__ import annotations
 
 from tradeguard.audit import models as audit
+from tradeguard.collections import models as collections
 from tradeguard.country import models as country
 from tradeguard.credit import models as credit
 from tradeguard.cycle import models as cycle
@@ -17,5 +18,16 @@ from tradeguard.limits import models as limits
 from tradeguard.monitoring import models as monitoring
 from tradeguard.screening import models as screening
 
-CAPABILITIES = (identity, ledger, audit, cycle, credit, country, limits, monitoring, screening)
+CAPABILITIES = (
+    identity,
+    ledger,
+    audit,
+    cycle,
+    credit,
+    country,
+    limits,
+    monitoring,
+    screening,
+    collections,
+)
 metadata = Base.metadata

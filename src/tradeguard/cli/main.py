@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from tradeguard.audit.service import cli_actor
+from tradeguard.collections import cli as collections_cli
 from tradeguard.country import cli as country_cli
 from tradeguard.credit import cli as credit_cli
 from tradeguard.cycle import cli as cycle_cli
@@ -47,6 +48,7 @@ for capability in (
     monitoring_cli,
     screening_cli,
     disputes_cli,
+    collections_cli,
     identity_cli,
     demo_cli,
 ):

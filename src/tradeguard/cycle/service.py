@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
+from tradeguard.collections.cycle import dunning_step
 from tradeguard.credit.cycle import scoring_step
 from tradeguard.cycle import repository
 from tradeguard.domain.identity.access import Org
@@ -48,6 +49,7 @@ STEPS: dict[str, Step] = {
     EXPOSURE_SNAPSHOT: _exposure_snapshot,
     "credit_scoring": scoring_step,
     MONITORING: monitoring_step,
+    "dunning": dunning_step,
 }
 IN_DATE_ORDER = frozenset({MONITORING})
 
@@ -95,11 +97,11 @@ def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> CycleRu
     days = days_to_run(repository.latest_date(session, org.id), as_of)
     outcomes: list[StepOutcome] = []
     for day in days:
-        outcomes = _run_day(CycleDay(session, org, day, snapshot), actor)
+        outcomes = _run_day(CycleDay(session, org, day, snapshot, actor))
     return CycleRun(as_of, outcomes, days[:-1])
 
 
-def _run_day(day: CycleDay, actor: str) -> list[StepOutcome]:
+def _run_day(day: CycleDay) -> list[StepOutcome]:
     session, org = day.session, day.org
     done = repository.recorded_results(session, org.id, day.as_of)
     outcomes = []
@@ -121,7 +123,7 @@ def _run_day(day: CycleDay, actor: str) -> list[StepOutcome]:
         audit.record(
             session,
             org_id=org.id,
-            actor=actor,
+            actor=day.actor,
             action="cycle",
             entity="cycle_runs",
             entity_key=day.as_of.isoformat(),

@@ -18,6 +18,8 @@ class ColumnKind(StrEnum):
     CURRENCY = "currency"
     COUNTRY = "country"
     RATE = "rate"  # a positive exact decimal
+    EMAIL = "email"
+    LANGUAGE = "language"  # en or zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,10 @@ BUYERS = FileFormat(
         _C("registration_number", _K.TEXT, required=False, max_length=100),
         _C("currency", _K.CURRENCY, required=False),
         _C("terms_days", _K.INTEGER, required=False),
+        _C("email", _K.EMAIL, required=False, max_length=320),
+        _C("phone", _K.TEXT, required=False, max_length=50),
+        _C("contact_name", _K.TEXT, required=False, max_length=200),
+        _C("language", _K.LANGUAGE, required=False),
     ),
 )
 

@@ -22,6 +22,9 @@ from tradeguard.imports.reader import ROW
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _WHOLE_NUMBER = r"^[0-9]{1,9}$"
+# one @, no spaces, a dot in the domain: enough to catch a phone number in the wrong column
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+LANGUAGES = ("en", "zh")
 # Control characters (C0, DEL, C1): never in an id; text may hold tab and line breaks.
 _CONTROL_IN_ID = r"[\x00-\x1F\x7F-\x9F]"
 _CONTROL_IN_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
@@ -156,6 +159,15 @@ def _check(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Expr:
             frame, bad, name, "unknown country code {value} (ISO 3166 alpha-2)", value=shown
         )
         return pl.when(bad).then(None).otherwise(upper).alias(name)
+    if kind is ColumnKind.EMAIL:
+        bad = present & (~value.str.contains(_EMAIL) | (value.str.len_chars() > column.max_length))
+        problems.add(frame, bad, name, "not an e-mail address: {value}", value=shown)
+        return pl.when(bad).then(None).otherwise(value).alias(name)
+    if kind is ColumnKind.LANGUAGE:
+        lower = value.str.to_lowercase()
+        bad = present & ~lower.is_in(LANGUAGES)
+        problems.add(frame, bad, name, "not a language (en or zh): {value}", value=shown)
+        return pl.when(bad).then(None).otherwise(lower).alias(name)
     if kind is ColumnKind.RATE:
         return _rate(frame, column, problems)
     raise AssertionError(kind)

@@ -27,3 +27,4 @@ class CycleDay:
     org: Org
     as_of: dt.date
     snapshot: Callable[[], LedgerSnapshot]
+    actor: str = "cycle"  # who ran the cycle, for what a step writes to the audit log

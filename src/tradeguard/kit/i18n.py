@@ -72,6 +72,8 @@ RUNTIME_MESSAGES = (
     N_("the year of {value} is not between 1900 and 2200"),
     N_("not a whole number >= 0: {value}"),
     N_("unknown currency code {value}"),
+    N_("not an e-mail address: {value}"),
+    N_("not a language (en or zh): {value}"),
     N_("unknown country code {value} (ISO 3166 alpha-2)"),
     N_("not a number: {value}"),
     N_("rate {value} has more than {digits} digits before the decimal point"),

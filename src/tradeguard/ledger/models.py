@@ -35,6 +35,11 @@ class Buyer(Base):
     registration_number: Mapped[str | None] = mapped_column(String(100))
     currency: Mapped[str | None] = mapped_column(String(3))
     terms_days: Mapped[int | None] = mapped_column(Integer)
+    # Who is chased, and in which language (en, zh): the dunning letters, e-mails, calls.
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(5))
 
 
 class FinancialStatement(Base):

@@ -1,0 +1,285 @@
+"""``tradeguard dunning run|list``, ``tradeguard promise add|list`` and
+``tradeguard dunning-settings show|set``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tradeguard.collections import service as collections
+from tradeguard.domain.identity.access import Permission
+from tradeguard.identity.commands import STATE, org_session
+from tradeguard.kit.options import (
+    DATE_METAVAR,
+    AsOfOption,
+    BuyerOption,
+    DbOption,
+    FormatOption,
+    OrgOption,
+    as_of_date,
+    parse_date,
+    setting_changes,
+)
+from tradeguard.kit.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.kit.serialisation import to_jsonable
+from tradeguard.ledger.repository import load_snapshot
+
+dunning_app = typer.Typer(
+    help="The dunning ladder: run it, and today's worklist.", no_args_is_help=True
+)
+promise_app = typer.Typer(help="Promises to pay: add, list.", no_args_is_help=True)
+settings_app = typer.Typer(
+    help="The dunning policies per credit class and the letterhead.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dunning``, ``promise`` and ``dunning-settings`` to ``tradeguard``."""
+    app.add_typer(dunning_app, name="dunning")
+    app.add_typer(promise_app, name="promise")
+    app.add_typer(settings_app, name="dunning-settings")
+
+
+def _money(amounts: dict[str, Decimal]) -> str:
+    return " + ".join(f"{amount:,} {currency}" for currency, amount in amounts.items())
+
+
+@dunning_app.command("run")
+def dunning_run(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Take each open invoice's due step (twice for a date does nothing twice)."""
+    day = as_of_date(as_of)
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        snapshot = load_snapshot(session.connection(), organisation.id, organisation.base_currency)
+        run = collections.run_dunning(session, organisation, day, STATE.actor, snapshot)
+    if output is OutputFormat.JSON:
+        emit_json(
+            {
+                "as_of": day,
+                "actions": [to_jsonable(asdict(a)) for a in run.actions],
+                **run.summary(),
+            }
+        )
+        return
+    rows_table(
+        f"Dunning {day.isoformat()} ({len(run.actions)} actions, {run.documents} documents)",
+        ["buyer", "invoice", "step", "channel", "days", "amount", "status"],
+        [
+            [
+                a.buyer_id,
+                a.invoice_id,
+                a.step,
+                a.channel,
+                a.days_overdue,
+                f"{a.amount:,} {a.currency}",
+                a.status + (" (promise broken)" if a.escalated else ""),
+            ]
+            for a in run.actions
+        ],
+    )
+
+
+@dunning_app.command("list")
+def dunning_list(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Today's worklist: calls to make, letters to print, hand-overs to send, promises
+    due, e-mails that did not leave."""
+    day = as_of_date(as_of)
+    with org_session(db, org) as (session, organisation):
+        work = collections.worklist(session, organisation, day)
+    if output is OutputFormat.JSON:
+        emit_json(to_jsonable(asdict(work)))
+        return
+    for title, items in (
+        ("Calls to make", work.calls),
+        ("Letters to print", work.letters),
+        ("Hand-overs to send", work.handovers),
+        ("Promises due", work.promises),
+        ("E-mails not sent", work.emails),
+    ):
+        rows_table(
+            f"{title} ({len(items)})",
+            ["id", "since", "buyer", "step", "amount", "detail"],
+            [
+                [
+                    i.id,
+                    i.since,
+                    f"{i.buyer_id} {i.buyer_name}",
+                    i.step or "",
+                    _money(i.amounts),
+                    "; ".join(f"{k}: {v}" for k, v in i.detail.items() if v),
+                ]
+                for i in items
+            ],
+            notes=1,
+        )
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        raise typer.BadParameter(f"not an amount: {text!r}", param_hint="--amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint="--amount")
+    return amount
+
+
+@promise_app.command("add")
+def promise_add(
+    buyer: Annotated[str, typer.Option("--buyer", help="The buyer who promises")],
+    amount: Annotated[str, typer.Option("--amount", help="In the invoices' currency")],
+    date: Annotated[
+        dt.date,
+        typer.Option("--date", parser=parse_date, metavar=DATE_METAVAR, help="Paid by this day"),
+    ],
+    invoice: Annotated[
+        str | None, typer.Option("--invoice", help="Only this invoice (default: all open)")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="What was said")] = None,
+    made_on: Annotated[
+        dt.date | None,
+        typer.Option("--on", parser=parse_date, metavar=DATE_METAVAR, help="Default: today"),
+    ] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Record a promise to pay: the ladder of its invoices waits until the date (audited)."""
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        promise = collections.add_promise(
+            session,
+            organisation,
+            buyer_id=buyer,
+            amount=_amount(amount),
+            promised_for=date,
+            made_on=as_of_date(made_on),
+            actor=STATE.actor,
+            invoice_id=invoice,
+            note=note,
+        )
+    if output is OutputFormat.JSON:
+        emit_json(to_jsonable(asdict(promise)))
+    else:
+        stderr.print(
+            f"promise {promise.id}: {promise.buyer_id} pays {promise.amount:,} "
+            f"{promise.currency} by {promise.promised_for.isoformat()} "
+            f"({len(promise.invoice_ids)} invoice(s))"
+        )
+
+
+@promise_app.command("list")
+def promise_list(
+    buyer: BuyerOption = None,
+    status: Annotated[str | None, typer.Option("--status", help="open, kept or broken")] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Promises to pay, latest date first."""
+    with org_session(db, org) as (session, organisation):
+        promises = collections.list_promises(session, organisation, buyer_id=buyer, status=status)
+    if output is OutputFormat.JSON:
+        emit_json([to_jsonable(asdict(p)) for p in promises])
+        return
+    rows_table(
+        f"Promises ({len(promises)})",
+        ["id", "buyer", "amount", "by", "made", "status", "invoices"],
+        [
+            [
+                p.id,
+                p.buyer_id,
+                f"{p.amount:,} {p.currency}",
+                p.promised_for,
+                p.made_on,
+                p.status,
+                ", ".join(p.invoice_ids),
+            ]
+            for p in promises
+        ],
+        notes=1,
+    )
+
+
+@settings_app.command("show")
+def settings_show(
+    output: FormatOption = OutputFormat.TABLE, db: DbOption = None, org: OrgOption = None
+) -> None:
+    """The policies per credit class and the letterhead (defaults where never changed)."""
+    with org_session(db, org) as (session, organisation):
+        values = collections.load_settings(session, organisation).as_dict()
+    if output is OutputFormat.JSON:
+        emit_json(values)
+        return
+    for credit_class, policy in values["policies"].items():
+        rows_table(
+            f"Class {credit_class}: catch_up={policy['catch_up']}, "
+            f"min_gap_days={policy['min_gap_days']}",
+            ["step", "days", "channel", "required", "own wording"],
+            [
+                [
+                    s["name"],
+                    s["days"],
+                    ", ".join(s["channel"]),
+                    "yes" if s["required"] else "no",
+                    ", ".join(s["templates"]) or "-",
+                ]
+                for s in policy["steps"]
+            ],
+        )
+    rows: list[tuple[str, Any]] = [(f"letterhead.{k}", v) for k, v in values["letterhead"].items()]
+    rows += [
+        ("promise_grace_days", values["promise_grace_days"]),
+        ("effectiveness_window_days", values["effectiveness_window_days"]),
+    ]
+    key_value_table("Dunning settings", rows)
+
+
+@settings_app.command("set")
+def settings_set(
+    values: Annotated[
+        list[str] | None,
+        typer.Argument(help="NAME=VALUE, e.g. promise_grace_days=3 letterhead.name='ACME Ltd'"),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            exists=True,
+            dir_okay=False,
+            help="A TOML file with the whole settings (policies.A.steps = [...]; see "
+            "docs/collections.md); what it leaves out takes the default",
+        ),
+    ] = None,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Change the dunning settings, by name or from a TOML file (audited)."""
+    if (file is None) == (not values):
+        raise typer.BadParameter("give NAME=VALUE pairs or --file, one of the two")
+    if file is not None:
+        try:
+            changes = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise typer.BadParameter(f"{file}: {error}", param_hint="--file") from None
+    else:
+        changes = setting_changes(values or [])
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        collections.save_settings(
+            session, organisation, changes, STATE.actor, replace_all=file is not None
+        )
+    stderr.print(f"changed {', '.join(sorted(changes))}")

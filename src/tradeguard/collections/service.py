@@ -1,0 +1,720 @@
+"""The dunning run and what it leaves to do: every open invoice on its ladder, the
+documents the steps produce, promises to pay, and the worklist.
+
+A run for a date takes each invoice's due step once (``dunning_actions`` has one row per
+invoice and step), so a second run for the same date, or the daily cycle after the
+command, does nothing. What the steps produce is written in the same unit of work: one
+document per buyer and step (its invoices grouped), an e-mail queued in the outbox, a
+letter to print, a phone task for a credit manager, an agency hand-over. E-mails leave
+only after the run has committed (``collections.outbox``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tradeguard.audit import service as audit
+from tradeguard.collections import repository
+from tradeguard.collections.letters import validate_template
+from tradeguard.collections.models import (
+    AgencyHandover,
+    DunningAction,
+    OutboxMessage,
+    PhoneTask,
+    Promise,
+    PromiseInvoice,
+)
+from tradeguard.domain.collections.documents import DocumentItem, DunningDocument
+from tradeguard.domain.collections.ladder import ITEMS_SCHEMA, ActionStatus, plan
+from tradeguard.domain.collections.policy import (
+    UNSCORED_CLASS,
+    Channel,
+    DunningSettings,
+    default_templates,
+)
+from tradeguard.domain.collections.promises import PromiseStatus, running, settle
+from tradeguard.domain.errors import InvalidInputError, NotFoundError
+from tradeguard.domain.identity.access import Org
+from tradeguard.domain.ledger.snapshot import LedgerSnapshot
+from tradeguard.domain.money import from_minor, to_minor
+from tradeguard.identity.models import Organisation
+from tradeguard.kit.db import serialise
+from tradeguard.kit.serialisation import to_jsonable
+from tradeguard.ledger.models import Allocation, Buyer, Invoice
+
+# ---- settings ----------------------------------------------------------------------
+
+
+def load_settings(session: Session, org: Org) -> DunningSettings:
+    settings = DunningSettings.from_dict(repository.settings_values(session, org.id))
+    if not settings.letterhead.name:
+        settings = replace(settings, letterhead=replace(settings.letterhead, name=org.name))
+    return settings
+
+
+def save_settings(
+    session: Session, org: Org, changes: dict[str, Any], actor: str, *, replace_all: bool = False
+) -> DunningSettings:
+    """Change the settings (a TOML file's whole document with ``replace_all``); audited."""
+    stored = repository.settings_values(session, org.id) or {}
+    before = DunningSettings.from_dict(stored)
+    values: dict[str, Any] = dict(changes) if replace_all else {**before.as_dict(), **changes}
+    if not replace_all:
+        for name, value in changes.items():
+            if "." in name:  # letterhead.name=...
+                head, _, field = name.partition(".")
+                values.pop(name)
+                nested = dict(values.get(head) or {})
+                nested[field] = value
+                values[head] = nested
+    after = DunningSettings.from_dict(values)
+    _check_templates(after)
+    repository.save_settings_values(session, org.id, after.as_dict(), actor)
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="update",
+        entity="dunning_settings",
+        entity_key=str(org.id),
+        before=before.as_dict(),
+        after=after.as_dict(),
+    )
+    return after
+
+
+def _check_templates(settings: DunningSettings) -> None:
+    for policy in settings.policies.values():
+        for step in policy.steps:
+            for language, template in step.templates.items():
+                validate_template(template, language, step.name)
+
+
+# ---- the run ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """A step an invoice took on a run, as ``dunning run`` prints it."""
+
+    buyer_id: str
+    invoice_id: str
+    step: str
+    channel: str
+    days_overdue: int
+    amount: Decimal  # open on the day, in the invoice's currency
+    currency: str
+    status: str  # done or skipped
+    escalated: bool  # taken at once after a broken promise
+
+
+@dataclass(frozen=True, slots=True)
+class DunningRun:
+    as_of: dt.date
+    actions: list[ActionRecord]
+    documents: int
+    promises_kept: int
+    promises_broken: int
+
+    def summary(self) -> dict[str, Any]:
+        """What the daily cycle records for the step."""
+        done = sum(1 for a in self.actions if a.status == ActionStatus.DONE)
+        return {
+            "done": done,
+            "skipped": len(self.actions) - done,
+            "documents": self.documents,
+            "promises_kept": self.promises_kept,
+            "promises_broken": self.promises_broken,
+        }
+
+
+def open_items_on(snapshot: LedgerSnapshot, as_of: dt.date) -> pl.DataFrame:
+    """invoice_id, buyer_id, issue_date, due_date, currency, amount, open (own minor
+    units) of every invoice issued by ``as_of`` with something open at its end."""
+    settled = (
+        snapshot.allocations.lazy()
+        .filter(pl.col("date") <= as_of)
+        .group_by("invoice_id")
+        .agg(settled=pl.col("amount").sum())
+    )
+    return (
+        snapshot.invoices.lazy()
+        .filter(pl.col("issue_date") <= as_of)
+        .join(settled, on="invoice_id", how="left")
+        .with_columns(open=pl.col("amount") - pl.col("settled").fill_null(0))
+        .filter(pl.col("open") > 0)
+        .drop("settled")
+        .collect()
+    )
+
+
+def _paused(disputes: pl.DataFrame, promised: pl.Series, as_of: dt.date) -> pl.Series:
+    """The invoices off the ladder on ``as_of``: a dispute open, a justified dispute
+    (a credit note is expected), a promise running."""
+    disputed = disputes.filter(
+        pl.col("opened_on") <= as_of,
+        pl.col("resolved_on").is_null()
+        | (pl.col("resolved_on") > as_of)
+        | (pl.col("outcome") == "justified"),
+    )["invoice_id"]
+    return pl.concat([disputed, promised.cast(pl.String)]).unique()
+
+
+def _language(org_locale: str) -> str:
+    return "zh" if org_locale.startswith("zh") else "en"
+
+
+def run_dunning(
+    session: Session, org: Org, as_of: dt.date, actor: str, snapshot: LedgerSnapshot
+) -> DunningRun:
+    """Take every invoice's due step on ``as_of``; settle promises first."""
+    serialise(session, f"dunning:{org.id}", f"a dunning run is already going for {org.name}")
+    settings = load_settings(session, org)
+    connection = session.connection()
+    items = open_items_on(snapshot, as_of)
+    kept, broken = _settle_promises(session, org, settings, snapshot, items, as_of, actor)
+    promises, coverage = repository.open_promises(connection, org.id)
+    promised = running(promises, coverage, as_of, settings.promise_grace_days)
+    paused = _paused(repository.disputes(connection, org.id), promised, as_of)
+    escalate = coverage.filter(pl.col("promise_id").is_in(broken))["invoice_id"]
+    earliest = min(p.steps[0].days for p in settings.policies.values())
+    classes = repository.credit_classes(connection, org.id, as_of)
+    candidates = (
+        items.with_columns(days_overdue=(pl.lit(as_of) - pl.col("due_date")).dt.total_days())
+        .filter(pl.col("days_overdue") >= earliest)
+        .join(classes, on="buyer_id", how="left")
+        .with_columns(
+            policy=pl.col("credit_class").fill_null(UNSCORED_CLASS),
+            paused=pl.col("invoice_id").is_in(paused.implode()),
+            escalate=pl.col("invoice_id").is_in(escalate.implode()),
+        )
+        .select(list(ITEMS_SCHEMA))
+    )
+    actions = plan(candidates, repository.history(connection, org.id), settings.policies, as_of)
+    documents = _write(session, org, settings, actions, as_of, actor)
+    records = [
+        ActionRecord(
+            buyer_id=a["buyer_id"],
+            invoice_id=a["invoice_id"],
+            step=a["step"],
+            channel=a["channel"],
+            days_overdue=a["days_overdue"],
+            amount=from_minor(a["open"], a["currency"]),
+            currency=a["currency"],
+            status=a["status"],
+            escalated=a["escalated"],
+        )
+        for a in actions.iter_rows(named=True)
+    ]
+    run = DunningRun(as_of, records, documents, len(kept), len(broken))
+    if records or kept or broken:
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action="dunning_run",
+            entity="dunning_actions",
+            entity_key=as_of.isoformat(),
+            after=run.summary(),
+        )
+    return run
+
+
+def _settle_promises(
+    session: Session,
+    org: Org,
+    settings: DunningSettings,
+    snapshot: LedgerSnapshot,
+    items: pl.DataFrame,
+    as_of: dt.date,
+    actor: str,
+) -> tuple[list[int], list[int]]:
+    """Mark the open promises kept or broken on ``as_of``; the ids of each."""
+    promises, coverage = repository.open_promises(session.connection(), org.id)
+    if not promises.height:
+        return [], []
+    payments = snapshot.allocations.filter(pl.col("source_type") != "write_off").select(
+        "invoice_id", "date", "amount"
+    )
+    states = settle(
+        promises,
+        coverage,
+        payments,
+        items.select("invoice_id", "open"),
+        as_of,
+        settings.promise_grace_days,
+    ).filter(pl.col("status") != PromiseStatus.OPEN.value)
+    repository.settle_promises(session, states, as_of)
+    audit.record_many(
+        session,
+        org.id,
+        actor,
+        [
+            {
+                "action": s["status"],
+                "entity": "promises",
+                "entity_key": str(s["promise_id"]),
+                "before": {"status": "open"},
+                "after": {"status": s["status"], "paid": s["paid"], "on": as_of.isoformat()},
+            }
+            for s in states.iter_rows(named=True)
+        ],
+    )
+    kept = states.filter(pl.col("status") == PromiseStatus.KEPT.value)["promise_id"].to_list()
+    broken = states.filter(pl.col("status") == PromiseStatus.BROKEN.value)["promise_id"].to_list()
+    return kept, broken
+
+
+def _write(
+    session: Session,
+    org: Org,
+    settings: DunningSettings,
+    actions: pl.DataFrame,
+    as_of: dt.date,
+    actor: str,
+) -> int:
+    """Store the actions and, per buyer and step done, its document and what it asks
+    for (e-mail, letter, call, hand-over); the number of documents."""
+    if not actions.height:
+        return 0
+    connection = session.connection()
+    organisation = session.get(Organisation, org.id)
+    fallback_language = _language(organisation.locale if organisation else "en")
+    contacts = repository.contacts(connection, org.id)
+    channels_of = {
+        (key, s.name): [c.value for c in s.channels]
+        for key, policy in settings.policies.items()
+        for s in policy.steps
+    }
+    done = actions.filter(pl.col("status") == ActionStatus.DONE.value)
+    groups = (
+        done.group_by("buyer_id", "step", "policy")
+        .agg()
+        .join(contacts, on="buyer_id", how="left")
+        .sort("buyer_id", "step")
+    )
+    rows = []
+    for g in groups.iter_rows(named=True):
+        channels = list(channels_of[(g["policy"], g["step"])])
+        if Channel.EMAIL.value in channels and not g["email"]:
+            channels.remove(Channel.EMAIL.value)  # no address: the letter says it instead
+            if Channel.LETTER.value not in channels:
+                channels.insert(0, Channel.LETTER.value)
+        rows.append(
+            {
+                "buyer_id": g["buyer_id"],
+                "step": g["step"],
+                "as_of": as_of,
+                "channels": ",".join(channels),
+                "language": g["language"] or fallback_language,
+                "letter_status": "to_print" if Channel.LETTER.value in channels else None,
+                "printed_at": None,
+                "email": g["email"],
+            }
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "buyer_id": pl.String,
+            "step": pl.String,
+            "as_of": pl.Date,
+            "channels": pl.String,
+            "language": pl.String,
+            "letter_status": pl.String,
+            "printed_at": pl.Datetime("us", "UTC"),
+            "email": pl.String,
+        },
+    )
+    documents = repository.add_documents(connection, org.id, frame.drop("email")).join(
+        frame.select("buyer_id", "step", "email"), on=["buyer_id", "step"]
+    )
+    repository.add_rows(
+        connection,
+        DunningAction,
+        actions.join(
+            documents.select("buyer_id", "step", pl.col("id").alias("document_id")),
+            on=["buyer_id", "step"],
+            how="left",
+        )
+        .with_columns(
+            document_id=pl.when(pl.col("status") == ActionStatus.DONE.value).then(
+                pl.col("document_id")
+            ),
+            org_id=pl.lit(org.id),
+            as_of=pl.lit(as_of),
+        )
+        .select(
+            "org_id",
+            "invoice_id",
+            "buyer_id",
+            "step",
+            "channel",
+            "status",
+            "as_of",
+            "days_overdue",
+            pl.col("open").alias("amount"),
+            "currency",
+            "escalated",
+            "document_id",
+        ),
+    )
+    now = dt.datetime.now(dt.UTC)
+    has = pl.col("channels").str.split(",").list.contains
+    emails = documents.filter(has(Channel.EMAIL.value))
+    repository.add_rows(
+        connection,
+        OutboxMessage,
+        emails.select(
+            org_id=pl.lit(org.id),
+            document_id="id",
+            recipient="email",
+            status=pl.lit("queued"),
+            queued_at=pl.lit(now),
+            attempts=pl.lit(0),
+        ),
+    )
+    managers = repository.credit_managers(session, org.id)
+    calls = documents.filter(has(Channel.PHONE.value))
+    repository.add_rows(
+        connection,
+        PhoneTask,
+        calls.select(
+            org_id=pl.lit(org.id),
+            document_id="id",
+            buyer_id="buyer_id",
+            assignee=pl.Series(
+                [_assignee(b, managers) for b in calls["buyer_id"]], dtype=pl.String
+            ),
+            status=pl.lit("open"),
+        ),
+    )
+    repository.add_rows(
+        connection,
+        AgencyHandover,
+        documents.filter(has(Channel.AGENCY.value)).select(
+            org_id=pl.lit(org.id), document_id="id", buyer_id="buyer_id", status=pl.lit("open")
+        ),
+    )
+    audit.record_many(
+        session,
+        org.id,
+        actor,
+        [
+            {
+                "action": "dunning",
+                "entity": "dunning_documents",
+                "entity_key": str(d["id"]),
+                "before": None,
+                "after": {
+                    "buyer_id": d["buyer_id"],
+                    "step": d["step"],
+                    "as_of": as_of.isoformat(),
+                    "channels": d["channels"],
+                },
+            }
+            for d in documents.iter_rows(named=True)
+        ],
+    )
+    return documents.height
+
+
+def _assignee(buyer_id: str, managers: list[str]) -> str | None:
+    """The credit manager who calls a buyer: the same one every time (a stable hash)."""
+    if not managers:
+        return None
+    return managers[zlib.crc32(buyer_id.encode()) % len(managers)]
+
+
+# ---- documents -----------------------------------------------------------------------
+
+
+def document_of(session: Session, org: Org, document_id: int) -> DunningDocument:
+    """A stored document as its letter, e-mail or script renders it."""
+    row = repository.document(session, org.id, document_id)
+    if row is None:
+        raise NotFoundError(f"no dunning document {document_id}")
+    buyer = session.get(Buyer, (org.id, row.buyer_id))
+    assert buyer is not None  # a foreign key
+    settings = load_settings(session, org)
+    step = next(
+        (s for p in settings.policies.values() for s in p.steps if s.name == row.step), None
+    )
+    if step is None:  # a step since removed from the policy: its shipped wording
+        template = default_templates(row.step, Channel(row.channels.split(",")[0]))
+        wording = template.get(row.language) or template["en"]
+    else:
+        wording = step.template(row.language)
+    items = tuple(
+        DocumentItem(
+            invoice_id=invoice.invoice_id,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            days_overdue=action.days_overdue,
+            amount=from_minor(invoice.amount, invoice.currency),
+            open_amount=from_minor(action.amount, action.currency),
+            currency=action.currency,
+        )
+        for action, invoice in repository.document_items(session, org.id, document_id)
+    )
+    return DunningDocument(
+        step=row.step,
+        language=row.language,
+        date=row.as_of,
+        seller=settings.letterhead,
+        buyer_id=buyer.buyer_id,
+        buyer_name=buyer.name,
+        contact_name=buyer.contact_name,
+        items=items,
+        template=wording,
+    )
+
+
+# ---- promises --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRecord:
+    id: int
+    buyer_id: str
+    amount: Decimal
+    currency: str
+    made_on: dt.date
+    promised_for: dt.date
+    status: str
+    settled_on: dt.date | None
+    invoice_ids: list[str]
+    note: str | None
+
+    def audit_value(self) -> audit.AuditValue:
+        value: audit.AuditValue = to_jsonable(asdict(self))
+        return value
+
+
+def add_promise(
+    session: Session,
+    org: Org,
+    *,
+    buyer_id: str,
+    amount: Decimal,
+    promised_for: dt.date,
+    made_on: dt.date,
+    actor: str,
+    invoice_id: str | None = None,
+    note: str | None = None,
+) -> PromiseRecord:
+    """Record a promise to pay; it pauses the ladder of the invoices it covers (the one
+    named, else every invoice of the buyer open on ``made_on``) until its date."""
+    buyer = session.get(Buyer, (org.id, buyer_id))
+    if buyer is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    if promised_for < made_on:
+        raise InvalidInputError(
+            f"the promised date {promised_for.isoformat()} is before the day the promise is "
+            f"made ({made_on.isoformat()})"
+        )
+    if amount <= 0:
+        raise InvalidInputError(f"the promised amount must be more than 0, not {amount}")
+    invoices = _covered(session, org, buyer, invoice_id, made_on)
+    currency = invoices[0].currency
+    if len({i.currency for i in invoices}) > 1:
+        raise InvalidInputError(
+            f"{buyer_id}'s open invoices are in several currencies; name the invoice "
+            "(--invoice) the promise is for"
+        )
+    row = Promise(
+        org_id=org.id,
+        buyer_id=buyer_id,
+        amount=to_minor(amount, currency),
+        currency=currency,
+        made_on=made_on,
+        promised_for=promised_for,
+        status=PromiseStatus.OPEN.value,
+        note=note,
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(PromiseInvoice(promise_id=row.id, invoice_id=i.invoice_id) for i in invoices)
+    record = _promise_record(row, [i.invoice_id for i in invoices])
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="create",
+        entity="promises",
+        entity_key=str(row.id),
+        after=record.audit_value(),
+    )
+    return record
+
+
+def _covered(
+    session: Session, org: Org, buyer: Buyer, invoice_id: str | None, on: dt.date
+) -> list[Invoice]:
+    if invoice_id is not None:
+        invoice = session.get(Invoice, (org.id, invoice_id))
+        if invoice is None or invoice.buyer_id != buyer.buyer_id:
+            raise NotFoundError(f"no invoice {invoice_id!r} of buyer {buyer.buyer_id!r}")
+        return [invoice]
+    settled = (
+        select(Allocation.invoice_id)
+        .where(Allocation.org_id == org.id, Allocation.buyer_id == buyer.buyer_id)
+        .where(Allocation.date <= on)
+        .group_by(Allocation.invoice_id)
+        .having(
+            func.sum(Allocation.amount)
+            >= select(Invoice.amount)
+            .where(Invoice.org_id == org.id, Invoice.invoice_id == Allocation.invoice_id)
+            .scalar_subquery()
+        )
+    )
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.org_id == org.id, Invoice.buyer_id == buyer.buyer_id)
+            .where(Invoice.issue_date <= on, Invoice.invoice_id.not_in(settled))
+            .order_by(Invoice.due_date, Invoice.invoice_id)
+        )
+    )
+    if not invoices:
+        raise InvalidInputError(f"{buyer.buyer_id} has no invoice open on {on.isoformat()}")
+    return invoices
+
+
+def _promise_record(row: Promise, invoice_ids: list[str]) -> PromiseRecord:
+    return PromiseRecord(
+        id=row.id,
+        buyer_id=row.buyer_id,
+        amount=from_minor(row.amount, row.currency),
+        currency=row.currency,
+        made_on=row.made_on,
+        promised_for=row.promised_for,
+        status=row.status,
+        settled_on=row.settled_on,
+        invoice_ids=invoice_ids,
+        note=row.note,
+    )
+
+
+def list_promises(
+    session: Session, org: Org, *, buyer_id: str | None = None, status: str | None = None
+) -> list[PromiseRecord]:
+    if status is not None and status not in {s.value for s in PromiseStatus}:
+        raise InvalidInputError(f"status: open, kept or broken, not {status!r}")
+    rows = repository.promises(session, org.id, buyer_id=buyer_id, status=status)
+    covered = repository.promise_coverage(session, [r.id for r in rows])
+    return [_promise_record(r, covered.get(r.id, [])) for r in rows]
+
+
+# ---- the worklist ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """Something a person does today: a call, a letter to print, a hand-over to send, a
+    promise falling due, an e-mail that did not leave."""
+
+    kind: str  # call, letter, handover, promise, email
+    id: int  # the task's, document's, hand-over's, promise's or message's id
+    buyer_id: str
+    buyer_name: str
+    step: str | None
+    since: dt.date  # the run that made it, or the promised date
+    amounts: dict[str, Decimal]  # open on the day, per currency
+    detail: dict[str, str | None]  # phone and contact, assignee, recipient, status...
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    as_of: dt.date
+    calls: list[WorkItem]
+    letters: list[WorkItem]
+    handovers: list[WorkItem]
+    promises: list[WorkItem]
+    emails: list[WorkItem]
+
+
+def worklist(session: Session, org: Org, as_of: dt.date) -> Worklist:
+    """What is left to do on ``as_of`` from the runs up to it."""
+    totals = repository.document_totals(session, org.id, as_of)
+    names = repository.buyer_names(session, org.id)
+
+    def item(
+        kind: str,
+        id_: int,
+        buyer_id: str,
+        step: str | None,
+        since: dt.date,
+        document_id: int | None,
+        **detail: str | None,
+    ) -> WorkItem:
+        amounts = (
+            {
+                currency: from_minor(minor, currency)
+                for currency, minor in totals.get(document_id, {}).items()
+            }
+            if document_id is not None
+            else {}
+        )
+        return WorkItem(
+            kind, id_, buyer_id, names.get(buyer_id, buyer_id), step, since, amounts, detail
+        )
+
+    calls = [
+        item(
+            "call",
+            t.id,
+            t.buyer_id,
+            d.step,
+            d.as_of,
+            d.id,
+            assignee=t.assignee,
+            phone=b.phone,
+            contact_name=b.contact_name,
+        )
+        for t, d, b in repository.open_calls(session, org.id, as_of)
+    ]
+    letters = [
+        item("letter", d.id, d.buyer_id, d.step, d.as_of, d.id, language=d.language)
+        for d in repository.letters_to_print(session, org.id, as_of)
+    ]
+    handovers = [
+        item("handover", h.id, h.buyer_id, d.step, d.as_of, d.id)
+        for h, d in repository.open_handovers(session, org.id, as_of)
+    ]
+    promises = [
+        WorkItem(
+            "promise",
+            p.id,
+            p.buyer_id,
+            names.get(p.buyer_id, p.buyer_id),
+            None,
+            p.promised_for,
+            {p.currency: from_minor(p.amount, p.currency)},
+            {"made_on": p.made_on.isoformat()},
+        )
+        for p in repository.promises_due(session, org.id, as_of)
+    ]
+    emails = [
+        item(
+            "email",
+            m.id,
+            d.buyer_id,
+            d.step,
+            d.as_of,
+            d.id,
+            recipient=m.recipient,
+            status=m.status,
+            error=m.last_error,
+        )
+        for m, d in repository.unsent_emails(session, org.id, as_of)
+    ]
+    return Worklist(as_of, calls, letters, handovers, promises, emails)
