@@ -3,5 +3,5 @@
 from tradeguard.domain.collections.templates import StepTemplate
 
 
-def validate_template(template: StepTemplate, language: str, step: str) -> None:  # noqa: ARG001
+def validate_template(template: StepTemplate, language: str, step: str) -> None:
     """Replaced by the sandboxed rendering check of collections.letters."""

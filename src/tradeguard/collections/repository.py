@@ -262,7 +262,7 @@ def document_totals(session: Session, org_id: int, as_of: dt.date) -> dict[int, 
 
 def buyer_names(session: Session, org_id: int) -> dict[str, str]:
     rows = session.execute(select(Buyer.buyer_id, Buyer.name).where(Buyer.org_id == org_id))
-    return {buyer_id: name for buyer_id, name in rows.tuples()}
+    return dict(list(rows.tuples()))
 
 
 def open_calls(
