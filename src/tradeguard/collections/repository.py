@@ -319,3 +319,80 @@ def unsent_emails(
         .order_by(DunningDocumentRow.as_of, OutboxMessage.id)
     )
     return [(m, d) for m, d in rows.tuples()]
+
+
+# ---- a buyer's documents, effectiveness ---------------------------------------------------
+
+
+def buyer_documents(
+    session: Session, org_id: int, buyer_id: str
+) -> list[tuple[DunningDocumentRow, PhoneTask | None, AgencyHandover | None, OutboxMessage | None]]:
+    rows = session.execute(
+        select(DunningDocumentRow, PhoneTask, AgencyHandover, OutboxMessage)
+        .outerjoin(PhoneTask, PhoneTask.document_id == DunningDocumentRow.id)
+        .outerjoin(AgencyHandover, AgencyHandover.document_id == DunningDocumentRow.id)
+        .outerjoin(OutboxMessage, OutboxMessage.document_id == DunningDocumentRow.id)
+        .where(DunningDocumentRow.org_id == org_id, DunningDocumentRow.buyer_id == buyer_id)
+        .order_by(DunningDocumentRow.as_of.desc(), DunningDocumentRow.id.desc())
+    )
+    return [(d, t, h, m) for d, t, h, m in rows.tuples()]
+
+
+def buyer_disputes(session: Session, org_id: int, buyer_id: str) -> list[Dispute]:
+    return list(
+        session.scalars(
+            select(Dispute)
+            .join(
+                Invoice,
+                (Invoice.org_id == Dispute.org_id) & (Invoice.invoice_id == Dispute.invoice_id),
+            )
+            .where(Dispute.org_id == org_id, Invoice.buyer_id == buyer_id)
+            .order_by(Dispute.opened_on.desc())
+        )
+    )
+
+
+def documents_of_invoices(
+    session: Session, org_id: int, invoice_ids: list[str]
+) -> dict[str, list[tuple[dt.date, str, str]]]:
+    """Per invoice: the documents that carried it (date, step, channels), oldest first."""
+    rows = session.execute(
+        select(
+            DunningAction.invoice_id,
+            DunningDocumentRow.as_of,
+            DunningDocumentRow.step,
+            DunningDocumentRow.channels,
+        )
+        .join(DunningDocumentRow, DunningDocumentRow.id == DunningAction.document_id)
+        .where(DunningAction.org_id == org_id, DunningAction.invoice_id.in_(invoice_ids))
+        .order_by(DunningDocumentRow.as_of)
+    )
+    sent: dict[str, list[tuple[dt.date, str, str]]] = {}
+    for invoice_id, on, step, channels in rows.tuples():
+        sent.setdefault(invoice_id, []).append((on, step, channels))
+    return sent
+
+
+def done_actions(connection: Connection, org_id: int, as_of: dt.date) -> pl.DataFrame:
+    """invoice_id, step, as_of, amount, currency of every step done up to ``as_of``."""
+    return read_frame(
+        connection,
+        select(
+            DunningAction.invoice_id,
+            DunningAction.step,
+            DunningAction.as_of,
+            DunningAction.amount,
+            DunningAction.currency,
+        ).where(
+            DunningAction.org_id == org_id,
+            DunningAction.status == "done",
+            DunningAction.as_of <= as_of,
+        ),
+        {
+            "invoice_id": pl.String,
+            "step": pl.String,
+            "as_of": pl.Date,
+            "amount": pl.Int64,
+            "currency": pl.String,
+        },
+    )
