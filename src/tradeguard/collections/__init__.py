@@ -1,0 +1,1 @@
+"""Collections: dunning buyers for overdue invoices, and the letters and e-mails each step sends."""
