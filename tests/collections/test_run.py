@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from tests.conftest import run_cli, write_csv
 from tradeguard.audit.models import AuditEntry
@@ -206,14 +205,14 @@ def test_a_dispute_takes_the_invoice_off_the_ladder_until_resolved(
         disputes.open_dispute(session, ledger, "I3", "damaged goods", "tester", opened_on=day(20))
     assert [a[0] for a in run(engine, ledger, day(30))] == ["I1", "I2"]
     with unit_of_work(engine) as session:
-        [open_] = disputes.list_disputes(session, ledger)  # type: ignore[call-arg]
+        [open_] = disputes.list_disputes(session, ledger)
         disputes.resolve_dispute(
             session,
             ledger,
             open_.dispute_id,
             outcome,
             "tester",
-            resolved_on=day(40),  # type: ignore[arg-type]
+            resolved_on=day(40),
         )
     after = run(engine, ledger, day(41))
     assert (("I3", "phone_call", "done") in after) is back_on  # where it was: the call next
@@ -225,7 +224,8 @@ def test_the_daily_cycle_runs_the_same_step_once(engine: Engine, ledger: Organis
     with unit_of_work(engine) as session:
         again = run_cycle(session, ledger, day(15), "tester")
     [dunning] = [o for o in first.outcomes if o.step == "dunning"]
-    assert dunning.ran and dunning.result["done"] == 3
+    assert dunning.ran
+    assert dunning.result["done"] == 3
     assert [o.ran for o in again.outcomes if o.step == "dunning"] == [False]
     assert run(engine, ledger, day(15)) == []  # the command after the cycle: nothing
 
@@ -266,9 +266,8 @@ def test_a_letter_is_printed_once_and_a_call_finished_once(
     assert {c.kind for c in history} == {"letter", "email", "call", "promise"}
 
 
-def test_dunning_run_json_contract_and_second_run_empty(
-    db_url: str, ledger: Organisation, tmp_path: Path
-) -> None:
+@pytest.mark.usefixtures("ledger")
+def test_dunning_run_json_contract_and_second_run_empty(db_url: str, tmp_path: Path) -> None:
     first = run_cli(db_url, tmp_path, "dunning", "run", "--as-of", "2026-03-16", "--format", "json")
     assert first.returncode == 0, first.stderr
     document = json.loads(first.stdout)
