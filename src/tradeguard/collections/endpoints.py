@@ -222,7 +222,7 @@ async def handover_file_csv(handover_id: RowId, reader: Reader) -> Response:
 
     def build(session: Session, caller: Caller) -> Response:
         rows = collections.handover_rows(session, caller.org, handover_id)
-        return _file(handover_csv(rows), CSV_TYPE, f"handover-{handover_id}.csv")
+        return _file(handover_csv(rows).encode("utf-8"), CSV_TYPE, f"handover-{handover_id}.csv")
 
     return await reader.run(build)
 
@@ -238,11 +238,7 @@ async def handover_file_xlsx(handover_id: RowId, reader: Reader) -> Response:
 
     def build(session: Session, caller: Caller) -> Response:
         rows = collections.handover_rows(session, caller.org, handover_id)
-        return _file(
-            handover_xlsx(rows, f"handover {handover_id}"),
-            XLSX_TYPE,
-            f"handover-{handover_id}.xlsx",
-        )
+        return _file(handover_xlsx(rows), XLSX_TYPE, f"handover-{handover_id}.xlsx")
 
     return await reader.run(build)
 

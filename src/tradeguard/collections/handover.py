@@ -1,20 +1,18 @@
-"""The file a collection agency receives for a hand-over, as CSV or as an Excel workbook:
-one row per invoice handed over (``service.handover_rows``, ``HANDOVER_COLUMNS``).
+"""The agency hand-over file as CSV and XLSX, from ``service.handover_rows``: one row per
+invoice handed over (``HANDOVER_COLUMNS``), for ``tradeguard dunning handover`` and the
+API's ``/api/v1/agency-handovers/{id}/file.csv|xlsx``.
 
 The CSV writes amounts and dates as text (``1234.50``, ``2024-01-31``) so that no
-spreadsheet rounds or reformats them; the workbook keeps them as numbers and dates."""
+spreadsheet rounds or reformats them, after a byte-order mark so that Excel reads the
+buyers' names in any script; the workbook keeps them as numbers and dates."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from tradeguard.collections.service import HANDOVER_COLUMNS
 
@@ -32,26 +30,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def handover_csv(rows: Sequence[dict[str, Any]]) -> bytes:
-    """The rows as UTF-8 CSV with a header, with a byte-order mark so that Excel reads
-    the buyers' names in any script."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+def handover_csv(rows: list[dict[str, Any]]) -> str:
+    """One line per invoice; amounts as exact decimal text, dates ISO."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HANDOVER_COLUMNS)
-    for row in rows:
-        writer.writerow([_text(row[name]) for name in HANDOVER_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    writer.writerows([_text(row[c]) for c in HANDOVER_COLUMNS] for row in rows)
+    return buffer.getvalue()
 
 
-def handover_xlsx(rows: Sequence[dict[str, Any]], title: str) -> bytes:
-    """The rows as one worksheet: amounts as numbers, dates as dates, the header frozen."""
+def handover_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    """The same as a workbook: amounts as (exact) numbers, dates as dates, the header
+    frozen and the columns as wide as their values."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
-    assert sheet is not None  # a new workbook has its one sheet
-    sheet.title = title[:31]  # Excel's longest sheet name
+    assert sheet is not None  # a new workbook has its sheet
+    sheet.title = "handover"
     sheet.append(list(HANDOVER_COLUMNS))
     for row in rows:
-        sheet.append([row[name] for name in HANDOVER_COLUMNS])
+        sheet.append([row[c] for c in HANDOVER_COLUMNS])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             if isinstance(cell.value, Decimal):
@@ -62,6 +63,6 @@ def handover_xlsx(rows: Sequence[dict[str, Any]], title: str) -> bytes:
         widest = max([len(name), *(len(_text(row[name])) for row in rows)])
         sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

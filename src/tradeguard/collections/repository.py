@@ -202,7 +202,7 @@ def document_items(
         .where(DunningAction.org_id == org_id, DunningAction.document_id == document_id)
         .order_by(Invoice.due_date, Invoice.invoice_id)
     )
-    return [(action, invoice) for action, invoice in rows.tuples()]
+    return [(action, invoice) for action, invoice in rows]
 
 
 # ---- the worklist -----------------------------------------------------------------------
@@ -228,7 +228,7 @@ def promise_coverage(session: Session, promise_ids: list[int]) -> dict[int, list
         .where(PromiseInvoice.promise_id.in_(promise_ids))
         .order_by(PromiseInvoice.invoice_id)
     )
-    for promise_id, invoice_id in rows.tuples():
+    for promise_id, invoice_id in rows:
         covered.setdefault(promise_id, []).append(invoice_id)
     return covered
 
@@ -254,7 +254,7 @@ def document_totals(session: Session, org_id: int, as_of: dt.date) -> dict[int, 
         .group_by(DunningAction.document_id, DunningAction.currency)
     )
     totals: dict[int, dict[str, int]] = {}
-    for document_id, currency, minor in rows.tuples():
+    for document_id, currency, minor in rows:
         if document_id is not None:
             totals.setdefault(document_id, {})[currency] = int(minor)
     return totals
@@ -262,7 +262,7 @@ def document_totals(session: Session, org_id: int, as_of: dt.date) -> dict[int, 
 
 def buyer_names(session: Session, org_id: int) -> dict[str, str]:
     rows = session.execute(select(Buyer.buyer_id, Buyer.name).where(Buyer.org_id == org_id))
-    return dict(list(rows.tuples()))
+    return dict(rows.all())
 
 
 def open_calls(
@@ -280,7 +280,7 @@ def open_calls(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, PhoneTask.id)
     )
-    return [(t, d, b) for t, d, b in rows.tuples()]
+    return [(t, d, b) for t, d, b in rows]
 
 
 def letters_to_print(session: Session, org_id: int, as_of: dt.date) -> list[DunningDocumentRow]:
@@ -305,7 +305,7 @@ def open_handovers(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, AgencyHandover.id)
     )
-    return [(h, d) for h, d in rows.tuples()]
+    return [(h, d) for h, d in rows]
 
 
 def unsent_emails(
@@ -318,7 +318,7 @@ def unsent_emails(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, OutboxMessage.id)
     )
-    return [(m, d) for m, d in rows.tuples()]
+    return [(m, d) for m, d in rows]
 
 
 # ---- a buyer's documents, effectiveness ---------------------------------------------------
@@ -335,7 +335,7 @@ def buyer_documents(
         .where(DunningDocumentRow.org_id == org_id, DunningDocumentRow.buyer_id == buyer_id)
         .order_by(DunningDocumentRow.as_of.desc(), DunningDocumentRow.id.desc())
     )
-    return [(d, t, h, m) for d, t, h, m in rows.tuples()]
+    return [(d, t, h, m) for d, t, h, m in rows]
 
 
 def buyer_disputes(session: Session, org_id: int, buyer_id: str) -> list[Dispute]:
@@ -368,7 +368,7 @@ def documents_of_invoices(
         .order_by(DunningDocumentRow.as_of)
     )
     sent: dict[str, list[tuple[dt.date, str, str]]] = {}
-    for invoice_id, on, step, channels in rows.tuples():
+    for invoice_id, on, step, channels in rows:
         sent.setdefault(invoice_id, []).append((on, step, channels))
     return sent
 

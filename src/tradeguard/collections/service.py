@@ -184,9 +184,12 @@ def run_dunning(
     settings = load_settings(session, org)
     connection = session.connection()
     items = open_items_on(snapshot, as_of)
-    kept, broken = _settle_promises(session, org, settings, snapshot, items, as_of, actor)
     promises, coverage = repository.open_promises(connection, org.id)
-    promised = running(promises, coverage, as_of, settings.promise_grace_days)
+    kept, broken = _settle_promises(
+        session, org, settings, snapshot, items, (promises, coverage), as_of, actor
+    )
+    still_open = promises.filter(~pl.col("promise_id").is_in(kept + broken))
+    promised = running(still_open, coverage, as_of, settings.promise_grace_days)
     paused = _paused(repository.disputes(connection, org.id), promised, as_of)
     escalate = coverage.filter(pl.col("promise_id").is_in(broken))["invoice_id"]
     earliest = min(p.steps[0].days for p in settings.policies.values())
@@ -238,11 +241,12 @@ def _settle_promises(
     settings: DunningSettings,
     snapshot: LedgerSnapshot,
     items: pl.DataFrame,
+    open_promises: tuple[pl.DataFrame, pl.DataFrame],
     as_of: dt.date,
     actor: str,
 ) -> tuple[list[int], list[int]]:
     """Mark the open promises kept or broken on ``as_of``; the ids of each."""
-    promises, coverage = repository.open_promises(session.connection(), org.id)
+    promises, coverage = open_promises
     if not promises.height:
         return [], []
     payments = snapshot.allocations.filter(pl.col("source_type") != "write_off").select(
