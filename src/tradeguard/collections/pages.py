@@ -60,20 +60,24 @@ PAGE_MESSAGES = (
     N_("sending"),
     N_("sent"),
     N_("unconfirmed"),
-    N_("failed"),
     N_("done"),
     N_("kept"),
     N_("broken"),
     N_("reached"),
     N_("no_answer"),
-    N_("highest"),
-    N_("one_step"),
     N_("Dunning run done."),
     N_("Call outcome recorded."),
     N_("Letter marked printed."),
     N_("Hand-over marked sent."),
     N_("Promise to pay recorded."),
 )
+
+
+# What each way of catching up after missed days is called on the settings page.
+CATCH_UP_LABELS = {
+    CatchUp.HIGHEST.value: N_("only the highest step due (a required one not yet taken first)"),
+    CatchUp.ONE_STEP.value: N_("one step per run"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +385,8 @@ def _toml_key(key: str) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, Mapping):  # only an empty one is written inline
+        return "{}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -391,19 +397,22 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _toml_table(table: Mapping[str, Any], path: str, lines: list[str]) -> None:
-    def tables(value: Any) -> bool:
-        return isinstance(value, Mapping) or (
-            isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
-        )
+def _is_table(value: Any) -> bool:
+    """Written as a [table] or [[array of tables]] rather than as ``key = value``."""
+    return (isinstance(value, Mapping) and bool(value)) or (
+        isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
+    )
 
-    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not tables(v))
+
+def _toml_table(table: Mapping[str, Any], path: str, lines: list[str]) -> None:
+    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not _is_table(v))
     for key, value in table.items():
         name = f"{path}.{_toml_key(key)}" if path else _toml_key(key)
-        if isinstance(value, Mapping) and value:
-            lines.extend(["", f"[{name}]"])
+        if isinstance(value, Mapping) and _is_table(value):
+            if not all(_is_table(v) for v in value.values()):  # [policies] alone says nothing
+                lines.extend(["", f"[{name}]"])
             _toml_table(value, name, lines)
-        elif isinstance(value, list) and tables(value):
+        elif _is_table(value):
             for element in value:
                 lines.extend(["", f"[[{name}]]"])
                 _toml_table(element, name, lines)
@@ -433,7 +442,7 @@ def _settings_page(
         "collections_settings.html",
         settings=values,
         classes=CREDIT_CLASSES,
-        catch_ups=[c.value for c in CatchUp],
+        catch_ups=CATCH_UP_LABELS,
         field=lambda name, current: typed.get(name, str(current)),
         document=typed.get("document", settings_toml(values)),
         done=DONE_MESSAGES.get(done or ""),
