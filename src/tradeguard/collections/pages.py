@@ -247,6 +247,7 @@ async def call_outcome_form(
     note: Annotated[str, Form(max_length=2000)] = "",
     promise_amount: Annotated[str, Form(max_length=40)] = "",
     promise_date: Annotated[str, Form(max_length=10)] = "",
+    promise_invoice: Annotated[str, Form(max_length=64)] = "",
     dispute_invoice: Annotated[str, Form(max_length=64)] = "",
     dispute_reason: Annotated[str, Form(max_length=2000)] = "",
     as_of: Annotated[str, Form(max_length=10)] = "",
@@ -257,6 +258,7 @@ async def call_outcome_form(
         "note": note,
         "promise_amount": promise_amount,
         "promise_date": promise_date,
+        "promise_invoice": promise_invoice,
         "dispute_invoice": dispute_invoice,
         "dispute_reason": dispute_reason,
     }
@@ -283,6 +285,7 @@ async def call_outcome_form(
                 on=dt.date.today(),
                 note=note.strip() or None,
                 promise=record(),
+                promise_invoice=promise_invoice.strip() or None,
                 dispute=dispute,
             )
 
