@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tradeguard.country import report as country_report
 from tradeguard.domain.identity.access import Role
 from tradeguard.identity import service as users
 from tradeguard.identity.models import Organisation
 from tradeguard.kit.db import unit_of_work
+from tradeguard.kit.pdf_fonts import CjkFontNotFoundError, cjk_font_path
 from tradeguard.web.app import create_app
 
 REQUIRE = os.environ.get("TRADEGUARD_REQUIRE_BROWSER") == "1"
@@ -34,8 +34,8 @@ def _missing_tool() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} not found (Debian: apt-get install poppler-utils)"
     try:
-        country_report.cjk_font_path()
-    except country_report.CjkFontNotFoundError as error:
+        cjk_font_path()
+    except CjkFontNotFoundError as error:
         return str(error)
     return None
 

@@ -12,13 +12,13 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from tradeguard.country.report import CJK_FONT_ENV, CjkFontNotFoundError, cjk_font_path
 from tradeguard.domain.identity.access import Role
 from tradeguard.identity import service as users
 from tradeguard.identity.commands import TOKEN_ENV
 from tradeguard.identity.models import Organisation, WebSession
 from tradeguard.imports.uploads import MAX_UPLOAD_ENV, max_upload_bytes
 from tradeguard.kit.db import get_engine, resolve_url
+from tradeguard.kit.pdf_fonts import CJK_FONT_ENV, CjkFontNotFoundError, cjk_font_path
 from tradeguard.kit.settings import ENV_PREFIX, Settings, settings
 
 VARIABLES = [ENV_PREFIX + field.upper() for field in Settings.model_fields]

@@ -6,15 +6,14 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from tradeguard.country.service import SOURCES
 from tradeguard.domain.country.rating import CountryRisk
-from tradeguard.domain.errors import InvalidInputError, UnavailableError
-from tradeguard.kit.settings import settings
+from tradeguard.domain.errors import InvalidInputError
+from tradeguard.kit.pdf_fonts import cjk_font_path, registered_font
 from tradeguard.locale import N_, translate
 
 REPORT_LANGUAGES = ("en", "zh")
@@ -194,57 +193,6 @@ def country_html(risk: CountryRisk, language: str, generated: dt.date) -> str:
     return _jinja().get_template("country_report.html").render(r=report)
 
 
-CJK_FONT_ENV = "TRADEGUARD_CJK_FONT"
-
-
-# CJK fonts with TrueType (glyf) outlines, which ReportLab embeds and subsets; it cannot
-# embed CFF outlines such as Noto Sans CJK's. WenQuanYi Micro Hei also has the Latin
-# letters, "•" and "·", so one font sets the whole Chinese report.
-CJK_FONT_PATHS = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian, Ubuntu: fonts-wqy-microhei
-    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),  # Fedora: wqy-microhei-fonts
-)
-
-
-class CjkFontNotFoundError(UnavailableError):
-    """No usable font for the Chinese PDF on this machine."""
-
-
-def cjk_font_path() -> Path:
-    """The font of the Chinese PDF: ``TRADEGUARD_CJK_FONT``, else the first known location."""
-    configured = settings().cjk_font
-    if configured is not None:
-        if not configured.is_file():
-            raise CjkFontNotFoundError(f"{CJK_FONT_ENV}={configured}: no such font file")
-        return configured
-    for candidate in CJK_FONT_PATHS:
-        if candidate.is_file():
-            return candidate
-    raise CjkFontNotFoundError(
-        "no Chinese font for the PDF report: install fonts-wqy-microhei (Debian, Ubuntu) or "
-        f"set {CJK_FONT_ENV} to a .ttf/.ttc font with TrueType outlines; looked in "
-        + ", ".join(str(path) for path in CJK_FONT_PATHS)
-    )
-
-
-@cache
-def _registered_cjk_font(path: Path) -> str:
-    """Registers the font with ReportLab once per file; its name for the styles."""
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
-
-    name = f"TradeGuardCJK-{path.stem}"
-    try:
-        font = TTFont(name, str(path), subfontIndex=0)  # the first face of a collection
-    except TTFError as error:
-        raise CjkFontNotFoundError(
-            f"{path} cannot be embedded in a PDF ({error}): {CJK_FONT_ENV} needs a font "
-            "with TrueType outlines, such as fonts-wqy-microhei's wqy-microhei.ttc"
-        ) from error
-    pdfmetrics.registerFont(font)
-    return name
-
-
 def country_pdf(risk: CountryRisk, language: str, generated: dt.date) -> bytes:
     """The same report as a PDF (A4); the Chinese one in an embedded, subset CJK font
     (``cjk_font_path``), so every reader shows the same glyphs."""
@@ -263,7 +211,7 @@ def country_pdf(risk: CountryRisk, language: str, generated: dt.date) -> bytes:
     )
 
     report = country_report(risk, language, generated)
-    font = _registered_cjk_font(cjk_font_path()) if language == "zh" else "Helvetica"
+    font = registered_font(cjk_font_path()) if language == "zh" else "Helvetica"
     styles = getSampleStyleSheet()
     for name in ("Title", "Heading2", "BodyText"):
         styles[name].fontName = font

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     max_overflow: int = Field(default=20, ge=0)
     session_hours: int = Field(default=12, ge=1, le=24 * 365)  # how long a sign-in lasts
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
-    cjk_font: Path | None = None  # checked when a Chinese PDF needs it (``country.report``)
+    cjk_font: Path | None = None  # checked when a PDF needs it (``kit.pdf_fonts``)
     token: SecretStr | None = None  # the CLI acts as this API token's user
     # The outbox's SMTP server; without a host, e-mails stay queued (for export).
     smtp_host: str | None = None
