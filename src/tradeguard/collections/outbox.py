@@ -148,7 +148,9 @@ def _statuses(status: str | None) -> list[str] | None:
 
 def list_messages(session: Session, org: Org, status: str | None = None) -> list[MessageRecord]:
     """The organisation's messages (those in ``status``), in the order they were queued."""
-    return [_record(m, d) for m, d in repository.outbox_messages(session, org.id, _statuses(status))]
+    return [
+        _record(m, d) for m, d in repository.outbox_messages(session, org.id, _statuses(status))
+    ]
 
 
 def compose(
@@ -390,8 +392,7 @@ def resend(session: Session, org: Org, message_id: int, actor: str) -> MessageRe
     OUTBOX_WORKFLOW.check(
         current,
         OutboxStatus.QUEUED,
-        f"message {message_id} is {current}: only an unconfirmed or failed message is "
-        "queued again",
+        f"message {message_id} is {current}: only an unconfirmed or failed message is queued again",
     )
     transition(
         session,
@@ -438,4 +439,3 @@ def export(session: Session, org: Org, status: str | None = None) -> list[Export
             )
         )
     return exported
-

@@ -343,8 +343,7 @@ def outbox_messages(
         query = query.where(OutboxMessage.status.in_(statuses))
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    rows = session.execute(query.order_by(OutboxMessage.id))
-    return [(m, d) for m, d in rows.tuples()]
+    return [(m, d) for m, d in session.execute(query.order_by(OutboxMessage.id))]
 
 
 def outbox_ids(

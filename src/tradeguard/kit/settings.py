@@ -76,7 +76,9 @@ class Settings(BaseSettings):
         """An address, and one is needed as soon as there is a server to send through."""
         if sender is None:
             if info.data.get("smtp_host"):
-                raise ValueError(f"the sender's address is needed when {ENV_PREFIX}SMTP_HOST is set")
+                raise ValueError(
+                    f"the sender's address is needed when {ENV_PREFIX}SMTP_HOST is set"
+                )
             return None
         if "@" not in parseaddr(sender)[1]:
             raise ValueError("give an e-mail address, e.g. credit@example.com")
@@ -113,4 +115,6 @@ def _problem(error: ErrorDetails) -> str:
     variable = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
     # A validator's own ValueError reads as written, without pydantic's "Value error, ".
     reason = error.get("ctx", {}).get("error") or error["msg"]
+    if error["input"] is None:  # a validator that needs a variable left unset
+        return f"{variable} is not set: {reason}"
     return f"{variable}={error['input']!r}: {reason}"
