@@ -1,5 +1,6 @@
-"""``tradeguard dunning run|list``, ``tradeguard promise add|list``,
-``tradeguard dunning-settings show|set`` and ``tradeguard outbox list|send|resend|export``."""
+"""``tradeguard dunning run|list|call|letter|handover|history|effectiveness``,
+``tradeguard promise add|list``, ``tradeguard dunning-settings show|set`` and
+``tradeguard outbox list|send|resend|export``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import typer
 
 from tradeguard.collections import outbox
 from tradeguard.collections import service as collections
+from tradeguard.collections.handover import handover_csv, handover_xlsx
+from tradeguard.collections.letters import letter_html, letter_pdf
 from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import (
@@ -100,19 +103,19 @@ def dunning_run(
 def _print_run(day: dt.date, run: collections.DunningRun) -> None:
     rows_table(
         f"Dunning {day.isoformat()} ({len(run.actions)} actions, {run.documents} documents)",
-        ["buyer", "invoice", "step", "channel", "days", "amount", "status"],
+        ["invoice", "days", "amount", "buyer", "step", "status"],
         [
             [
-                a.buyer_id,
                 a.invoice_id,
-                a.step,
-                a.channel,
                 a.days_overdue,
                 f"{a.amount:,} {a.currency}",
+                a.buyer_id,
+                f"{a.step} ({a.channel})",
                 a.status + (" (promise broken)" if a.escalated else ""),
             ]
             for a in run.actions
         ],
+        notes=3,
     )
 
 
@@ -140,19 +143,19 @@ def dunning_list(
     ):
         rows_table(
             f"{title} ({len(items)})",
-            ["id", "since", "buyer", "step", "amount", "detail"],
+            ["id", "since", "amount", "buyer", "step", "detail"],
             [
                 [
                     i.id,
                     i.since,
+                    _money(i.amounts),
                     f"{i.buyer_id} {i.buyer_name}",
                     i.step or "",
-                    _money(i.amounts),
                     "; ".join(f"{k}: {v}" for k, v in i.detail.items() if v),
                 ]
                 for i in items
             ],
-            notes=1,
+            notes=3,
         )
 
 
@@ -310,6 +313,161 @@ def settings_set(
             session, organisation, changes, STATE.actor, replace_all=file is not None
         )
     stderr.print(f"changed {', '.join(sorted(changes))}")
+
+
+@dunning_app.command("call")
+def dunning_call(
+    task_id: Annotated[int, typer.Argument(min=1, help="The phone task (dunning list)")],
+    outcome: Annotated[
+        collections.CallOutcome, typer.Option("--outcome", help="What came of the call")
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="What was said")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", help="Promised amount")] = None,
+    date: Annotated[
+        dt.date | None,
+        typer.Option("--date", parser=parse_date, metavar=DATE_METAVAR, help="Promised date"),
+    ] = None,
+    invoice: Annotated[str | None, typer.Option("--invoice", help="The disputed invoice")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="What is disputed")] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Record a call's outcome: reached, promise (--amount, --date), dispute (--invoice,
+    --reason) or no_answer (audited)."""
+    promise = None
+    if amount is not None or date is not None:
+        if amount is None or date is None:
+            raise typer.BadParameter("a promise needs both --amount and --date")
+        promise = (_amount(amount), date)
+    dispute = None
+    if invoice is not None or reason is not None:
+        if invoice is None or reason is None:
+            raise typer.BadParameter("a dispute needs both --invoice and --reason")
+        dispute = (invoice, reason)
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        call = collections.record_call(
+            session,
+            organisation,
+            task_id,
+            outcome,
+            STATE.actor,
+            on=dt.date.today(),
+            note=note,
+            promise=promise,
+            dispute=dispute,
+        )
+    if output is OutputFormat.JSON:
+        emit_json(to_jsonable(asdict(call)))
+    else:
+        stderr.print(f"call {call.id} to {call.buyer_id}: {call.outcome}")
+
+
+@dunning_app.command("letter")
+def dunning_letter(
+    document_id: Annotated[int, typer.Argument(min=1, help="The letter (dunning list)")],
+    out: Annotated[Path, typer.Option("--out", help="A .pdf or .html file to write")],
+    printed: Annotated[
+        bool, typer.Option("--printed", help="Also mark it printed (it leaves the worklist)")
+    ] = False,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Write a dunning letter as PDF or HTML, in the buyer's language."""
+    if out.suffix.lower() not in {".pdf", ".html"}:
+        raise typer.BadParameter("write a .pdf or an .html file", param_hint="--out")
+    permission = Permission.WRITE_LEDGER if printed else Permission.READ_LEDGER
+    with org_session(db, org, permission) as (session, organisation):
+        document = collections.document_of(session, organisation, document_id)
+        if out.suffix.lower() == ".pdf":
+            out.write_bytes(letter_pdf(document))
+        else:
+            out.write_text(letter_html(document), encoding="utf-8")
+        if printed:
+            collections.mark_printed(session, organisation, document_id, STATE.actor)
+    stderr.print(f"wrote {out}")
+
+
+@dunning_app.command("handover")
+def dunning_handover(
+    handover_id: Annotated[int, typer.Argument(min=1, help="The hand-over (dunning list)")],
+    out: Annotated[Path, typer.Option("--out", help="A .csv or .xlsx file to write")],
+    sent: Annotated[bool, typer.Option("--sent", help="Also mark it sent to the agency")] = False,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Write the agency's hand-over file: the debt per invoice, the documents, the
+    contact history."""
+    if out.suffix.lower() not in {".csv", ".xlsx"}:
+        raise typer.BadParameter("write a .csv or an .xlsx file", param_hint="--out")
+    permission = Permission.WRITE_LEDGER if sent else Permission.READ_LEDGER
+    with org_session(db, org, permission) as (session, organisation):
+        rows = collections.handover_rows(session, organisation, handover_id)
+        if out.suffix.lower() == ".csv":
+            out.write_text(handover_csv(rows), encoding="utf-8")
+        else:
+            out.write_bytes(handover_xlsx(rows))
+        if sent:
+            collections.mark_handed_over(session, organisation, handover_id, STATE.actor)
+    stderr.print(f"wrote {out} ({len(rows)} invoices)")
+
+
+@dunning_app.command("history")
+def dunning_history(
+    buyer: Annotated[str, typer.Option("--buyer", help="The buyer")],
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """A buyer's contact history: letters, e-mails, calls, promises, disputes."""
+    with org_session(db, org) as (session, organisation):
+        history = collections.contact_history(session, organisation, buyer)
+    if output is OutputFormat.JSON:
+        emit_json([to_jsonable(asdict(c)) for c in history])
+        return
+    rows_table(
+        f"Contact history of {buyer} ({len(history)})",
+        ["on", "kind", "step", "what", "status"],
+        [[c.on, c.kind, c.step or "", c.summary, c.status or ""] for c in history],
+        notes=3,
+    )
+
+
+@dunning_app.command("effectiveness")
+def dunning_effectiveness(
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Per quarter and step: the share of the amount at the step collected within the
+    window after it (15 days by default)."""
+    day = as_of_date(as_of)
+    with org_session(db, org) as (session, organisation):
+        snapshot = load_snapshot(session.connection(), organisation.id, organisation.base_currency)
+        effects = collections.step_effectiveness(session, organisation, day, snapshot)
+        base = organisation.base_currency
+    if output is OutputFormat.JSON:
+        emit_json(
+            {"as_of": day, "currency": base, "steps": [to_jsonable(asdict(e)) for e in effects]}
+        )
+        return
+    rows_table(
+        f"Dunning effectiveness ({base})",
+        ["quarter", "step", "steps", "amount", "collected", "share", "complete"],
+        [
+            [
+                e.quarter,
+                e.step,
+                e.steps,
+                f"{e.amount:,}",
+                f"{e.collected:,}",
+                "" if e.share is None else f"{e.share:.1%}",
+                "yes" if e.complete else "not yet",
+            ]
+            for e in effects
+        ],
+    )
 
 
 # ---- the outbox --------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def document_items(
         .where(DunningAction.org_id == org_id, DunningAction.document_id == document_id)
         .order_by(Invoice.due_date, Invoice.invoice_id)
     )
-    return [(action, invoice) for action, invoice in rows.tuples()]
+    return [(action, invoice) for action, invoice in rows]
 
 
 # ---- the worklist -----------------------------------------------------------------------
@@ -230,7 +230,7 @@ def promise_coverage(session: Session, promise_ids: list[int]) -> dict[int, list
         .where(PromiseInvoice.promise_id.in_(promise_ids))
         .order_by(PromiseInvoice.invoice_id)
     )
-    for promise_id, invoice_id in rows.tuples():
+    for promise_id, invoice_id in rows:
         covered.setdefault(promise_id, []).append(invoice_id)
     return covered
 
@@ -256,7 +256,7 @@ def document_totals(session: Session, org_id: int, as_of: dt.date) -> dict[int, 
         .group_by(DunningAction.document_id, DunningAction.currency)
     )
     totals: dict[int, dict[str, int]] = {}
-    for document_id, currency, minor in rows.tuples():
+    for document_id, currency, minor in rows:
         if document_id is not None:
             totals.setdefault(document_id, {})[currency] = int(minor)
     return totals
@@ -264,7 +264,7 @@ def document_totals(session: Session, org_id: int, as_of: dt.date) -> dict[int, 
 
 def buyer_names(session: Session, org_id: int) -> dict[str, str]:
     rows = session.execute(select(Buyer.buyer_id, Buyer.name).where(Buyer.org_id == org_id))
-    return dict(list(rows.tuples()))
+    return dict(rows.all())
 
 
 def open_calls(
@@ -282,7 +282,7 @@ def open_calls(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, PhoneTask.id)
     )
-    return [(t, d, b) for t, d, b in rows.tuples()]
+    return [(t, d, b) for t, d, b in rows]
 
 
 def letters_to_print(session: Session, org_id: int, as_of: dt.date) -> list[DunningDocumentRow]:
@@ -307,7 +307,7 @@ def open_handovers(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, AgencyHandover.id)
     )
-    return [(h, d) for h, d in rows.tuples()]
+    return [(h, d) for h, d in rows]
 
 
 def unsent_emails(
@@ -320,7 +320,84 @@ def unsent_emails(
         .where(DunningDocumentRow.as_of <= as_of)
         .order_by(DunningDocumentRow.as_of, OutboxMessage.id)
     )
-    return [(m, d) for m, d in rows.tuples()]
+    return [(m, d) for m, d in rows]
+
+
+# ---- a buyer's documents, effectiveness ---------------------------------------------------
+
+
+def buyer_documents(
+    session: Session, org_id: int, buyer_id: str
+) -> list[tuple[DunningDocumentRow, PhoneTask | None, AgencyHandover | None, OutboxMessage | None]]:
+    rows = session.execute(
+        select(DunningDocumentRow, PhoneTask, AgencyHandover, OutboxMessage)
+        .outerjoin(PhoneTask, PhoneTask.document_id == DunningDocumentRow.id)
+        .outerjoin(AgencyHandover, AgencyHandover.document_id == DunningDocumentRow.id)
+        .outerjoin(OutboxMessage, OutboxMessage.document_id == DunningDocumentRow.id)
+        .where(DunningDocumentRow.org_id == org_id, DunningDocumentRow.buyer_id == buyer_id)
+        .order_by(DunningDocumentRow.as_of.desc(), DunningDocumentRow.id.desc())
+    )
+    return [(d, t, h, m) for d, t, h, m in rows]
+
+
+def buyer_disputes(session: Session, org_id: int, buyer_id: str) -> list[Dispute]:
+    return list(
+        session.scalars(
+            select(Dispute)
+            .join(
+                Invoice,
+                (Invoice.org_id == Dispute.org_id) & (Invoice.invoice_id == Dispute.invoice_id),
+            )
+            .where(Dispute.org_id == org_id, Invoice.buyer_id == buyer_id)
+            .order_by(Dispute.opened_on.desc())
+        )
+    )
+
+
+def documents_of_invoices(
+    session: Session, org_id: int, invoice_ids: list[str]
+) -> dict[str, list[tuple[dt.date, str, str]]]:
+    """Per invoice: the documents that carried it (date, step, channels), oldest first."""
+    rows = session.execute(
+        select(
+            DunningAction.invoice_id,
+            DunningDocumentRow.as_of,
+            DunningDocumentRow.step,
+            DunningDocumentRow.channels,
+        )
+        .join(DunningDocumentRow, DunningDocumentRow.id == DunningAction.document_id)
+        .where(DunningAction.org_id == org_id, DunningAction.invoice_id.in_(invoice_ids))
+        .order_by(DunningDocumentRow.as_of)
+    )
+    sent: dict[str, list[tuple[dt.date, str, str]]] = {}
+    for invoice_id, on, step, channels in rows:
+        sent.setdefault(invoice_id, []).append((on, step, channels))
+    return sent
+
+
+def done_actions(connection: Connection, org_id: int, as_of: dt.date) -> pl.DataFrame:
+    """invoice_id, step, as_of, amount, currency of every step done up to ``as_of``."""
+    return read_frame(
+        connection,
+        select(
+            DunningAction.invoice_id,
+            DunningAction.step,
+            DunningAction.as_of,
+            DunningAction.amount,
+            DunningAction.currency,
+        ).where(
+            DunningAction.org_id == org_id,
+            DunningAction.status == "done",
+            DunningAction.as_of <= as_of,
+        ),
+        {
+            "invoice_id": pl.String,
+            "step": pl.String,
+            "as_of": pl.Date,
+            "amount": pl.Int64,
+            "currency": pl.String,
+        },
+    )
 
 
 # ---- the outbox -------------------------------------------------------------------------

@@ -15,10 +15,11 @@ import datetime as dt
 import zlib
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
@@ -27,12 +28,15 @@ from tradeguard.collections.letters import validate_template
 from tradeguard.collections.models import (
     AgencyHandover,
     DunningAction,
+    DunningDocumentRow,
     OutboxMessage,
     PhoneTask,
     Promise,
     PromiseInvoice,
 )
+from tradeguard.disputes.service import open_dispute
 from tradeguard.domain.collections.documents import DocumentItem, DunningDocument
+from tradeguard.domain.collections.effectiveness import effectiveness
 from tradeguard.domain.collections.ladder import ITEMS_SCHEMA, ActionStatus, plan
 from tradeguard.domain.collections.policy import (
     UNSCORED_CLASS,
@@ -41,9 +45,9 @@ from tradeguard.domain.collections.policy import (
     default_templates,
 )
 from tradeguard.domain.collections.promises import PromiseStatus, running, settle
-from tradeguard.domain.errors import InvalidInputError, NotFoundError
+from tradeguard.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from tradeguard.domain.identity.access import Org
-from tradeguard.domain.ledger.snapshot import LedgerSnapshot
+from tradeguard.domain.ledger.snapshot import LedgerSnapshot, rates_on, to_base
 from tradeguard.domain.money import from_minor, to_minor
 from tradeguard.identity.models import Organisation
 from tradeguard.kit.db import serialise
@@ -180,9 +184,12 @@ def run_dunning(
     settings = load_settings(session, org)
     connection = session.connection()
     items = open_items_on(snapshot, as_of)
-    kept, broken = _settle_promises(session, org, settings, snapshot, items, as_of, actor)
     promises, coverage = repository.open_promises(connection, org.id)
-    promised = running(promises, coverage, as_of, settings.promise_grace_days)
+    kept, broken = _settle_promises(
+        session, org, settings, snapshot, items, (promises, coverage), as_of, actor
+    )
+    still_open = promises.filter(~pl.col("promise_id").is_in(kept + broken))
+    promised = running(still_open, coverage, as_of, settings.promise_grace_days)
     paused = _paused(repository.disputes(connection, org.id), promised, as_of)
     escalate = coverage.filter(pl.col("promise_id").is_in(broken))["invoice_id"]
     earliest = min(p.steps[0].days for p in settings.policies.values())
@@ -234,11 +241,12 @@ def _settle_promises(
     settings: DunningSettings,
     snapshot: LedgerSnapshot,
     items: pl.DataFrame,
+    open_promises: tuple[pl.DataFrame, pl.DataFrame],
     as_of: dt.date,
     actor: str,
 ) -> tuple[list[int], list[int]]:
     """Mark the open promises kept or broken on ``as_of``; the ids of each."""
-    promises, coverage = repository.open_promises(session.connection(), org.id)
+    promises, coverage = open_promises
     if not promises.height:
         return [], []
     payments = snapshot.allocations.filter(pl.col("source_type") != "write_off").select(
@@ -718,3 +726,379 @@ def worklist(session: Session, org: Org, as_of: dt.date) -> Worklist:
         for m, d in repository.unsent_emails(session, org.id, as_of)
     ]
     return Worklist(as_of, calls, letters, handovers, promises, emails)
+
+
+# ---- what people do with the documents ---------------------------------------------------
+
+
+class CallOutcome(StrEnum):
+    REACHED = "reached"
+    PROMISE = "promise"
+    DISPUTE = "dispute"
+    NO_ANSWER = "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    id: int
+    buyer_id: str
+    document_id: int
+    assignee: str | None
+    status: str
+    outcome: str | None
+    note: str | None
+    done_by: str | None
+    promise_id: int | None = None
+    dispute_id: str | None = None
+
+
+def _finish(
+    session: Session, model: type[Any], org: Org, row_id: int, what: str, **values: Any
+) -> None:
+    """open → done/sent once: a conditional UPDATE, so two people never both finish it."""
+    done = session.execute(
+        update(model)
+        .where(model.id == row_id, model.org_id == org.id, model.status == "open")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], done).rowcount != 1:
+        row = session.get(model, row_id)
+        if row is None or row.org_id != org.id:
+            raise NotFoundError(f"no {what} {row_id}")
+        raise ConflictError(f"{what} {row_id} is already done")
+
+
+def record_call(
+    session: Session,
+    org: Org,
+    task_id: int,
+    outcome: CallOutcome,
+    actor: str,
+    *,
+    on: dt.date,
+    note: str | None = None,
+    promise: tuple[Decimal, dt.date] | None = None,
+    dispute: tuple[str, str] | None = None,
+) -> CallRecord:
+    """The outcome of a call (audited). ``promise`` (amount, date) records the promise
+    to pay it brought; ``dispute`` (invoice id, reason) opens the dispute it raised."""
+    if (outcome is CallOutcome.PROMISE) != (promise is not None):
+        raise InvalidInputError("a promise outcome needs the promised amount and date")
+    if (outcome is CallOutcome.DISPUTE) != (dispute is not None):
+        raise InvalidInputError("a dispute outcome needs the invoice and the reason")
+    before = session.get(PhoneTask, task_id)
+    if before is None or before.org_id != org.id:
+        raise NotFoundError(f"no phone task {task_id}")
+    buyer_id = before.buyer_id
+    _finish(
+        session,
+        PhoneTask,
+        org,
+        task_id,
+        "phone task",
+        status="done",
+        outcome=outcome.value,
+        note=note,
+        done_at=dt.datetime.now(dt.UTC),
+        done_by=actor,
+    )
+    promise_id = dispute_id = None
+    if promise is not None:
+        amount, promised_for = promise
+        promise_id = add_promise(
+            session,
+            org,
+            buyer_id=buyer_id,
+            amount=amount,
+            promised_for=promised_for,
+            made_on=on,
+            actor=actor,
+            note=note,
+        ).id
+    if dispute is not None:
+        invoice_id, reason = dispute
+        invoice = session.get(Invoice, (org.id, invoice_id))
+        if invoice is None or invoice.buyer_id != buyer_id:
+            raise NotFoundError(f"no invoice {invoice_id!r} of buyer {buyer_id!r}")
+        dispute_id = open_dispute(session, org, invoice_id, reason, actor, opened_on=on).dispute_id
+    session.refresh(before)
+    record = CallRecord(
+        id=before.id,
+        buyer_id=buyer_id,
+        document_id=before.document_id,
+        assignee=before.assignee,
+        status=before.status,
+        outcome=before.outcome,
+        note=before.note,
+        done_by=before.done_by,
+        promise_id=promise_id,
+        dispute_id=dispute_id,
+    )
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="call",
+        entity="phone_tasks",
+        entity_key=str(task_id),
+        before={"status": "open"},
+        after=to_jsonable(asdict(record)),
+    )
+    return record
+
+
+def mark_printed(session: Session, org: Org, document_id: int, actor: str) -> None:
+    """A letter has been printed and posted: it leaves the worklist (audited)."""
+    changed = session.execute(
+        update(DunningDocumentRow)
+        .where(
+            DunningDocumentRow.id == document_id,
+            DunningDocumentRow.org_id == org.id,
+            DunningDocumentRow.letter_status == "to_print",
+        )
+        .values(letter_status="printed", printed_at=dt.datetime.now(dt.UTC))
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], changed).rowcount != 1:
+        row = repository.document(session, org.id, document_id)
+        if row is None or row.letter_status is None:
+            raise NotFoundError(f"no letter {document_id}")
+        raise ConflictError(f"letter {document_id} is already printed")
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="printed",
+        entity="dunning_documents",
+        entity_key=str(document_id),
+        before={"letter_status": "to_print"},
+        after={"letter_status": "printed"},
+    )
+
+
+def mark_handed_over(session: Session, org: Org, handover_id: int, actor: str) -> None:
+    """The hand-over file has gone to the agency (audited)."""
+    _finish(
+        session,
+        AgencyHandover,
+        org,
+        handover_id,
+        "hand-over",
+        status="sent",
+        sent_at=dt.datetime.now(dt.UTC),
+        sent_by=actor,
+    )
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="handed_over",
+        entity="agency_handovers",
+        entity_key=str(handover_id),
+        before={"status": "open"},
+        after={"status": "sent"},
+    )
+
+
+# ---- contact history and the hand-over file ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One thing that passed between the seller and a buyer about its debts."""
+
+    on: dt.date
+    kind: str  # letter, email, call, handover, promise, dispute
+    step: str | None
+    summary: str  # what happened, in a few words
+    status: str | None
+
+
+def contact_history(session: Session, org: Org, buyer_id: str) -> list[Contact]:
+    """A buyer's dunning documents, calls and their outcomes, promises and disputes,
+    newest first."""
+    if session.get(Buyer, (org.id, buyer_id)) is None:
+        raise NotFoundError(f"no buyer {buyer_id!r}")
+    history: list[Contact] = []
+    for document, call, handover, message in repository.buyer_documents(session, org.id, buyer_id):
+        channels = document.channels.split(",")
+        if Channel.LETTER.value in channels:
+            history.append(
+                Contact(
+                    document.as_of,
+                    "letter",
+                    document.step,
+                    f"letter {document.id}",
+                    document.letter_status,
+                )
+            )
+        if message is not None:
+            history.append(
+                Contact(
+                    document.as_of,
+                    "email",
+                    document.step,
+                    f"e-mail to {message.recipient}",
+                    message.status,
+                )
+            )
+        if call is not None:
+            outcome = f": {call.outcome}" if call.outcome else ""
+            history.append(
+                Contact(
+                    document.as_of,
+                    "call",
+                    document.step,
+                    f"call by {call.assignee or 'unassigned'}{outcome}"
+                    + (f" ({call.note})" if call.note else ""),
+                    call.status,
+                )
+            )
+        if handover is not None:
+            history.append(
+                Contact(
+                    document.as_of,
+                    "handover",
+                    document.step,
+                    f"hand-over {handover.id} to the agency",
+                    handover.status,
+                )
+            )
+    for promise in list_promises(session, org, buyer_id=buyer_id):
+        history.append(
+            Contact(
+                promise.made_on,
+                "promise",
+                None,
+                f"promised {promise.amount:,} {promise.currency} by "
+                f"{promise.promised_for.isoformat()}",
+                promise.status,
+            )
+        )
+    for dispute in repository.buyer_disputes(session, org.id, buyer_id):
+        history.append(
+            Contact(
+                dispute.opened_on,
+                "dispute",
+                None,
+                f"dispute {dispute.dispute_id} on {dispute.invoice_id}: {dispute.reason}",
+                dispute.outcome or "open",
+            )
+        )
+    return sorted(history, key=lambda c: c.on, reverse=True)
+
+
+HANDOVER_COLUMNS = (
+    "buyer_id",
+    "buyer_name",
+    "registration_number",
+    "country",
+    "contact_name",
+    "email",
+    "phone",
+    "invoice_id",
+    "issue_date",
+    "due_date",
+    "days_overdue",
+    "amount",
+    "open_amount",
+    "currency",
+    "documents",
+    "contact_history",
+)
+
+
+def handover_rows(session: Session, org: Org, handover_id: int) -> list[dict[str, Any]]:
+    """The agency's file: one row per invoice handed over, with the buyer, the debt,
+    the documents sent about it and the contact history."""
+    handover = session.get(AgencyHandover, handover_id)
+    if handover is None or handover.org_id != org.id:
+        raise NotFoundError(f"no hand-over {handover_id}")
+    document = document_of(session, org, handover.document_id)
+    buyer = session.get(Buyer, (org.id, handover.buyer_id))
+    assert buyer is not None  # a foreign key
+    sent = repository.documents_of_invoices(
+        session, org.id, [item.invoice_id for item in document.items]
+    )
+    history = "; ".join(
+        f"{c.on.isoformat()} {c.kind} {c.summary}" + (f" [{c.status}]" if c.status else "")
+        for c in contact_history(session, org, buyer.buyer_id)
+    )
+    return [
+        {
+            "buyer_id": buyer.buyer_id,
+            "buyer_name": buyer.name,
+            "registration_number": buyer.registration_number,
+            "country": buyer.country,
+            "contact_name": buyer.contact_name,
+            "email": buyer.email,
+            "phone": buyer.phone,
+            "invoice_id": item.invoice_id,
+            "issue_date": item.issue_date,
+            "due_date": item.due_date,
+            "days_overdue": item.days_overdue,
+            "amount": item.amount,
+            "open_amount": item.open_amount,
+            "currency": item.currency,
+            "documents": "; ".join(
+                f"{on.isoformat()} {step} ({channels.replace(',', '+')})"
+                for on, step, channels in sent.get(item.invoice_id, [])
+            ),
+            "contact_history": history,
+        }
+        for item in document.items
+    ]
+
+
+# ---- effectiveness -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepEffect:
+    quarter: str
+    step: str
+    steps: int  # invoices that took the step in the quarter
+    amount: Decimal  # open at the step, base currency
+    collected: Decimal  # of it, collected within the window after the step
+    share: float | None
+    complete: bool  # every step of the quarter is older than the window
+
+
+def step_effectiveness(
+    session: Session, org: Org, as_of: dt.date, snapshot: LedgerSnapshot
+) -> list[StepEffect]:
+    """Per quarter and step, the share of the amount at the step collected within the
+    window after it (``effectiveness_window_days``), in the base currency at ``as_of``."""
+    settings = load_settings(session, org)
+    actions = repository.done_actions(session.connection(), org.id, as_of)
+    base = org.base_currency
+    payments = snapshot.allocations.filter(pl.col("source_type") != "write_off").join(
+        snapshot.invoices.select("invoice_id", "currency"), on="invoice_id"
+    )
+    currencies = sorted(set(actions["currency"]) | set(payments["currency"]))
+    rates = rates_on(snapshot.fx, currencies, base, as_of)
+    effects = effectiveness(
+        actions.with_columns(amount=to_base(actions["amount"], actions["currency"], rates, base)),
+        payments.with_columns(
+            amount=to_base(payments["amount"], payments["currency"], rates, base)
+        ).select("invoice_id", "date", "amount"),
+        as_of,
+        settings.effectiveness_window_days,
+    )
+    order = {s.name: i for p in settings.policies.values() for i, s in enumerate(p.steps)}
+    return sorted(
+        (
+            StepEffect(
+                quarter=e["quarter"],
+                step=e["step"],
+                steps=e["steps"],
+                amount=from_minor(e["amount"], base),
+                collected=from_minor(e["collected"], base),
+                share=e["share"],
+                complete=e["complete"],
+            )
+            for e in effects.iter_rows(named=True)
+        ),
+        key=lambda e: (e.quarter, order.get(e.step, len(order)), e.step),
+    )

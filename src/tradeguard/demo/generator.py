@@ -857,8 +857,28 @@ def _buyers_frame(book: _Book, lo: int, hi: int, rng: np.random.Generator) -> pl
             "registration_number": _registration_numbers(book, index),
             "currency": _take(book.currencies, book.currency[index]),
             "terms_days": pl.Series(book.terms[index]).cast(pl.String),
+            **_contacts(book, index, _take(codes, country)),
         }
     )
+
+
+_CONTACT_NAMES = ("Anna Weber", "Li Wei", "Maria Rossi", "James Smith", "Wang Fang", "Eva Novak")
+_CHINESE_COUNTRIES = ("CN", "TW", "HK", "SG")
+
+
+def _contacts(book: _Book, index: IntArray, country: pl.Series) -> dict[str, pl.Series]:
+    """Accounts-payable contacts for the dunning letters, derived from the buyer's number
+    (no random draw, so the rest of a seed's company is unchanged); every tenth buyer
+    has no e-mail address and is written to by letter."""
+    ids = _ids("", index + 1, book.id_width)
+    email = pl.select(pl.concat_str(pl.lit("ap."), ids, pl.lit("@buyer.example"))).to_series()
+    registration = (index * 387_420_489 + 104_729) % 1_000_000_000
+    return {
+        "email": email.scatter(np.flatnonzero(index % 10 == 9), None),
+        "phone": pl.select(pl.concat_str(pl.lit("+"), _ids("", registration, 9))).to_series(),
+        "contact_name": _take(list(_CONTACT_NAMES), index % len(_CONTACT_NAMES)),
+        "language": pl.Series(np.where(country.is_in(_CHINESE_COUNTRIES), "zh", "en")),
+    }
 
 
 def _registration_numbers(book: _Book, index: IntArray) -> pl.Series:
