@@ -36,7 +36,7 @@ from tradeguard.audit.models import AuditEntry
 from tradeguard.cli.main import app
 from tradeguard.collections import service as collections
 from tradeguard.collections.models import OutboxMessage
-from tradeguard.collections.outbox import message_id_of, send_queued
+from tradeguard.collections.outbox import SendReport, message_id_of, send_queued
 from tradeguard.cycle.scheduler import run_for_every_organisation
 from tradeguard.domain.identity.access import Role
 from tradeguard.domain.workflow import IllegalTransitionError
@@ -392,15 +392,22 @@ def test_two_senders_at_once_send_each_message_once(
     with unit_of_work(engine) as session:  # the run itself, without sending
         snapshot = load_snapshot(session.connection(), ledger.id, ledger.base_currency)
         collections.run_dunning(session, ledger, dt.date.fromisoformat(AS_OF), "test", snapshot)
-    reports = []
-    senders = [
-        threading.Thread(target=lambda: reports.append(send_queued(engine, ledger.id)))
-        for _ in range(2)
-    ]
+    reports: list[SendReport] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            reports.append(send_queued(engine, ledger.id))
+        except BaseException as error:  # for the assertion below
+            errors.append(error)
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
     for sender in senders:
         sender.start()
     for sender in senders:
         sender.join(timeout=60)
+    assert errors == []
+    assert len(reports) == 2
     assert sum(r.sent for r in reports) == 3
     assert sorted(smtp.handler.ids()) == sorted(set(smtp.handler.ids()))
     assert len(smtp.handler.received) == 3

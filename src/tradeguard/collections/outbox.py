@@ -232,11 +232,12 @@ def send_queued(
             return SendReport(0, 0, 0, waiting, configured=False)
         unconfirmed = _recover(session, org_id, actor)
         candidates = repository.outbox_ids(session, org_id, SENDABLE, limit)
+        _, reply_to = _letterhead_sender(session, org)
     sent = failed = tried = 0
     with Mailer(config) as mailer:
         for message_id in candidates:
             tried += 1
-            claim = _claim(engine, org, message_id, config.sender, actor)
+            claim = _claim(engine, org, message_id, (config.sender, reply_to), actor)
             if not isinstance(claim, _Claim):
                 failed += 1 if claim is OutboxStatus.FAILED else 0
                 continue
@@ -285,10 +286,11 @@ def _recover(session: Session, org_id: int, actor: str) -> int:
 
 
 def _claim(
-    engine: Engine, org: Org, message_id: int, sender: str, actor: str
+    engine: Engine, org: Org, message_id: int, addresses: tuple[str, str | None], actor: str
 ) -> _Claim | OutboxStatus:
-    """Take the message for this sender, its e-mail rendered and stored; else the status
-    it was left in (failed: it cannot be rendered; another: someone else has it)."""
+    """Take the message for this sender, its e-mail (From, Reply-To ``addresses``)
+    rendered and stored; else the status it was left in (failed: it cannot be rendered;
+    sending: another sender took it first)."""
     with unit_of_work(engine) as session:
         found = repository.outbox_messages(session, org.id, ids=[message_id])
         if not found or found[0][0].status not in SENDABLE:
@@ -298,8 +300,7 @@ def _claim(
         try:
             document = document_of(session, org, message.document_id)
             rendered = render_message(document)
-            _, reply_to = _letterhead_sender(session, org)
-            email = compose(org.id, message, document, rendered, sender, reply_to)
+            email = compose(org.id, message, document, rendered, *addresses)
         except (TradeGuardError, ValueError) as error:
             problem = f"the e-mail cannot be written: {error}"
             if repository.move_message(
