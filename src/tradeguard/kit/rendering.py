@@ -97,4 +97,9 @@ DONE_MESSAGES = {
     "alert-acknowledged": "Alert acknowledged.",
     "alert-resolved": "Alert resolved.",
     "settings-saved": "Settings saved.",
+    "dunning-run": "Dunning run done.",
+    "call-recorded": "Call outcome recorded.",
+    "letter-printed": "Letter marked printed.",
+    "handover-sent": "Hand-over marked sent.",
+    "promise-recorded": "Promise to pay recorded.",
 }

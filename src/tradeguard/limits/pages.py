@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tradeguard.collections import service as collections
 from tradeguard.credit import service as credit
 from tradeguard.credit.schemas import ScorePointRead, ScoreRead
 from tradeguard.domain.errors import BadQueryError, TradeGuardError
@@ -149,6 +150,7 @@ def _buyer_page(
     except TradeGuardError as error:  # e.g. a missing FX rate: the rest of the page still shows
         score, score_error = None, str(error)
     credit_status = limits.buyer_limits(session, caller.org, buyer_id, dt.date.today())
+    contacts = collections.contact_history(session, caller.org, buyer_id)
     role = caller.principal.role
     return render_page(
         request,
@@ -173,6 +175,8 @@ def _buyer_page(
         invoices=invoices,
         payments=payments,
         payment_rows=[PaymentRead.of(p) for p in payments.items],
+        contacts=contacts,
+        today=dt.date.today(),
     )
 
 
@@ -360,6 +364,50 @@ async def lift_stop_form(
             lift,
             "stop-lifted",
             conflict=not stopped,
+        )
+
+    return await writer.run(work)
+
+
+@router.post("/buyers/{buyer_id}/promises")
+async def promise_form(
+    request: Request,
+    buyer_id: str,
+    writer: Writer,
+    amount: Annotated[str, Form(max_length=40)],
+    promised_for: Annotated[str, Form(max_length=10)],
+    invoice_id: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record the buyer's promise to pay, made today: the dunning of the invoices it
+    covers (the one named, else all the buyer's open ones) waits until its date."""
+
+    def work(session: Session, caller: Caller) -> Response:
+        ledger.buyer(session, caller.org, buyer_id)
+        return _after_buyer_form(
+            request,
+            session,
+            caller,
+            buyer_id,
+            "promise",
+            {
+                "amount": amount,
+                "promised_for": promised_for,
+                "invoice_id": invoice_id,
+                "note": note,
+            },
+            lambda: collections.add_promise(
+                session,
+                caller.org,
+                buyer_id=buyer_id,
+                amount=_amount(amount),
+                promised_for=form_day(promised_for, "promised_for"),
+                made_on=dt.date.today(),
+                actor=caller.actor,
+                invoice_id=invoice_id.strip() or None,
+                note=note.strip() or None,
+            ),
+            "promise-recorded",
         )
 
     return await writer.run(work)

@@ -1,5 +1,6 @@
 """What the credit manager's page gathers: open alerts by severity, limit proposals and
-requests to decide, buyers over their limit, new defaults, orders on hold."""
+requests to decide, buyers over their limit, new defaults, orders on hold, and the
+collections worklist (calls, letters, hand-overs, promises due, e-mails not sent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from tradeguard.collections import service as collections
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.monitoring.rules import Rule, Severity
 from tradeguard.limits import service as limits
@@ -25,6 +27,7 @@ class Today:
     over_limit: list[monitoring.Holding]
     new_defaults: list[monitoring.Holding]
     holds: list[screening.ScreeningRecord]  # orders put on hold in the last 30 days
+    worklist: collections.Worklist  # the collections worklist of the day
 
     @property
     def open_alerts(self) -> int:
@@ -47,4 +50,5 @@ def today(session: Session, org: Org, on: dt.date) -> Today:
             h for h in monitoring.holding(session, org, Rule.DEFAULT) if h.since > recent
         ],
         holds=screening.holds(session, org, recent),
+        worklist=collections.worklist(session, org, on),
     )

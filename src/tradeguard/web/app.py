@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tradeguard import __version__
 from tradeguard.audit import endpoints as audit_endpoints
 from tradeguard.audit import pages as audit_pages
+from tradeguard.collections import endpoints as collections_endpoints
+from tradeguard.collections import pages as collections_pages
 from tradeguard.country import endpoints as country_endpoints
 from tradeguard.credit import endpoints as credit_endpoints
 from tradeguard.cycle import endpoints as cycle_endpoints
@@ -61,6 +63,7 @@ ROUTERS = (
     disputes_endpoints.router,
     receivables_endpoints.router,
     screening_endpoints.router,
+    collections_endpoints.router,
     assets.router,
     identity_pages.router,
     today_pages.router,
@@ -71,6 +74,7 @@ ROUTERS = (
     audit_pages.router,
     receivables_pages.router,
     screening_pages.router,
+    collections_pages.router,
 )
 
 _SECURITY_HEADERS = [
