@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +27,7 @@ from tradeguard.kit.options import (
     FormatOption,
     OrgOption,
     as_of_date,
+    parse_amount,
     parse_date,
     setting_changes,
 )
@@ -159,16 +160,6 @@ def dunning_list(
         )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"not an amount: {text!r}", param_hint="--amount") from None
-    if not amount.is_finite() or amount <= 0:
-        raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint="--amount")
-    return amount
-
-
 @promise_app.command("add")
 def promise_add(
     buyer: Annotated[str, typer.Option("--buyer", help="The buyer who promises")],
@@ -195,7 +186,7 @@ def promise_add(
             session,
             organisation,
             buyer_id=buyer,
-            amount=_amount(amount),
+            amount=parse_amount(amount),
             promised_for=date,
             made_on=as_of_date(made_on),
             actor=STATE.actor,
@@ -339,7 +330,7 @@ def dunning_call(
     if amount is not None or date is not None:
         if amount is None or date is None:
             raise typer.BadParameter("a promise needs both --amount and --date")
-        promise = (_amount(amount), date)
+        promise = (parse_amount(amount), date)
     dispute = None
     if invoice is not None or reason is not None:
         if invoice is None or reason is None:
