@@ -114,6 +114,28 @@ def test_each_step_once_grouped_per_buyer(engine: Engine, ledger: Organisation) 
         assert len(audited) == 8  # every document
 
 
+def test_a_day_run_again_after_new_invoices_sends_only_them(
+    engine: Engine, ledger: Organisation, tmp_path: Path
+) -> None:
+    assert len(run(engine, ledger, day(15))) == 6  # three letters, three pre-due skipped
+    late = "invoice_id,buyer_id,issue_date,due_date,amount,currency\nI4,B1,2026-01-30,2026-03-01,80.00,EUR"
+    with unit_of_work(engine) as session:
+        import_file(session, ledger, "invoices", write_csv(tmp_path, "late.csv", late), "test")
+    assert run(engine, ledger, day(15)) == [
+        ("I4", "pre_due_reminder", "skipped"),
+        ("I4", "reminder_letter", "done"),
+    ]
+    with unit_of_work(engine) as session:
+        letters = session.scalars(
+            select(DunningDocumentRow.id).where(
+                DunningDocumentRow.buyer_id == "B1", DunningDocumentRow.step == "reminder_letter"
+            )
+        ).all()
+        [second] = [d for d in letters if d != min(letters)]
+        document = collections.document_of(session, ledger, second)
+    assert [i.invoice_id for i in document.items] == ["I4"]  # not I1, I2 a second time
+
+
 def test_a_paid_invoice_leaves_the_ladder_and_a_partial_payment_keeps_the_rest(
     engine: Engine, ledger: Organisation, tmp_path: Path
 ) -> None:

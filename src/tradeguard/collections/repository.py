@@ -164,21 +164,23 @@ def credit_managers(session: Session, org_id: int) -> list[str]:
 
 def add_documents(connection: Connection, org_id: int, documents: pl.DataFrame) -> pl.DataFrame:
     """Insert documents (buyer_id, step, as_of, channels, language, letter_status) and
-    return them with their ids."""
+    return them with their ids (the run holds the organisation's dunning lock, so the
+    rows after the highest id before are its own)."""
     table = cast(Table, DunningDocumentRow.__table__)
+    before = connection.scalar(
+        select(func.coalesce(func.max(DunningDocumentRow.id), 0)).where(
+            DunningDocumentRow.org_id == org_id
+        )
+    )
     insert_frame(connection, table, documents.with_columns(org_id=pl.lit(org_id)))
-    days = documents["as_of"].unique().to_list()
     ids = read_frame(
         connection,
-        select(
-            DunningDocumentRow.id,
-            DunningDocumentRow.buyer_id,
-            DunningDocumentRow.step,
-            DunningDocumentRow.as_of,
-        ).where(DunningDocumentRow.org_id == org_id, DunningDocumentRow.as_of.in_(days)),
-        {"id": pl.Int64, "buyer_id": pl.String, "step": pl.String, "as_of": pl.Date},
+        select(DunningDocumentRow.id, DunningDocumentRow.buyer_id, DunningDocumentRow.step).where(
+            DunningDocumentRow.org_id == org_id, DunningDocumentRow.id > before
+        ),
+        {"id": pl.Int64, "buyer_id": pl.String, "step": pl.String},
     )
-    return documents.join(ids, on=["buyer_id", "step", "as_of"])
+    return documents.join(ids, on=["buyer_id", "step"])
 
 
 def add_rows(connection: Connection, model: type[Base], frame: pl.DataFrame) -> None:
