@@ -429,3 +429,28 @@ def test_the_cycle_and_the_scheduler_send_what_their_dunning_step_queued(
     statuses = _statuses(engine)
     assert len(smtp.handler.received) == len(statuses) > first  # the days caught up's too
     assert set(statuses.values()) == {"sent"}
+
+
+def test_the_api_run_sends_after_its_answer(
+    engine: Engine, ledger: Organisation, smtp: Server
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tradeguard.web.app import create_app
+
+    with unit_of_work(engine) as session:
+        manager = users.add_user(
+            session, ledger, "cm@acme.test", Role.CREDIT_MANAGER, "a long password 1", "test"
+        )
+        token = users.create_token(session, manager, "test")
+    client = TestClient(create_app(engine))
+    answer = client.post(
+        "/api/v1/dunning/run",
+        json={"as_of": AS_OF},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["documents"] >= 1
+    # TestClient runs the background task before returning: the e-mails have left
+    assert smtp.handler.received
+    assert set(_statuses(engine).values()) == {"sent"}
