@@ -21,6 +21,7 @@ from tradeguard.collections.models import (
     OutboxMessage,
     PhoneTask,
 )
+from tradeguard.credit.models import CreditScore
 from tradeguard.cycle.service import run_cycle
 from tradeguard.disputes import service as disputes
 from tradeguard.domain.errors import ConflictError
@@ -112,6 +113,28 @@ def test_each_step_once_grouped_per_buyer(engine: Engine, ledger: Organisation) 
             select(AuditEntry.entity).where(AuditEntry.action == "dunning")
         ).all()
         assert len(audited) == 8  # every document
+
+
+def test_a_day_run_again_after_new_invoices_sends_only_them(
+    engine: Engine, ledger: Organisation, tmp_path: Path
+) -> None:
+    assert len(run(engine, ledger, day(15))) == 6  # three letters, three pre-due skipped
+    late = "invoice_id,buyer_id,issue_date,due_date,amount,currency\nI4,B1,2026-01-30,2026-03-01,80.00,EUR"
+    with unit_of_work(engine) as session:
+        import_file(session, ledger, "invoices", write_csv(tmp_path, "late.csv", late), "test")
+    assert run(engine, ledger, day(15)) == [
+        ("I4", "pre_due_reminder", "skipped"),
+        ("I4", "reminder_letter", "done"),
+    ]
+    with unit_of_work(engine) as session:
+        letters = session.scalars(
+            select(DunningDocumentRow.id).where(
+                DunningDocumentRow.buyer_id == "B1", DunningDocumentRow.step == "reminder_letter"
+            )
+        ).all()
+        [second] = [d for d in letters if d != min(letters)]
+        document = collections.document_of(session, ledger, second)
+    assert [i.invoice_id for i in document.items] == ["I4"]  # not I1, I2 a second time
 
 
 def test_a_paid_invoice_leaves_the_ladder_and_a_partial_payment_keeps_the_rest(
@@ -292,3 +315,33 @@ def test_dunning_run_json_contract_and_second_run_empty(db_url: str, tmp_path: P
     )
     work = json.loads(listed.stdout)
     assert [letter["buyer_id"] for letter in work["letters"]] == ["B1", "B2"]
+
+
+def test_each_buyer_follows_the_ladder_of_its_credit_class(
+    engine: Engine, ledger: Organisation
+) -> None:
+    with unit_of_work(engine) as session:
+        session.add(
+            CreditScore(
+                org_id=ledger.id, buyer_id="B2", as_of=day(0), model="expert", score=20.0,
+                confidence=1.0, pd=0.2, grade=8, credit_class="C", limit_recommended=0,
+                currency="EUR", reasons=[], scored_at=dt.datetime.now(dt.UTC),
+            )
+        )  # fmt: skip
+        collections.save_settings(
+            session,
+            ledger,
+            {"policies": {"C": {"steps": [
+                {"name": "reminder_letter", "days": 5, "channel": "letter", "required": True},
+                {"name": "agency_handover", "days": 20, "channel": "agency"},
+            ]}}},
+            "tester",
+        )  # fmt: skip
+    assert run(engine, ledger, day(5)) == [("I3", "reminder_letter", "done")]  # B2: class C
+    assert run(engine, ledger, day(15)) == [
+        ("I1", "pre_due_reminder", "skipped"),
+        ("I1", "reminder_letter", "done"),
+        ("I2", "pre_due_reminder", "skipped"),
+        ("I2", "reminder_letter", "done"),
+    ]  # B1, not scored: class B's ladder
+    assert run(engine, ledger, day(20)) == [("I3", "agency_handover", "done")]

@@ -88,7 +88,7 @@ def test_the_worklist_its_forms_and_the_settings(
     _fits(page)
     shot("worklist-zh")
     page.goto(f"{live_server.url}/buyers/B1")
-    expect(page.locator("#contact-history-table")).to_contain_text("付款承诺")
+    expect(page.locator("#contact-history-table")).to_contain_text("承诺")
     _fits(page)
     shot("buyer-contact-history-zh")
     page.goto(f"{live_server.url}/settings/dunning")

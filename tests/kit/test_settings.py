@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,15 @@ def test_the_defaults() -> None:
         ("TRADEGUARD_MAX_UPLOAD_MB", " 250 ", "max_upload_mb", 250),
         ("TRADEGUARD_MAX_UPLOAD_MB", "  ", "max_upload_mb", 100),
         ("TRADEGUARD_CJK_FONT", "/fonts/wqy.ttc", "cjk_font", Path("/fonts/wqy.ttc")),
+        ("TRADEGUARD_SMTP_PORT", "2525", "smtp_port", 2525),
+        ("TRADEGUARD_SMTP_STARTTLS", "true", "smtp_starttls", True),
+        ("TRADEGUARD_SMTP_USER", "mailer", "smtp_user", "mailer"),
+        (
+            "TRADEGUARD_SMTP_FROM",
+            "Credit <credit@acme.test>",
+            "smtp_from",
+            "Credit <credit@acme.test>",
+        ),
     ],
 )
 def test_each_variable_is_read_on_every_call(
@@ -76,6 +86,29 @@ def test_the_token_is_kept_out_of_reprs(monkeypatch: pytest.MonkeyPatch) -> None
     assert configured.token is not None
     assert configured.token.get_secret_value() == "tg_secret"
     assert "tg_secret" not in repr(configured)
+
+
+def test_the_smtp_server_needs_a_host_and_a_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings().smtp is None  # e-mails wait in the outbox
+    monkeypatch.setenv("TRADEGUARD_SMTP_FROM", "credit@acme.test")
+    assert settings().smtp is None
+    monkeypatch.setenv("TRADEGUARD_SMTP_HOST", "mail.acme.test")
+    monkeypatch.setenv("TRADEGUARD_SMTP_PASSWORD", "smtp-secret")
+    plain = settings().smtp
+    assert plain is not None
+    assert (plain.host, plain.port, plain.starttls, plain.sender) == (
+        "mail.acme.test",
+        25,
+        False,
+        "credit@acme.test",
+    )
+    assert "smtp-secret" not in repr(settings())
+    monkeypatch.setenv("TRADEGUARD_SMTP_STARTTLS", "1")
+    secure = settings().smtp
+    assert secure is not None
+    assert (secure.port, secure.starttls) == (587, True)
+    monkeypatch.setenv("TRADEGUARD_SMTP_PORT", "465")
+    assert settings().smtp == replace(secure, port=465)
 
 
 def test_the_settings_cannot_be_changed() -> None:
@@ -121,6 +154,23 @@ def test_the_names_in_messages_are_the_variables_read() -> None:
             "TRADEGUARD_SESSION_HOURS",
             "9000",
             "TRADEGUARD_SESSION_HOURS='9000': Input should be less than or equal to 8760",
+        ),
+        (
+            "TRADEGUARD_SMTP_HOST",
+            "mail.acme.test",
+            "TRADEGUARD_SMTP_FROM is not set: the sender's address is needed when "
+            "TRADEGUARD_SMTP_HOST is set",
+        ),
+        (
+            "TRADEGUARD_SMTP_FROM",
+            "Credit department",
+            "TRADEGUARD_SMTP_FROM='Credit department': give an e-mail address, "
+            "e.g. credit@example.com",
+        ),
+        (
+            "TRADEGUARD_SMTP_PORT",
+            "0",
+            "TRADEGUARD_SMTP_PORT='0': Input should be greater than or equal to 1",
         ),
     ],
 )

@@ -1,17 +1,19 @@
 """``tradeguard dunning run|list|call|letter|handover|history|effectiveness``,
-``tradeguard promise add|list`` and ``tradeguard dunning-settings show|set``."""
+``tradeguard promise add|list``, ``tradeguard dunning-settings show|set`` and
+``tradeguard outbox list|send|resend|export``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from tradeguard.collections import outbox
 from tradeguard.collections import service as collections
 from tradeguard.collections.handover import handover_csv, handover_xlsx
 from tradeguard.collections.letters import letter_html, letter_pdf
@@ -25,10 +27,18 @@ from tradeguard.kit.options import (
     FormatOption,
     OrgOption,
     as_of_date,
+    parse_amount,
     parse_date,
     setting_changes,
 )
-from tradeguard.kit.output import OutputFormat, emit_json, key_value_table, rows_table, stderr
+from tradeguard.kit.output import (
+    OutputFormat,
+    emit_json,
+    key_value_table,
+    plain,
+    rows_table,
+    stderr,
+)
 from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.ledger.repository import load_snapshot
 
@@ -39,13 +49,26 @@ promise_app = typer.Typer(help="Promises to pay: add, list.", no_args_is_help=Tr
 settings_app = typer.Typer(
     help="The dunning policies per credit class and the letterhead.", no_args_is_help=True
 )
+outbox_app = typer.Typer(
+    help="The dunning e-mails: list, send, resend one that did not arrive, export.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``dunning``, ``promise`` and ``dunning-settings`` to ``tradeguard``."""
+    """Add ``dunning``, ``promise``, ``dunning-settings`` and ``outbox`` to ``tradeguard``."""
     app.add_typer(dunning_app, name="dunning")
     app.add_typer(promise_app, name="promise")
     app.add_typer(settings_app, name="dunning-settings")
+    app.add_typer(outbox_app, name="outbox")
+
+
+def send_after_commit(db: str | None, org_id: int) -> None:
+    """Send what a committed run queued; the report on stderr, so that stdout stays the
+    run's own output (a send that fails leaves the messages to the next one)."""
+    report = outbox.send_queued(STATE.engine(db), org_id, actor=STATE.actor)
+    if not report.empty:
+        plain(report.describe())
 
 
 def _money(amounts: dict[str, Decimal]) -> str:
@@ -64,6 +87,7 @@ def dunning_run(
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         snapshot = load_snapshot(session.connection(), organisation.id, organisation.base_currency)
         run = collections.run_dunning(session, organisation, day, STATE.actor, snapshot)
+        org_id = organisation.id
     if output is OutputFormat.JSON:
         emit_json(
             {
@@ -72,7 +96,12 @@ def dunning_run(
                 **run.summary(),
             }
         )
-        return
+    else:
+        _print_run(day, run)
+    send_after_commit(db, org_id)
+
+
+def _print_run(day: dt.date, run: collections.DunningRun) -> None:
     rows_table(
         f"Dunning {day.isoformat()} ({len(run.actions)} actions, {run.documents} documents)",
         ["invoice", "days", "amount", "buyer", "step", "status"],
@@ -131,16 +160,6 @@ def dunning_list(
         )
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"not an amount: {text!r}", param_hint="--amount") from None
-    if not amount.is_finite() or amount <= 0:
-        raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint="--amount")
-    return amount
-
-
 @promise_app.command("add")
 def promise_add(
     buyer: Annotated[str, typer.Option("--buyer", help="The buyer who promises")],
@@ -167,7 +186,7 @@ def promise_add(
             session,
             organisation,
             buyer_id=buyer,
-            amount=_amount(amount),
+            amount=parse_amount(amount),
             promised_for=date,
             made_on=as_of_date(made_on),
             actor=STATE.actor,
@@ -311,7 +330,7 @@ def dunning_call(
     if amount is not None or date is not None:
         if amount is None or date is None:
             raise typer.BadParameter("a promise needs both --amount and --date")
-        promise = (_amount(amount), date)
+        promise = (parse_amount(amount), date)
     dispute = None
     if invoice is not None or reason is not None:
         if invoice is None or reason is None:
@@ -440,3 +459,120 @@ def dunning_effectiveness(
             for e in effects
         ],
     )
+
+
+# ---- the outbox --------------------------------------------------------------------------
+
+StatusOption = Annotated[
+    str | None,
+    typer.Option("--status", help="queued, sending, sent, failed or unconfirmed (default: all)"),
+]
+
+
+def _message_json(m: outbox.MessageRecord) -> Any:
+    return to_jsonable(asdict(m))
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: StatusOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """The e-mails in the order they were queued, with what became of each."""
+    with org_session(db, org) as (session, organisation):
+        messages = outbox.list_messages(session, organisation, status)
+    if output is OutputFormat.JSON:
+        emit_json([_message_json(m) for m in messages])
+        return
+    rows_table(
+        f"Outbox ({len(messages)})",
+        ["id", "queued", "buyer", "step", "recipient", "status", "tries", "subject / error"],
+        [
+            [
+                m.id,
+                m.as_of,
+                m.buyer_id,
+                m.step,
+                m.recipient,
+                m.status,
+                m.attempts,
+                "; ".join(part for part in (m.subject, m.last_error) if part),
+            ]
+            for m in messages
+        ],
+        notes=1,
+    )
+
+
+@outbox_app.command("send")
+def outbox_send(
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Send at most this many")
+    ] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Send the waiting e-mails through TRADEGUARD_SMTP_HOST (a failed one is tried again;
+    an unconfirmed one only after `outbox resend`)."""
+    with org_session(db, org, Permission.WRITE_LEDGER) as (_, organisation):
+        org_id = organisation.id
+    report = outbox.send_queued(STATE.engine(db), org_id, limit=limit, actor=STATE.actor)
+    if output is OutputFormat.JSON:
+        emit_json(asdict(report))
+    else:
+        plain(report.describe())
+
+
+@outbox_app.command("resend")
+def outbox_resend(
+    message_id: Annotated[int, typer.Argument(help="The message's id (`outbox list`)")],
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Queue an unconfirmed or failed e-mail again, once you have checked that it did not
+    arrive (audited); the next send sends it."""
+    with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
+        message = outbox.resend(session, organisation, message_id, STATE.actor)
+    if output is OutputFormat.JSON:
+        emit_json(_message_json(message))
+    else:
+        plain(f"message {message.id} to {message.recipient} is queued again")
+
+
+@outbox_app.command("export")
+def outbox_export(
+    out: Annotated[
+        Path,
+        typer.Option("--out", file_okay=False, help="The folder the .eml files are written to"),
+    ],
+    status: StatusOption = None,
+    output: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Write each e-mail as an .eml file (outbox-ID.eml), to send or keep elsewhere; their
+    status does not change."""
+    with org_session(db, org) as (session, organisation):
+        messages = outbox.export(session, organisation, status)
+    out.mkdir(parents=True, exist_ok=True)
+    for message in messages:
+        (out / f"outbox-{message.record.id}.eml").write_bytes(message.eml)
+    if output is OutputFormat.JSON:
+        emit_json(
+            [
+                {
+                    **_message_json(m.record),
+                    "subject": m.subject,
+                    "text": m.text,
+                    "html": m.html,
+                    "file": str(out / f"outbox-{m.record.id}.eml"),
+                }
+                for m in messages
+            ]
+        )
+    else:
+        plain(f"{len(messages)} e-mail(s) written to {out}")

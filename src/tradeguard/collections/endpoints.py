@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, BackgroundTasks, Body, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from tradeguard.collections import letters
+from tradeguard.collections import letters, outbox
 from tradeguard.collections import service as collections
 from tradeguard.collections.handover import CSV_TYPE, XLSX_TYPE, handover_csv, handover_xlsx
 from tradeguard.collections.schemas import (
@@ -55,18 +55,29 @@ def _file_answer(media_type: str, description: str) -> dict[int | str, dict[str,
 
 
 @router.post("/dunning/run", tags=["collections"])
-async def run_dunning(writer: Writer, body: DunningRunCreate | None = None) -> DunningRunRead:
+async def run_dunning(
+    writer: Writer,
+    request: Request,
+    background: BackgroundTasks,
+    body: DunningRunCreate | None = None,
+) -> DunningRunRead:
     """Take each open invoice's due step on ``as_of`` (default today); a second run for
-    the same day takes nothing twice. Answers what the run did, like the CLI's JSON."""
+    the same day takes nothing twice. Answers what the run did, like the CLI's JSON; the
+    e-mails it queued leave after the answer, through the outbox (SMTP when configured)."""
     day = (body.as_of if body else None) or dt.date.today()
+    actors: list[tuple[int, str]] = []
 
     def run(session: Session, caller: Caller) -> DunningRunRead:
         snapshot = load_snapshot(session.connection(), caller.org.id, caller.org.base_currency)
+        actors.append((caller.org.id, caller.actor))
         return DunningRunRead.of(
             collections.run_dunning(session, caller.org, day, caller.actor, snapshot)
         )
 
-    return await writer.run(run)
+    answer = await writer.run(run)  # committed by now
+    [(org_id, actor)] = actors
+    background.add_task(outbox.send_queued, request.app.state.engine, org_id, actor=actor)
+    return answer
 
 
 @router.get("/dunning/worklist", tags=["collections"])

@@ -33,12 +33,12 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class DunningDocumentRow(Base):
-    """What one step sends one buyer on one day, for all its invoices at that step."""
+    """What one step sends one buyer on one day, for all its invoices at that step (a
+    run for a day that ran before, after new invoices came in, sends a second one)."""
 
     __tablename__ = "dunning_documents"
     __table_args__ = (
         ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
-        UniqueConstraint("org_id", "buyer_id", "step", "as_of"),
         Index("ix_dunning_documents_org_as_of", "org_id", "as_of"),
     )
 

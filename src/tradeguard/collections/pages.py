@@ -19,11 +19,12 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tradeguard.collections import outbox
 from tradeguard.collections import service as collections
 from tradeguard.collections.schemas import MAX_AMOUNT
 from tradeguard.collections.service import CallOutcome
@@ -60,6 +61,7 @@ PAGE_MESSAGES = (
     N_("sending"),
     N_("sent"),
     N_("unconfirmed"),
+    N_("failed"),
     N_("done"),
     N_("kept"),
     N_("broken"),
@@ -209,9 +211,11 @@ def _form_day(text: str) -> dt.date:
 async def run_form(
     request: Request,
     writer: Writer,
+    background: BackgroundTasks,
     as_of: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Take each open invoice's due step on the day (the daily cycle does the same)."""
+    """Take each open invoice's due step on the day (the daily cycle does the same); the
+    e-mails it queued leave after the page has answered, as from the API."""
 
     def work(session: Session, caller: Caller) -> Response:
         def run() -> None:
@@ -221,11 +225,14 @@ async def run_form(
 
         error = _attempt(session, run)
         day = _safe_day(as_of)
-        if error is None:
-            return RedirectResponse(worklist_link(day, done="dunning-run"), status_code=303)
-        return _worklist_page(
-            request, day, session, caller, refusal=_refusal("run", error, {"as_of": as_of})
+        if error is not None:
+            return _worklist_page(
+                request, day, session, caller, refusal=_refusal("run", error, {"as_of": as_of})
+            )
+        background.add_task(  # runs after the answer, so after the unit of work committed
+            outbox.send_queued, request.app.state.engine, caller.org.id, actor=caller.actor
         )
+        return RedirectResponse(worklist_link(day, done="dunning-run"), status_code=303)
 
     return await writer.run(work)
 

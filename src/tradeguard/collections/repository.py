@@ -4,11 +4,12 @@ promises, phone tasks, hand-overs and the outbox."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import polars as pl
 from pydantic import JsonValue
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, CursorResult, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from tradeguard.collections.models import (
@@ -23,6 +24,7 @@ from tradeguard.collections.models import (
 )
 from tradeguard.credit.repository import latest_scores_query
 from tradeguard.domain.collections.ladder import HISTORY_SCHEMA
+from tradeguard.domain.collections.outbox import OUTBOX_WORKFLOW, OutboxStatus
 from tradeguard.domain.collections.promises import COVERAGE_SCHEMA
 from tradeguard.domain.identity.access import Role
 from tradeguard.identity.models import User
@@ -162,21 +164,23 @@ def credit_managers(session: Session, org_id: int) -> list[str]:
 
 def add_documents(connection: Connection, org_id: int, documents: pl.DataFrame) -> pl.DataFrame:
     """Insert documents (buyer_id, step, as_of, channels, language, letter_status) and
-    return them with their ids."""
+    return them with their ids (the run holds the organisation's dunning lock, so the
+    rows after the highest id before are its own)."""
     table = cast(Table, DunningDocumentRow.__table__)
+    before = connection.scalar(
+        select(func.coalesce(func.max(DunningDocumentRow.id), 0)).where(
+            DunningDocumentRow.org_id == org_id
+        )
+    )
     insert_frame(connection, table, documents.with_columns(org_id=pl.lit(org_id)))
-    days = documents["as_of"].unique().to_list()
     ids = read_frame(
         connection,
-        select(
-            DunningDocumentRow.id,
-            DunningDocumentRow.buyer_id,
-            DunningDocumentRow.step,
-            DunningDocumentRow.as_of,
-        ).where(DunningDocumentRow.org_id == org_id, DunningDocumentRow.as_of.in_(days)),
-        {"id": pl.Int64, "buyer_id": pl.String, "step": pl.String, "as_of": pl.Date},
+        select(DunningDocumentRow.id, DunningDocumentRow.buyer_id, DunningDocumentRow.step).where(
+            DunningDocumentRow.org_id == org_id, DunningDocumentRow.id > before
+        ),
+        {"id": pl.Int64, "buyer_id": pl.String, "step": pl.String},
     )
-    return documents.join(ids, on=["buyer_id", "step", "as_of"])
+    return documents.join(ids, on=["buyer_id", "step"])
 
 
 def add_rows(connection: Connection, model: type[Base], frame: pl.DataFrame) -> None:
@@ -396,3 +400,74 @@ def done_actions(connection: Connection, org_id: int, as_of: dt.date) -> pl.Data
             "currency": pl.String,
         },
     )
+
+
+# ---- the outbox -------------------------------------------------------------------------
+
+
+def outbox_messages(
+    session: Session,
+    org_id: int,
+    statuses: Sequence[str] | None = None,
+    *,
+    ids: Sequence[int] | None = None,
+) -> list[tuple[OutboxMessage, DunningDocumentRow]]:
+    """Messages with their documents, in the order they were queued."""
+    query = (
+        select(OutboxMessage, DunningDocumentRow)
+        .join(DunningDocumentRow, DunningDocumentRow.id == OutboxMessage.document_id)
+        .where(OutboxMessage.org_id == org_id)
+    )
+    if statuses is not None:
+        query = query.where(OutboxMessage.status.in_(statuses))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    return [(m, d) for m, d in session.execute(query.order_by(OutboxMessage.id))]
+
+
+def outbox_ids(
+    session: Session, org_id: int, statuses: Sequence[str], limit: int | None = None
+) -> list[int]:
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.org_id == org_id, OutboxMessage.status.in_(statuses))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_outbox(session: Session, org_id: int, statuses: Sequence[str]) -> int:
+    query = select(func.count()).where(
+        OutboxMessage.org_id == org_id, OutboxMessage.status.in_(statuses)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def move_message(
+    session: Session,
+    message_id: int,
+    current: Sequence[OutboxStatus],
+    target: OutboxStatus,
+    values: Mapping[str, object],
+    *,
+    attempts: int | None = None,
+) -> bool:
+    """Move a message from one of ``current`` to ``target`` by one conditional UPDATE
+    (``kit.transitions``), and only if it still has ``attempts`` (the claim it is
+    under) where given; whether it moved. Rows in the session are not refreshed."""
+    for state in current:
+        OUTBOX_WORKFLOW.check(state, target)
+    condition = (OutboxMessage.id == message_id) & OutboxMessage.status.in_(
+        [s.value for s in current]
+    )
+    if attempts is not None:
+        condition &= OutboxMessage.attempts == attempts
+    statement = (
+        update(OutboxMessage)
+        .where(condition)
+        .values({"status": target.value, **values})
+        .execution_options(synchronize_session=False)
+    )
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount == 1

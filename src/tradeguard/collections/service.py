@@ -152,7 +152,7 @@ def open_items_on(snapshot: LedgerSnapshot, as_of: dt.date) -> pl.DataFrame:
     return (
         snapshot.invoices.lazy()
         .filter(pl.col("issue_date") <= as_of)
-        .join(settled, on="invoice_id", how="left")
+        .join(settled, on="invoice_id", how="left", maintain_order="left")
         .with_columns(open=pl.col("amount") - pl.col("settled").fill_null(0))
         .filter(pl.col("open") > 0)
         .drop("settled")
@@ -197,7 +197,7 @@ def run_dunning(
     candidates = (
         items.with_columns(days_overdue=(pl.lit(as_of) - pl.col("due_date")).dt.total_days())
         .filter(pl.col("days_overdue") >= earliest)
-        .join(classes, on="buyer_id", how="left")
+        .join(classes, on="buyer_id", how="left", maintain_order="left")
         .with_columns(
             policy=pl.col("credit_class").fill_null(UNSCORED_CLASS),
             paused=pl.col("invoice_id").is_in(paused.implode()),

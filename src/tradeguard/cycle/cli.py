@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
-from tradeguard.cycle.service import recorded_summary, run_cycle
+from tradeguard.collections.cli import send_after_commit
+from tradeguard.cycle.service import CycleRun, recorded_summary, run_cycle
 from tradeguard.domain.identity.access import Permission
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.kit.options import AsOfOption, DbOption, FormatOption, OrgOption, as_of_date
@@ -30,6 +33,7 @@ def cycle(
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         run = run_cycle(session, organisation, day, STATE.actor)
         numbers = AmountFormat(organisation.base_currency, organisation.locale)
+        org_id = organisation.id
     outcomes = run.outcomes
     if output is OutputFormat.JSON:
         emit_json(
@@ -39,7 +43,13 @@ def cycle(
                 "caught_up": run.caught_up,
             }
         )
-        return
+    else:
+        _print_cycle(day, run, numbers)
+    send_after_commit(db, org_id)  # the dunning step's e-mails
+
+
+def _print_cycle(day: dt.date, run: CycleRun, numbers: AmountFormat) -> None:
+    outcomes = run.outcomes
     if run.caught_up:
         first, last = run.caught_up[0].isoformat(), run.caught_up[-1].isoformat()
         plain(f"caught up {len(run.caught_up)} missed day(s): {first} to {last}")

@@ -1,8 +1,9 @@
 """``tradeguard serve --with-cycle``: the daily cycle run in-process at a set time.
 
 Every day at ``at`` (the server's local time) the cycle runs for today for every
-organisation, each in its own unit of work: one organisation's failure (a missing FX
-rate) is logged and does not stop the others. The cycle itself catches up missed days
+organisation, each in its own unit of work, and the e-mails its dunning step queued are
+sent once it has committed: one organisation's failure (a missing FX rate) is logged
+and does not stop the others. The cycle itself catches up missed days
 and does nothing twice, so a restart, a second server or a cron job running it too is
 harmless.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from tradeguard.collections.outbox import send_queued
 from tradeguard.cycle.service import run_cycle
 from tradeguard.domain.errors import TradeGuardError
 from tradeguard.identity import repository as identity
@@ -44,6 +46,9 @@ def run_for_every_organisation(engine: Engine, day: dt.date) -> dict[str, str]:
             with unit_of_work(engine) as session:
                 org = session.get_one(Organisation, org_id)
                 run_cycle(session, org, day, SCHEDULER_ACTOR)
+            report = send_queued(engine, org_id, actor=SCHEDULER_ACTOR)
+            if not report.empty:
+                log.info("daily cycle for %s on %s: %s", name, day.isoformat(), report.describe())
             outcome[name] = "done"
         except TradeGuardError as error:
             log.warning("daily cycle for %s on %s: %s", name, day.isoformat(), error)

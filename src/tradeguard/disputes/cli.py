@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -19,6 +18,7 @@ from tradeguard.kit.options import (
     DbOption,
     FormatOption,
     OrgOption,
+    parse_amount,
     parse_date,
 )
 from tradeguard.kit.output import (
@@ -36,18 +36,6 @@ OnOption = Annotated[
     dt.date | None,
     typer.Option("--on", parser=parse_date, metavar=DATE_METAVAR, help="Default: today"),
 ]
-
-
-def _amount(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"not an amount: {text!r}", param_hint="--amount") from None
-    if not amount.is_finite() or amount <= 0:
-        raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint="--amount")
-    return amount
 
 
 @dispute_app.command("open")
@@ -69,7 +57,7 @@ def dispute_open(
     org: OrgOption = None,
 ) -> None:
     """Open a dispute on an invoice (audited)."""
-    value = _amount(amount)
+    value = None if amount is None else parse_amount(amount)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         record = disputes.open_dispute(
             session,

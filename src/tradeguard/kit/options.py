@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import json
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -50,6 +51,18 @@ def parse_date(text: str) -> dt.date:
 
 
 DATE_METAVAR = "YYYY-MM-DD"
+
+
+def parse_amount(text: str, option: str = "--amount") -> Decimal:
+    """A positive amount as written (``1250.50``); a bad one is a usage error naming the
+    option (exit code 2)."""
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        raise typer.BadParameter(f"not an amount: {text!r}", param_hint=option) from None
+    if not amount.is_finite() or amount <= 0:
+        raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint=option)
+    return amount
 
 
 AsOfOption = Annotated[

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -17,6 +16,7 @@ from tradeguard.kit.options import (
     DbOption,
     FormatOption,
     OrgOption,
+    parse_amount,
     parse_date,
 )
 from tradeguard.kit.output import (
@@ -39,17 +39,6 @@ stop_app = typer.Typer(help="Stop shipments to a buyer, or lift the stop.", no_a
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the history)")]
 
 
-def _amount(text: str) -> Decimal:
-    """A positive amount; a negative one is taken as the argument, not as an option."""
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"not an amount: {text!r}") from None
-    if not amount.is_finite() or amount <= 0:
-        raise typer.BadParameter(f"the amount must be positive, not {text}")
-    return amount
-
-
 # Click reads "-5" as an unknown option; kept as an argument, it is refused as an amount.
 _NEGATIVE_AMOUNTS = {"ignore_unknown_options": True}
 
@@ -64,7 +53,7 @@ def limit_request(
     org: OrgOption = None,
 ) -> None:
     """Ask for a credit limit on a buyer (pending until approved or rejected)."""
-    value = _amount(amount)
+    value = parse_amount(amount)
     with org_session(db, org, Permission.REQUEST_LIMITS) as (session, organisation):
         result = limits.request_limit(
             session, organisation, buyer_id, value, reason or None, STATE.actor
@@ -83,7 +72,7 @@ def _decide(
     org: str | None,
     override_reason: str | None = None,
 ) -> None:
-    value = None if amount is None else _amount(amount)
+    value = None if amount is None else parse_amount(amount)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         result = limits.decide(
             session,

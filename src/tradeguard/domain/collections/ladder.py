@@ -66,6 +66,8 @@ ACTIONS_SCHEMA = {
     "escalated": pl.Boolean,
 }
 
+_NUMBERED = {"row": pl.UInt32, **ACTIONS_SCHEMA}
+
 
 def plan(
     items: pl.DataFrame,
@@ -75,10 +77,11 @@ def plan(
 ) -> pl.DataFrame:
     """The actions of a run on ``as_of`` (``ACTIONS_SCHEMA``): for each invoice in
     ``items`` (``ITEMS_SCHEMA``, open ones), the step done and the steps skipped, given
-    the steps it took before (``history``, ``HISTORY_SCHEMA``)."""
+    the steps it took before (``history``, ``HISTORY_SCHEMA``), in the items' order."""
+    numbered = items.with_row_index("row")
     parts = [
         _plan_policy(
-            items.filter(pl.col("policy") == key),
+            numbered.filter(pl.col("policy") == key),
             history,
             key,
             policies[key],
@@ -89,22 +92,19 @@ def plan(
     parts = [p for p in parts if p.height]
     if not parts:
         return pl.DataFrame(schema=ACTIONS_SCHEMA)
-    return pl.concat(parts).sort("buyer_id", "invoice_id", "step_index")
+    # In the items' order, each invoice's steps upwards (integers: a sort of the
+    # strings would cost more than the whole ladder).
+    return pl.concat(parts).sort("row", "step_index").drop("row")
 
 
-def _taken(history: pl.DataFrame, invoice_ids: pl.Series, policy: Policy) -> pl.DataFrame:
+def _taken(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Per invoice: the highest step index taken, and the latest done step (its index and
     date), counting only the steps the policy still has."""
-    names = [s.name for s in policy.steps]
-    taken = (
-        history.lazy()
-        .filter(pl.col("invoice_id").is_in(invoice_ids.implode()), pl.col("step").is_in(names))
-        .with_columns(
-            index=pl.col("step").replace_strict(
-                names, list(range(len(names))), return_dtype=pl.Int64
-            )
-        )
+    steps = pl.LazyFrame(
+        {"step": [s.name for s in policy.steps], "index": range(len(policy.steps))},
+        schema={"step": pl.String, "index": pl.Int64},
     )
+    taken = history.lazy().join(steps, on="step")  # steps the policy has no more drop out
     done = pl.col("status") == ActionStatus.DONE.value
     return (
         taken.group_by("invoice_id")
@@ -121,10 +121,10 @@ def _plan_policy(
     items: pl.DataFrame, history: pl.DataFrame, key: str, policy: Policy, as_of: dt.date
 ) -> pl.DataFrame:
     if not items.height:
-        return pl.DataFrame(schema=ACTIONS_SCHEMA)
+        return pl.DataFrame(schema=_NUMBERED)
     steps = policy.steps
     n = len(steps)
-    frame = items.join(_taken(history, items["invoice_id"], policy), on="invoice_id", how="left")
+    frame = items.join(_taken(history, policy), on="invoice_id", how="left")
     days_overdue = frame["days_overdue"].to_numpy()
     last = frame["last"].fill_null(-1).to_numpy()
     last_done = frame["last_done"].fill_null(-1).to_numpy()
@@ -162,10 +162,10 @@ def _plan_policy(
 
     rows = np.flatnonzero(act)
     if not rows.size:
-        return pl.DataFrame(schema=ACTIONS_SCHEMA)
+        return pl.DataFrame(schema=_NUMBERED)
     chosen = (
         frame[rows]
-        .select("invoice_id", "buyer_id", "days_overdue", "open", "currency")
+        .select("row", "invoice_id", "buyer_id", "days_overdue", "open", "currency")
         .with_columns(
             first=pl.Series(start[rows]),
             target=pl.Series(target[rows]),
@@ -188,4 +188,4 @@ def _plan_policy(
             policy=pl.lit(key),
         )
     )
-    return taken.select(list(ACTIONS_SCHEMA)).cast(ACTIONS_SCHEMA)  # type: ignore[arg-type]
+    return taken.select("row", *ACTIONS_SCHEMA).cast(ACTIONS_SCHEMA)  # type: ignore[arg-type]

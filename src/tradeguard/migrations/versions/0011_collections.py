@@ -46,9 +46,6 @@ def upgrade() -> None:
             name=op.f("fk_dunning_documents_org_id_buyers"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dunning_documents")),
-        sa.UniqueConstraint(
-            "org_id", "buyer_id", "step", "as_of", name=op.f("uq_dunning_documents_org_id")
-        ),
     )
     with op.batch_alter_table("dunning_documents", schema=None) as batch_op:
         batch_op.create_index("ix_dunning_documents_org_as_of", ["org_id", "as_of"], unique=False)
