@@ -137,7 +137,7 @@ def _whole(text: str, field: str) -> int:
         raise FormValueError(f"{field}: not a whole number: {text!r}") from None
 
 
-def worklist_link(day: dt.date, **params: str | None) -> str:
+def _worklist_link(day: dt.date, **params: str | None) -> str:
     """The worklist seen on ``day`` (today's without a date), with ``done`` and the like."""
     on = None if day == dt.date.today() else day.isoformat()
     return "/collections" + query_string({"as_of": on, **params})
@@ -161,8 +161,6 @@ def _worklist_page(
         "collections_worklist.html",
         work=collections.worklist(session, caller.org, day),
         as_of=day,
-        today=dt.date.today(),
-        back=worklist_link(day),
         outcomes=[o.value for o in CallOutcome],
         done=DONE_MESSAGES.get(done or ""),
         refusal=refusal,
@@ -198,7 +196,7 @@ def _after_worklist_form(
     the refusal next to the form."""
     error = _attempt(session, action)
     if error is None:
-        return RedirectResponse(worklist_link(day, done=done), status_code=303)
+        return RedirectResponse(_worklist_link(day, done=done), status_code=303)
     return _worklist_page(request, day, session, caller, refusal=_refusal(form, error, values))
 
 
@@ -232,7 +230,7 @@ async def run_form(
         background.add_task(  # runs after the answer, so after the unit of work committed
             outbox.send_queued, request.app.state.engine, caller.org.id, actor=caller.actor
         )
-        return RedirectResponse(worklist_link(day, done="dunning-run"), status_code=303)
+        return RedirectResponse(_worklist_link(day, done="dunning-run"), status_code=303)
 
     return await writer.run(work)
 
