@@ -127,6 +127,17 @@ def test_a_call_that_brings_a_promise_records_it(client: TestClient, world: Worl
     half = client.post(url, json={"outcome": "promise", "promise_amount": "20"}, headers=writer)
     assert half.status_code == 422  # a promise needs its date too
     assert "promised amount and date" in half.json()["detail"]
+    elsewhere = client.post(
+        url,
+        json={
+            "outcome": "promise",
+            "promise_amount": "20",
+            "promise_date": by,
+            "promise_invoice_id": "I1",
+        },
+        headers=writer,
+    )
+    assert elsewhere.status_code == 404  # I1 is B1's, the call is about B2: nothing is kept
     answer = client.post(
         url,
         json={

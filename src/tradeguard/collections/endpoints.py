@@ -160,6 +160,7 @@ async def record_call(task_id: RowId, body: CallOutcomeCreate, writer: Writer) -
                 on=dt.date.today(),
                 note=body.note,
                 promise=promise,
+                promise_invoice=body.promise_invoice_id,
                 dispute=dispute,
             )
         )

@@ -19,11 +19,12 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tradeguard.collections import outbox
 from tradeguard.collections import service as collections
 from tradeguard.collections.schemas import MAX_AMOUNT
 from tradeguard.collections.service import CallOutcome
@@ -66,14 +67,19 @@ PAGE_MESSAGES = (
     N_("broken"),
     N_("reached"),
     N_("no_answer"),
-    N_("highest"),
-    N_("one_step"),
     N_("Dunning run done."),
     N_("Call outcome recorded."),
     N_("Letter marked printed."),
     N_("Hand-over marked sent."),
     N_("Promise to pay recorded."),
 )
+
+
+# What each way of catching up after missed days is called on the settings page.
+CATCH_UP_LABELS = {
+    CatchUp.HIGHEST.value: N_("only the highest step due (a required one not yet taken first)"),
+    CatchUp.ONE_STEP.value: N_("one step per run"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +211,11 @@ def _form_day(text: str) -> dt.date:
 async def run_form(
     request: Request,
     writer: Writer,
+    background: BackgroundTasks,
     as_of: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Take each open invoice's due step on the day (the daily cycle does the same)."""
+    """Take each open invoice's due step on the day (the daily cycle does the same); the
+    e-mails it queued leave after the page has answered, as from the API."""
 
     def work(session: Session, caller: Caller) -> Response:
         def run() -> None:
@@ -217,11 +225,14 @@ async def run_form(
 
         error = _attempt(session, run)
         day = _safe_day(as_of)
-        if error is None:
-            return RedirectResponse(worklist_link(day, done="dunning-run"), status_code=303)
-        return _worklist_page(
-            request, day, session, caller, refusal=_refusal("run", error, {"as_of": as_of})
+        if error is not None:
+            return _worklist_page(
+                request, day, session, caller, refusal=_refusal("run", error, {"as_of": as_of})
+            )
+        background.add_task(  # runs after the answer, so after the unit of work committed
+            outbox.send_queued, request.app.state.engine, caller.org.id, actor=caller.actor
         )
+        return RedirectResponse(worklist_link(day, done="dunning-run"), status_code=303)
 
     return await writer.run(work)
 
@@ -243,6 +254,7 @@ async def call_outcome_form(
     note: Annotated[str, Form(max_length=2000)] = "",
     promise_amount: Annotated[str, Form(max_length=40)] = "",
     promise_date: Annotated[str, Form(max_length=10)] = "",
+    promise_invoice: Annotated[str, Form(max_length=64)] = "",
     dispute_invoice: Annotated[str, Form(max_length=64)] = "",
     dispute_reason: Annotated[str, Form(max_length=2000)] = "",
     as_of: Annotated[str, Form(max_length=10)] = "",
@@ -253,6 +265,7 @@ async def call_outcome_form(
         "note": note,
         "promise_amount": promise_amount,
         "promise_date": promise_date,
+        "promise_invoice": promise_invoice,
         "dispute_invoice": dispute_invoice,
         "dispute_reason": dispute_reason,
     }
@@ -279,6 +292,7 @@ async def call_outcome_form(
                 on=dt.date.today(),
                 note=note.strip() or None,
                 promise=record(),
+                promise_invoice=promise_invoice.strip() or None,
                 dispute=dispute,
             )
 
@@ -381,6 +395,8 @@ def _toml_key(key: str) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, Mapping):  # only an empty one is written inline
+        return "{}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -391,19 +407,22 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _toml_table(table: Mapping[str, Any], path: str, lines: list[str]) -> None:
-    def tables(value: Any) -> bool:
-        return isinstance(value, Mapping) or (
-            isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
-        )
+def _is_table(value: Any) -> bool:
+    """Written as a [table] or [[array of tables]] rather than as ``key = value``."""
+    return (isinstance(value, Mapping) and bool(value)) or (
+        isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
+    )
 
-    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not tables(v))
+
+def _toml_table(table: Mapping[str, Any], path: str, lines: list[str]) -> None:
+    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items() if not _is_table(v))
     for key, value in table.items():
         name = f"{path}.{_toml_key(key)}" if path else _toml_key(key)
-        if isinstance(value, Mapping) and value:
-            lines.extend(["", f"[{name}]"])
+        if isinstance(value, Mapping) and _is_table(value):
+            if not all(_is_table(v) for v in value.values()):  # [policies] alone says nothing
+                lines.extend(["", f"[{name}]"])
             _toml_table(value, name, lines)
-        elif isinstance(value, list) and tables(value):
+        elif _is_table(value):
             for element in value:
                 lines.extend(["", f"[[{name}]]"])
                 _toml_table(element, name, lines)
@@ -433,7 +452,7 @@ def _settings_page(
         "collections_settings.html",
         settings=values,
         classes=CREDIT_CLASSES,
-        catch_ups=[c.value for c in CatchUp],
+        catch_ups=CATCH_UP_LABELS,
         field=lambda name, current: typed.get(name, str(current)),
         document=typed.get("document", settings_toml(values)),
         done=DONE_MESSAGES.get(done or ""),

@@ -210,6 +210,12 @@ class CallOutcomeCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
     promise_amount: Decimal | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     promise_date: Day | None = None
+    promise_invoice_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The invoice the promise is for; default: every open one of the buyer",
+    )
     dispute_invoice_id: str | None = Field(default=None, min_length=1, max_length=64)
     dispute_reason: str | None = Field(default=None, min_length=1, max_length=2000)
 

@@ -779,10 +779,13 @@ def record_call(
     on: dt.date,
     note: str | None = None,
     promise: tuple[Decimal, dt.date] | None = None,
+    promise_invoice: str | None = None,
     dispute: tuple[str, str] | None = None,
 ) -> CallRecord:
     """The outcome of a call (audited). ``promise`` (amount, date) records the promise
-    to pay it brought; ``dispute`` (invoice id, reason) opens the dispute it raised."""
+    to pay it brought, for ``promise_invoice`` alone or every open invoice of the buyer
+    (which must then share one currency); ``dispute`` (invoice id, reason) opens the
+    dispute it raised."""
     if (outcome is CallOutcome.PROMISE) != (promise is not None):
         raise InvalidInputError("a promise outcome needs the promised amount and date")
     if (outcome is CallOutcome.DISPUTE) != (dispute is not None):
@@ -814,6 +817,7 @@ def record_call(
             promised_for=promised_for,
             made_on=on,
             actor=actor,
+            invoice_id=promise_invoice,
             note=note,
         ).id
     if dispute is not None:
