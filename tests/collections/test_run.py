@@ -345,3 +345,23 @@ def test_each_buyer_follows_the_ladder_of_its_credit_class(
         ("I2", "reminder_letter", "done"),
     ]  # B1, not scored: class B's ladder
     assert run(engine, ledger, day(20)) == [("I3", "agency_handover", "done")]
+
+
+def test_a_cycle_catching_up_missed_days_sends_one_letter_not_every_missed_step(
+    engine: Engine, ledger: Organisation
+) -> None:
+    with unit_of_work(engine) as session:
+        run_cycle(session, ledger, day(-3), "tester")
+    with unit_of_work(engine) as session:
+        caught = run_cycle(session, ledger, day(60), "tester")
+    assert len(caught.caught_up) == 62
+    with unit_of_work(engine) as session:
+        done = session.execute(
+            select(DunningAction.step, DunningAction.status, DunningAction.as_of)
+            .where(DunningAction.invoice_id == "I1")
+            .order_by(DunningAction.id)
+        ).all()
+    assert [tuple(d) for d in done] == [
+        ("pre_due_reminder", "done", day(-3)),
+        ("reminder_letter", "done", day(60)),  # the call and the agency wait for the gap
+    ]

@@ -8,7 +8,9 @@ every day once. Two runs for one organisation at once are serialised: the second
 for the first and then finds its days done, or says the cycle is still running.
 Capabilities add their steps to ``STEPS`` (scoring, monitoring, dunning, insurance
 notifications...) as they land; a step in ``IN_DATE_ORDER`` compares each day with the
-one before (monitoring), so it is skipped for a date before the latest it ran for.
+one before (monitoring), so it is skipped for a date before the latest it ran for; a
+step in ``REQUESTED_DAY_ONLY`` (dunning) has its own catch-up and runs for the requested
+day only.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ Step = Callable[[CycleDay], StepResult]
 
 EXPOSURE_SNAPSHOT = "exposure_snapshot"
 MONITORING = "monitoring"
+DUNNING = "dunning"
 MAX_CATCH_UP_DAYS = 366
 
 
@@ -49,9 +52,13 @@ STEPS: dict[str, Step] = {
     EXPOSURE_SNAPSHOT: _exposure_snapshot,
     "credit_scoring": scoring_step,
     MONITORING: monitoring_step,
-    "dunning": dunning_step,
+    DUNNING: dunning_step,
 }
 IN_DATE_ORDER = frozenset({MONITORING})
+# Steps that catch up by themselves: after missed days they run for the requested day
+# only (the dunning ladder does the highest step due, the required letter first, rather
+# than every missed day's step at once).
+REQUESTED_DAY_ONLY = frozenset({DUNNING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +104,11 @@ def run_cycle(session: Session, org: Org, as_of: dt.date, actor: str) -> CycleRu
     days = days_to_run(repository.latest_date(session, org.id), as_of)
     outcomes: list[StepOutcome] = []
     for day in days:
-        outcomes = _run_day(CycleDay(session, org, day, snapshot, actor))
+        outcomes = _run_day(CycleDay(session, org, day, snapshot, actor), as_of)
     return CycleRun(as_of, outcomes, days[:-1])
 
 
-def _run_day(day: CycleDay) -> list[StepOutcome]:
+def _run_day(day: CycleDay, requested: dt.date) -> list[StepOutcome]:
     session, org = day.session, day.org
     done = repository.recorded_results(session, org.id, day.as_of)
     outcomes = []
@@ -115,6 +122,8 @@ def _run_day(day: CycleDay) -> list[StepOutcome]:
                 "skipped": f"already run for a later day ({latest.isoformat()}); it runs in"
                 " date order"
             }
+        elif name in REQUESTED_DAY_ONLY and day.as_of != requested:
+            result = {"skipped": f"a missed day: caught up by the run for {requested.isoformat()}"}
         else:
             result = step(day)
         repository.record_result(session, org.id, day.as_of, name, result)
