@@ -287,6 +287,9 @@ def test_a_letter_is_printed_once_and_a_call_finished_once(
             )
         history = collections.contact_history(session, ledger, "B1")
     assert {c.kind for c in history} == {"letter", "email", "call", "promise"}
+    [call_made] = [c for c in history if c.kind == "call"]
+    assert call_made.summary == "call by -: promise"  # no credit manager to assign
+    assert call_made.said_in("zh") == "- 致电：承诺"
 
 
 @pytest.mark.usefixtures("ledger")

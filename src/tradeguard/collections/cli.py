@@ -318,22 +318,25 @@ def dunning_call(
         dt.date | None,
         typer.Option("--date", parser=parse_date, metavar=DATE_METAVAR, help="Promised date"),
     ] = None,
-    invoice: Annotated[str | None, typer.Option("--invoice", help="The disputed invoice")] = None,
+    invoice: Annotated[
+        str | None,
+        typer.Option("--invoice", help="The disputed invoice, or the one the promise is for"),
+    ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="What is disputed")] = None,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Record a call's outcome: reached, promise (--amount, --date), dispute (--invoice,
-    --reason) or no_answer (audited)."""
+    """Record a call's outcome: reached, promise (--amount, --date [--invoice]),
+    dispute (--invoice, --reason) or no_answer (audited)."""
     promise = None
     if amount is not None or date is not None:
         if amount is None or date is None:
             raise typer.BadParameter("a promise needs both --amount and --date")
         promise = (parse_amount(amount), date)
     dispute = None
-    if invoice is not None or reason is not None:
-        if invoice is None or reason is None:
+    if reason is not None:
+        if invoice is None:
             raise typer.BadParameter("a dispute needs both --invoice and --reason")
         dispute = (invoice, reason)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
@@ -346,6 +349,7 @@ def dunning_call(
             on=dt.date.today(),
             note=note,
             promise=promise,
+            promise_invoice=invoice if promise is not None and dispute is None else None,
             dispute=dispute,
         )
     if output is OutputFormat.JSON:
@@ -414,7 +418,18 @@ def dunning_history(
     with org_session(db, org) as (session, organisation):
         history = collections.contact_history(session, organisation, buyer)
     if output is OutputFormat.JSON:
-        emit_json([to_jsonable(asdict(c)) for c in history])
+        emit_json(
+            [
+                {
+                    "on": c.on,
+                    "kind": c.kind,
+                    "step": c.step,
+                    "summary": c.summary,
+                    "status": c.status,
+                }
+                for c in history
+            ]
+        )
         return
     rows_table(
         f"Contact history of {buyer} ({len(history)})",

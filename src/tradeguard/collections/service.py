@@ -53,6 +53,7 @@ from tradeguard.identity.models import Organisation
 from tradeguard.kit.db import serialise
 from tradeguard.kit.serialisation import to_jsonable
 from tradeguard.ledger.models import Allocation, Buyer, Invoice
+from tradeguard.locale import N_, translate
 
 # ---- settings ----------------------------------------------------------------------
 
@@ -535,7 +536,7 @@ def add_promise(
     if len({i.currency for i in invoices}) > 1:
         raise InvalidInputError(
             f"{buyer_id}'s open invoices are in several currencies; name the invoice "
-            "(--invoice) the promise is for"
+            "the promise is for"
         )
     row = Promise(
         org_id=org.id,
@@ -910,13 +911,39 @@ def mark_handed_over(session: Session, org: Org, handover_id: int, actor: str) -
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """One thing that passed between the seller and a buyer about its debts."""
+    """One thing that passed between the seller and a buyer about its debts.
+
+    ``what`` is an English message with ``{placeholders}`` filled from ``values``: the
+    pages show it in the reader's language (``said_in``), the commands in English."""
 
     on: dt.date
     kind: str  # letter, email, call, handover, promise, dispute
     step: str | None
-    summary: str  # what happened, in a few words
+    what: str
+    values: dict[str, str]
     status: str | None
+
+    @property
+    def summary(self) -> str:
+        return self.said_in("en")
+
+    def said_in(self, language: str) -> str:
+        values = {k: translate(language, v) if k in _WORDS else v for k, v in self.values.items()}
+        return translate(language, self.what).format(**values)
+
+
+_WORDS = frozenset({"outcome"})  # values that are words of the catalogue, not data
+
+
+# The messages of the contact history, marked for the catalogue.
+_LETTER = N_("letter {id}")
+_EMAIL = N_("e-mail to {recipient}")
+_CALL = N_("call by {assignee}")
+_CALL_DONE = N_("call by {assignee}: {outcome}")
+_CALL_NOTED = N_("call by {assignee}: {outcome} ({note})")
+_HANDOVER = N_("hand-over {id} to the agency")
+_PROMISE = N_("promised {amount} {currency} by {date}")
+_DISPUTE = N_("dispute {id} on {invoice}: {reason}")
 
 
 def contact_history(session: Session, org: Org, buyer_id: str) -> list[Contact]:
@@ -926,69 +953,44 @@ def contact_history(session: Session, org: Org, buyer_id: str) -> list[Contact]:
         raise NotFoundError(f"no buyer {buyer_id!r}")
     history: list[Contact] = []
     for document, call, handover, message in repository.buyer_documents(session, org.id, buyer_id):
-        channels = document.channels.split(",")
-        if Channel.LETTER.value in channels:
+        on, step = document.as_of, document.step
+        if Channel.LETTER.value in document.channels.split(","):
             history.append(
                 Contact(
-                    document.as_of,
-                    "letter",
-                    document.step,
-                    f"letter {document.id}",
-                    document.letter_status,
+                    on, "letter", step, _LETTER, {"id": str(document.id)}, document.letter_status
                 )
             )
         if message is not None:
             history.append(
-                Contact(
-                    document.as_of,
-                    "email",
-                    document.step,
-                    f"e-mail to {message.recipient}",
-                    message.status,
-                )
+                Contact(on, "email", step, _EMAIL, {"recipient": message.recipient}, message.status)
             )
         if call is not None:
-            outcome = f": {call.outcome}" if call.outcome else ""
-            history.append(
-                Contact(
-                    document.as_of,
-                    "call",
-                    document.step,
-                    f"call by {call.assignee or 'unassigned'}{outcome}"
-                    + (f" ({call.note})" if call.note else ""),
-                    call.status,
-                )
-            )
+            what = _CALL if not call.outcome else _CALL_NOTED if call.note else _CALL_DONE
+            values = {
+                "assignee": call.assignee or "-",
+                "outcome": call.outcome or "",
+                "note": call.note or "",
+            }
+            history.append(Contact(on, "call", step, what, values, call.status))
         if handover is not None:
             history.append(
-                Contact(
-                    document.as_of,
-                    "handover",
-                    document.step,
-                    f"hand-over {handover.id} to the agency",
-                    handover.status,
-                )
+                Contact(on, "handover", step, _HANDOVER, {"id": str(handover.id)}, handover.status)
             )
     for promise in list_promises(session, org, buyer_id=buyer_id):
-        history.append(
-            Contact(
-                promise.made_on,
-                "promise",
-                None,
-                f"promised {promise.amount:,} {promise.currency} by "
-                f"{promise.promised_for.isoformat()}",
-                promise.status,
-            )
-        )
+        values = {
+            "amount": f"{promise.amount:,}",
+            "currency": promise.currency,
+            "date": promise.promised_for.isoformat(),
+        }
+        history.append(Contact(promise.made_on, "promise", None, _PROMISE, values, promise.status))
     for dispute in repository.buyer_disputes(session, org.id, buyer_id):
+        values = {
+            "id": dispute.dispute_id,
+            "invoice": dispute.invoice_id,
+            "reason": dispute.reason or "",
+        }
         history.append(
-            Contact(
-                dispute.opened_on,
-                "dispute",
-                None,
-                f"dispute {dispute.dispute_id} on {dispute.invoice_id}: {dispute.reason}",
-                dispute.outcome or "open",
-            )
+            Contact(dispute.opened_on, "dispute", None, _DISPUTE, values, dispute.outcome or "open")
         )
     return sorted(history, key=lambda c: c.on, reverse=True)
 
