@@ -12,6 +12,7 @@ from tradeguard.country import models as country
 from tradeguard.credit import models as credit
 from tradeguard.cycle import models as cycle
 from tradeguard.identity import models as identity
+from tradeguard.insurance import models as insurance
 from tradeguard.kit.orm import Base
 from tradeguard.ledger import models as ledger
 from tradeguard.limits import models as limits
@@ -29,5 +30,6 @@ CAPABILITIES = (
     monitoring,
     screening,
     collections,
+    insurance,
 )
 metadata = Base.metadata

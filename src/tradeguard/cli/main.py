@@ -23,6 +23,7 @@ from tradeguard.identity import cli as identity_cli
 from tradeguard.identity import organisations
 from tradeguard.identity.commands import STATE
 from tradeguard.imports import cli as imports_cli
+from tradeguard.insurance import cli as insurance_cli
 from tradeguard.kit.db import unit_of_work
 from tradeguard.kit.options import DbOption, OrgOption
 from tradeguard.kit.output import plain, sign_in_url, stderr
@@ -49,6 +50,7 @@ for capability in (
     screening_cli,
     disputes_cli,
     collections_cli,
+    insurance_cli,
     identity_cli,
     demo_cli,
 ):

@@ -27,6 +27,7 @@ from tradeguard.credit.cycle import scoring_step
 from tradeguard.cycle import repository
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.ledger.snapshot import LedgerSnapshot
+from tradeguard.insurance.cycle import insurance_step
 from tradeguard.kit.cycle_day import CycleDay, StepResult
 from tradeguard.kit.db import serialise
 from tradeguard.ledger.repository import load_snapshot
@@ -39,6 +40,7 @@ Step = Callable[[CycleDay], StepResult]
 
 EXPOSURE_SNAPSHOT = "exposure_snapshot"
 MONITORING = "monitoring"
+INSURANCE = "insurance"
 DUNNING = "dunning"
 MAX_CATCH_UP_DAYS = 366
 
@@ -52,13 +54,15 @@ STEPS: dict[str, Step] = {
     EXPOSURE_SNAPSHOT: _exposure_snapshot,
     "credit_scoring": scoring_step,
     MONITORING: monitoring_step,
+    INSURANCE: insurance_step,
     DUNNING: dunning_step,
 }
 IN_DATE_ORDER = frozenset({MONITORING})
 # Steps that catch up by themselves: after missed days they run for the requested day
 # only (the dunning ladder does the highest step due, the required letter first, rather
-# than every missed day's step at once).
-REQUESTED_DAY_ONLY = frozenset({DUNNING})
+# than every missed day's step at once; insurance counts the day's deadlines and drafts
+# every month's premium declaration not drafted yet).
+REQUESTED_DAY_ONLY = frozenset({INSURANCE, DUNNING})
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class Column:
     kind: ColumnKind
     required: bool = True
     max_length: int = 64
+    zero_allowed: bool = False  # a MONEY column that may hold 0 (an insurer's refusal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,21 @@ EVENTS = FileFormat(
 )
 EVENT_BUYER_COLUMNS = ("buyer_id", "registration_number")
 
+# The credit insurer's limit decisions per buyer, with their history (0 is a refusal).
+INSURER_LIMITS = FileFormat(
+    N_("insurer-limits"),
+    N_("insurer_limits"),
+    ("buyer_id", "effective_date"),
+    (
+        _C("buyer_id", _K.ID),
+        _C("amount", _K.MONEY, zero_allowed=True),
+        _C("currency", _K.CURRENCY),
+        _C("effective_date", _K.DATE),
+        _C("expiry_date", _K.DATE, required=False),
+        _C("conditions", _K.TEXT, required=False, max_length=2000),
+    ),
+)
+
 FORMATS: dict[str, FileFormat] = {
     f.kind: f
     for f in (
@@ -241,5 +257,6 @@ FORMATS: dict[str, FileFormat] = {
         ORDERS,
         DISPUTES,
         EVENTS,
+        INSURER_LIMITS,
     )
 }

@@ -59,6 +59,7 @@ from tradeguard.ledger.models import (
     Dispute,
     FinancialStatement,
     FxRate,
+    InsurerLimit,
     Invoice,
     Order,
     Payment,
@@ -85,6 +86,7 @@ TABLES: dict[str, Table] = {
         Order,
         Dispute,
         BuyerEvent,
+        InsurerLimit,
     )
 }
 
@@ -483,6 +485,13 @@ def _check_references(
         )
     if fmt.kind == "disputes":
         _check_disputes(frame, problems)
+    if fmt.kind == "insurer-limits":
+        problems.add(
+            frame,
+            pl.col("expiry_date") < pl.col("effective_date"),
+            "expiry_date",
+            "expires before it takes effect",
+        )
     if fmt.kind == "events":
         problems.add(
             frame,

@@ -310,7 +310,7 @@ def _money(frame: pl.DataFrame, column: Column, problems: Problems) -> pl.Series
     result = helpers.select(
         pl.col(ROW), usable.alias("_usable"), minor.alias("_minor"), ok, negative, exponent
     )
-    if column.kind is ColumnKind.MONEY:
+    if column.kind is ColumnKind.MONEY and not column.zero_allowed:
         zero = pl.col("_usable") & ~negative & exponent.is_not_null() & (pl.col("_minor") == 0)
         if result.select(zero.any()).item():
             problems.add(result, zero, name, "must be greater than zero")

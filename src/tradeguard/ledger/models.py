@@ -209,6 +209,24 @@ class BuyerEvent(Base):
     details: Mapped[str | None] = mapped_column(Text)
 
 
+class InsurerLimit(Base):
+    """One credit limit decision of the insurer on a buyer, effective from a date; the
+    latest effective one is in force until its expiry. Amount 0 is a refusal."""
+
+    __tablename__ = "insurer_limits"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "buyer_id"], ["buyers.org_id", "buyers.buyer_id"]),
+    )
+
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[int] = money_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    conditions: Mapped[str | None] = mapped_column(Text)
+
+
 class FxRate(Base):
     """Units of the organisation's base currency for one unit of ``currency`` on ``date``."""
 

@@ -29,6 +29,7 @@ from tradeguard.identity.dependencies import units_of_work_limiter
 from tradeguard.imports import endpoints as imports_endpoints
 from tradeguard.imports import pages as imports_pages
 from tradeguard.imports.uploads import RequestSizeLimit, max_upload_bytes
+from tradeguard.insurance import endpoints as insurance_endpoints
 from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
@@ -64,6 +65,7 @@ ROUTERS = (
     receivables_endpoints.router,
     screening_endpoints.router,
     collections_endpoints.router,
+    insurance_endpoints.router,
     assets.router,
     identity_pages.router,
     today_pages.router,

@@ -97,7 +97,7 @@ class Policy:
     maximum_credit_period_days: int  # longest terms (issue to due date) still covered
     maximum_extension_period_days: int  # longest a due date may be pushed without approval
     notification_deadline_days: int  # an overdue invoice is reported by due date + N
-    waiting_period_days: int  # protracted default: claim filed after overdue notice + N
+    waiting_period_days: int  # protracted default: claim filed from due date + N
     premium_rate: Decimal  # a fraction of insured turnover
     minimum_premium: Decimal  # per policy period
     discretionary_limit: Decimal  # where the insurer named no limit
