@@ -267,9 +267,23 @@ def cover_notifications(connection: Connection, org_id: int, buyer_id: str | Non
     )
 
 
-def fx_rates(connection: Connection, org_id: int) -> pl.DataFrame:
+def fx_rates(connection: Connection, org_id: int, on: dt.date) -> pl.DataFrame:
+    """currency, date, rate: each currency's latest rate on or before ``on``."""
+    latest = (
+        select(FxRate.currency, func.max(FxRate.date).label("date"))
+        .where(FxRate.org_id == org_id, FxRate.date <= on)
+        .group_by(FxRate.currency)
+        .subquery()
+    )
     return read_frame(
         connection,
-        select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org_id),
+        select(FxRate.currency, FxRate.date, FxRate.rate).join(
+            latest,
+            and_(
+                FxRate.org_id == org_id,
+                FxRate.currency == latest.c.currency,
+                FxRate.date == latest.c.date,
+            ),
+        ),
         {"currency": pl.String, "date": pl.Date, "rate": pl.String},
     )

@@ -254,13 +254,19 @@ class CoverData:
     policy: PolicyRecord
     as_of: dt.date
     cover: pl.DataFrame  # cover_core.invoice_cover's columns
-    buyers: pl.DataFrame  # buyer_id, name, country, adverse_on
-    limits: pl.DataFrame  # buyer_id, amount, effective_date, expiry_date (policy currency)
-    notifications: pl.DataFrame  # buyer_id, notified_on
+    known: LimitData
 
     @property
     def currency(self) -> str:
         return self.policy.policy.currency
+
+    @property
+    def buyers(self) -> pl.DataFrame:
+        return self.known.buyers
+
+    @property
+    def notifications(self) -> pl.DataFrame:
+        return self.known.notifications
 
 
 def _ecommerce_limits(
@@ -286,6 +292,49 @@ def _ecommerce_limits(
     return cover_core.ecommerce_limits(frame, policy, policy.start)
 
 
+@dataclass(frozen=True, slots=True)
+class LimitData:
+    """What decides the limit on a buyer's deliveries, in the policy's currency."""
+
+    buyers: pl.DataFrame  # buyer_id, name, country, adverse_on
+    limits: pl.DataFrame  # buyer_id, amount, effective_date, expiry_date
+    notifications: pl.DataFrame  # buyer_id, notified_on
+    converter: Converter  # the org's currencies into the policy's, at the date
+
+
+def limit_data(
+    session: Session,
+    org: Org,
+    record: PolicyRecord,
+    as_of: dt.date,
+    buyer_id: str | None,
+    currencies: set[str],
+) -> LimitData:
+    """The buyers, the limit decisions (or the e-commerce caps) and the notifications,
+    with a converter for ``currencies`` as well."""
+    terms = record.policy
+    connection = session.connection()
+    buyers = repository.cover_buyers(connection, org.id, buyer_id)
+    raw = repository.cover_limits(connection, org.id, buyer_id)
+    converter = _cross_rates(
+        repository.fx_rates(connection, org.id, as_of),
+        sorted(currencies | set(raw["currency"]) | {org.base_currency}),
+        org.base_currency,
+        terms.currency,
+        as_of,
+    )
+    if terms.variant is PolicyVariant.ECOMMERCE:
+        limits_frame = _ecommerce_limits(session, org, terms, buyers["buyer_id"], as_of)
+    else:
+        limits_frame = raw.with_columns(
+            amount=converter.convert(raw["amount"], converter.index(raw["currency"]))
+        ).drop("currency")
+    notified = repository.cover_notifications(connection, org.id, buyer_id).filter(
+        pl.col("notified_on") <= as_of
+    )
+    return LimitData(buyers, limits_frame, notified, converter)
+
+
 def cover_data(
     session: Session,
     org: Org,
@@ -301,16 +350,8 @@ def cover_data(
         pl.col("issue_date") <= as_of
     )
     allocations = repository.cover_allocations(connection, org.id, buyer_id)
-    buyers = repository.cover_buyers(connection, org.id, buyer_id)
-    raw_limits = repository.cover_limits(connection, org.id, buyer_id)
-    currencies = list(set(invoices["currency"]) | set(raw_limits["currency"]))
-    converter = _cross_rates(
-        repository.fx_rates(connection, org.id),
-        currencies,
-        org.base_currency,
-        terms.currency,
-        as_of,
-    )
+    known = limit_data(session, org, record, as_of, buyer_id, set(invoices["currency"]))
+    converter = known.converter
     index = converter.index(invoices["currency"])
     invoices = invoices.with_columns(amount=converter.convert(invoices["amount"], index))
     currency_of = invoices.select("invoice_id", "currency")
@@ -323,12 +364,6 @@ def cover_data(
         )
         .drop("currency")
     )
-    if terms.variant is PolicyVariant.ECOMMERCE:
-        limits_frame = _ecommerce_limits(session, org, terms, buyers["buyer_id"], as_of)
-    else:
-        limits_frame = raw_limits.with_columns(
-            amount=converter.convert(raw_limits["amount"], converter.index(raw_limits["currency"]))
-        ).drop("currency")
     settled = (
         allocations.filter(pl.col("date") <= as_of)
         .group_by("invoice_id")
@@ -339,10 +374,9 @@ def cover_data(
         .select("invoice_id", open=pl.col("amount") - pl.col("settled").fill_null(0))
         .filter(pl.col("open") > 0)
     )
-    notified = repository.cover_notifications(connection, org.id, buyer_id)
     # The discretionary limit: named-buyer policies only, for a buyer with no adverse
     # event (insolvency, payment default, legal proceedings) on record by then.
-    discretionary = buyers.select(
+    discretionary = known.buyers.select(
         "buyer_id",
         allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
         & (pl.col("adverse_on").is_null() | (pl.col("adverse_on") > as_of)),
@@ -351,15 +385,15 @@ def cover_data(
         invoices.drop("currency"),
         open_amounts,
         allocations,
-        buyers.select("buyer_id", "country"),
-        limits_frame,
-        notified,
+        known.buyers.select("buyer_id", "country"),
+        known.limits,
+        known.notifications,
         repository.cover_disputes(connection, org.id, buyer_id),
         terms,
         as_of,
         discretionary=discretionary,
     )
-    return CoverData(record, as_of, cover, buyers, limits_frame, notified)
+    return CoverData(record, as_of, cover, known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,17 +426,22 @@ class BuyerCover:
 
     @property
     def headroom(self) -> Decimal | None:
-        """What more may be delivered insured today (the limit less what is covered)."""
+        """What more may be delivered insured today: the limit less what is open (a
+        delivery is covered up to the limit less the exposure before it); None when no
+        delivery is covered (no limit, or the buyer was notified overdue)."""
         if self.limit is None or self.notified_on is not None:
             return None
-        return max(self.limit - self.covered, Decimal(0))
+        return max(self.limit - self.open, Decimal(0))
 
 
-def limit_on(data: CoverData, buyer_id: str, on: dt.date) -> tuple[Decimal | None, bool]:
+def limit_on(
+    policy: Policy, known: LimitData, buyer_id: str, on: dt.date
+) -> tuple[Decimal | None, bool]:
     """The limit covering a delivery to the buyer on ``on`` and whether it is the
-    discretionary one; (None, False) where nothing covers it."""
-    terms = data.policy.policy
-    decisions = data.limits.filter(
+    discretionary one; (None, False) where nothing covers it. The latest decision
+    effective by then rules (0: a refusal; expired: none), and only without any decision
+    does the discretionary limit apply, to a buyer with no adverse event by then."""
+    decisions = known.limits.filter(
         pl.col("buyer_id") == buyer_id, pl.col("effective_date") <= on
     ).sort("effective_date")
     if decisions.height:
@@ -410,23 +449,26 @@ def limit_on(data: CoverData, buyer_id: str, on: dt.date) -> tuple[Decimal | Non
         expired = latest["expiry_date"] is not None and latest["expiry_date"] < on
         if expired or latest["amount"] == 0:
             return None, False
-        return from_minor(latest["amount"], terms.currency), False
-    buyer = data.buyers.filter(pl.col("buyer_id") == buyer_id)
+        return from_minor(latest["amount"], policy.currency), False
+    buyer = known.buyers.filter(pl.col("buyer_id") == buyer_id)
     adverse = buyer.height and buyer["adverse_on"][0] is not None and buyer["adverse_on"][0] <= on
-    if terms.variant is PolicyVariant.NAMED and terms.discretionary_limit > 0 and not adverse:
-        return terms.discretionary_limit, True
+    if policy.variant is PolicyVariant.NAMED and policy.discretionary_limit > 0 and not adverse:
+        return policy.discretionary_limit, True
     return None, False
 
 
-def buyer_cover(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> BuyerCover | None:
-    """The buyer's cover on ``as_of``; None when no policy is in force."""
+def buyer_cover(
+    session: Session, org: Org, buyer_id: str, as_of: dt.date, data: CoverData | None = None
+) -> BuyerCover | None:
+    """The buyer's cover on ``as_of`` (from ``data``, the buyer's, when the caller has
+    it); None when no policy is in force."""
     ledger.buyer(session, org, buyer_id)
-    record = policy_on(session, org, as_of)
+    record = data.policy if data is not None else policy_on(session, org, as_of)
     if record is None:
         return None
-    data = cover_data(session, org, as_of, buyer_id, record)
+    data = data or cover_data(session, org, as_of, buyer_id, record)
     currency = record.policy.currency
-    limit, discretionary = limit_on(data, buyer_id, as_of)
+    limit, discretionary = limit_on(record.policy, data.known, buyer_id, as_of)
     decision = next(
         (d for d in insurer_limits(session, org, buyer_id) if d.effective_date <= as_of), None
     )
@@ -458,27 +500,40 @@ def buyer_cover(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> Bu
 
 
 def insured_delivery(
-    session: Session, org: Org, buyer_id: str, amount_base: Decimal, on: dt.date
+    session: Session,
+    org: Org,
+    buyer_id: str,
+    amount_base: Decimal,
+    on: dt.date,
+    terms_days: int | None,
+    exposure_base: Decimal,
 ) -> bool | None:
-    """Would a delivery of ``amount_base`` (the org's base currency) to the buyer today be
-    insured? None without a policy in force. Order screening asks this."""
-    cover = buyer_cover(session, org, buyer_id, on)
-    if cover is None:
+    """Would a delivery of ``amount_base`` (the org's base currency) on ``terms_days``
+    to the buyer on ``on`` be insured: inside the policy, its country covered, terms
+    within the maximum credit period, no notification yet and the buyer's exposure
+    (``exposure_base``, open receivables) plus the order within the limit? None without
+    a policy in force. Order screening asks this: a few indexed reads, no ledger scan."""
+    record = policy_on(session, org, on)
+    if record is None:
         return None
+    policy = record.policy
     buyer = ledger.buyer(session, org, buyer_id)
-    policy = require_policy(session, org, on).policy
-    if buyer.country in policy.excluded_countries or cover.headroom is None:
+    terms = terms_days if terms_days is not None else buyer.terms_days
+    if buyer.country in policy.excluded_countries or (
+        terms is not None and terms > policy.maximum_credit_period_days
+    ):
         return False
-    converter = _cross_rates(
-        repository.fx_rates(session.connection(), org.id),
-        [org.base_currency],
-        org.base_currency,
-        policy.currency,
-        on,
+    known = limit_data(session, org, record, on, buyer_id, {org.base_currency})
+    limit, _ = limit_on(policy, known, buyer_id, on)
+    if limit is None or known.notifications.height:
+        return False
+    index = known.converter.index(pl.Series([org.base_currency, org.base_currency]))
+    base = pl.Series(
+        [to_minor(amount_base, org.base_currency), to_minor(exposure_base, org.base_currency)],
+        dtype=pl.Int64,
     )
-    base_minor = pl.Series([to_minor(amount_base, org.base_currency)], dtype=pl.Int64)
-    converted = converter.convert(base_minor, converter.index(pl.Series([org.base_currency])))
-    return from_minor(int(converted[0]), policy.currency) <= cover.headroom
+    amount, exposure = known.converter.convert(base, index).to_list()
+    return from_minor(amount + exposure, policy.currency) <= limit
 
 
 # --- overdue notifications ------------------------------------------------------------
@@ -738,7 +793,7 @@ def _compute(
         .sort("due_date", "invoice_id")
         .iter_rows(named=True)
     ]
-    limit, _ = limit_on(data, buyer_id, as_of)
+    limit, _ = limit_on(record.policy, data.known, buyer_id, as_of)
     first_loss, paid = _consumed(session, record, as_of, claim_id)
     computation = claims_core.compute_claim(
         record.policy,
