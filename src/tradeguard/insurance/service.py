@@ -35,7 +35,7 @@ from tradeguard.domain.insurance.reasons import CoverReason
 from tradeguard.domain.insurance.recoveries import share_recovery
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
 from tradeguard.domain.ledger.snapshot import Converter, rates_on
-from tradeguard.domain.money import from_minor, minor_exponent, to_minor
+from tradeguard.domain.money import from_minor, minor_exponent, quantize, to_minor
 from tradeguard.domain.receivables.ageing import GradesNotComputedError
 from tradeguard.insurance import repository
 from tradeguard.insurance.models import (
@@ -431,7 +431,7 @@ class BuyerCover:
         delivery is covered (no limit, or the buyer was notified overdue)."""
         if self.limit is None or self.notified_on is not None:
             return None
-        return max(self.limit - self.open, Decimal(0))
+        return max(self.limit - self.open, Decimal(0) * self.open)
 
 
 def limit_on(
@@ -453,7 +453,7 @@ def limit_on(
     buyer = known.buyers.filter(pl.col("buyer_id") == buyer_id)
     adverse = buyer.height and buyer["adverse_on"][0] is not None and buyer["adverse_on"][0] <= on
     if policy.variant is PolicyVariant.NAMED and policy.discretionary_limit > 0 and not adverse:
-        return policy.discretionary_limit, True
+        return quantize(policy.discretionary_limit, policy.currency), True
     return None, False
 
 
@@ -566,7 +566,10 @@ def notifications_due(
     if record is None:
         return []
     data = data or cover_data(session, org, as_of, policy=record)
-    open_items = data.cover.filter(pl.col("open") > 0).select(
+    # The insurer is told of insured debts: invoices delivered under the policy to a
+    # buyer with a limit (those over it included), not the ones it never covered.
+    insured = (pl.col("covered_at_delivery") > 0) | (pl.col("reason") == CoverReason.OVER_LIMIT)
+    open_items = data.cover.filter(pl.col("open") > 0, insured).select(
         "invoice_id", "buyer_id", "due_date", "open"
     )
     found = timers.notification_timers(
