@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
+from tradeguard.country import service as country_service
 from tradeguard.credit import service as credit
 from tradeguard.domain.credit.grading import CLASSES, class_codes
 from tradeguard.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -29,7 +30,13 @@ from tradeguard.domain.insurance import claim as claims_core
 from tradeguard.domain.insurance import cover as cover_core
 from tradeguard.domain.insurance import notifications as timers
 from tradeguard.domain.insurance import premium as premium_core
-from tradeguard.domain.insurance.claim import ClaimComputation, ClaimEvent, ClaimInputs, ClaimLine
+from tradeguard.domain.insurance.claim import (
+    ClaimComputation,
+    ClaimEvent,
+    ClaimInputs,
+    ClaimLine,
+    PoliticalCause,
+)
 from tradeguard.domain.insurance.policy import Policy, PolicyVariant
 from tradeguard.domain.insurance.reasons import CoverReason
 from tradeguard.domain.insurance.recoveries import share_recovery
@@ -700,6 +707,9 @@ class ClaimResult:
     event: ClaimEvent
     as_of: dt.date
     computation: ClaimComputation
+    country: str
+    country_grade: int | None  # the country's risk grade 1-10 (country capability)
+    political_risk: str | None  # its political-risk level
 
     def as_dict(self) -> dict[str, Any]:
         """The contract of ``claim compute --format json``: amounts as decimal strings
@@ -727,6 +737,9 @@ class ClaimResult:
             "liability_left": shown(c.liability_left),
             "excluded": [{"invoice_id": i, "reason": r.value} for i, r in c.excluded],
             "earliest_claim_date": c.earliest_claim_date.isoformat(),
+            "country": self.country,
+            "country_grade": self.country_grade,
+            "political_risk": self.political_risk,
         }
 
 
@@ -810,7 +823,23 @@ def _compute(
             indemnity_paid=paid,
         ),
     )
-    return ClaimResult(buyer_id, record.policy.number, currency, event, as_of, computation)
+    country = str(data.buyers["country"][0]) if data.buyers.height else ""
+    try:
+        risk = country_service.country_risk(session, org, country)
+        grade, political = risk.grade, risk.political_risk
+    except NotFoundError:
+        grade, political = None, None
+    return ClaimResult(
+        buyer_id,
+        record.policy.number,
+        currency,
+        event,
+        as_of,
+        computation,
+        country,
+        grade,
+        political,
+    )
 
 
 def compute_claim(
@@ -855,6 +884,7 @@ class ClaimRecord:
     buyer_id: str
     policy_number: str
     event: str
+    cause: str | None
     loss_date: dt.date
     status: str
     currency: str
@@ -900,6 +930,7 @@ class ClaimRecord:
             "buyer_id": self.buyer_id,
             "policy": self.policy_number,
             "event": self.event,
+            "cause": self.cause,
             "loss_date": self.loss_date.isoformat(),
             "status": self.status,
             "currency": self.currency,
@@ -949,6 +980,7 @@ def _record(session: Session, row: Claim, as_of: dt.date) -> ClaimRecord:
         buyer_id=row.buyer_id,
         policy_number=policy.number,
         event=row.event,
+        cause=row.cause,
         loss_date=row.loss_date,
         status=row.status,
         currency=row.currency,
@@ -992,10 +1024,23 @@ def _claim_row(session: Session, org: Org, claim_id: int) -> Claim:
 
 
 def open_claim(
-    session: Session, org: Org, buyer_id: str, loss_date: dt.date, event: ClaimEvent, actor: str
+    session: Session,
+    org: Org,
+    buyer_id: str,
+    loss_date: dt.date,
+    event: ClaimEvent,
+    actor: str,
+    cause: PoliticalCause | None = None,
 ) -> ClaimRecord:
     """Open a draft claim on the buyer for a loss on ``loss_date``, computed now and
-    recomputed on every change until it is submitted. Audited."""
+    recomputed on every change until it is submitted; a political event names its
+    ``cause``. Audited."""
+    if (event is ClaimEvent.POLITICAL) != (cause is not None):
+        raise InvalidInputError(
+            "a political claim names its cause (transfer, moratorium, war,"
+            " licence_cancellation); other events have none",
+            "cause",
+        )
     if repository.claims(session, org.id, buyer_id=buyer_id, status=ClaimStatus.DRAFT):
         raise ConflictError(f"buyer {buyer_id} already has a draft claim: submit or remove it")
     result = _compute(session, org, buyer_id, loss_date, event)
@@ -1005,6 +1050,7 @@ def open_claim(
         policy_id=record.id,
         buyer_id=buyer_id,
         event=event.value,
+        cause=None if cause is None else cause.value,
         loss_date=loss_date,
         status=ClaimStatus.DRAFT.value,
         currency=result.currency,
@@ -1025,6 +1071,7 @@ def open_claim(
         after={
             "buyer_id": buyer_id,
             "event": event.value,
+            "cause": row.cause,
             "loss_date": loss_date.isoformat(),
             "indemnity": str(result.computation.indemnity),
             "currency": result.currency,
