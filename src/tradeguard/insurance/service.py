@@ -1450,8 +1450,9 @@ def true_up(session: Session, org: Org, on: dt.date) -> TrueUp:
 
 
 def cycle_summary(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
-    """What the insurance step reports each day: the notifications due and missed, the
-    claims whose payout clock is breached, the premium drafts of the months ended since
+    """What the insurance step reports each day: the insured exposure (and what an
+    e-commerce policy's aggregate limit leaves of it), the notifications due and missed,
+    the claims whose payout clock is breached, the premium drafts of the months ended since
     the policy started that had none (each month drafted once)."""
     record = policy_on(session, org, as_of)
     if record is None:
@@ -1471,8 +1472,12 @@ def cycle_summary(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
         for c in list_claims(session, org, as_of)
         if c.payout_breached and c.status != ClaimStatus.PAID
     ]
+    insured, left = cover_core.aggregate_use(data.cover, record.policy)
+    currency = record.policy.currency
     return {
         "policy": record.policy.number,
+        "insured_exposure": str(from_minor(insured, currency)),
+        "aggregate_left": None if left is None else str(from_minor(left, currency)),
         "notifications_due": sum(1 for n in due if n.status == "due"),
         "notifications_missed": sum(1 for n in due if n.status == "missed"),
         "buyers_to_notify": len({n.buyer_id for n in due if n.status in {"due", "missed"}}),
