@@ -41,8 +41,8 @@ from tradeguard.domain.insurance.policy import Policy, PolicyVariant
 from tradeguard.domain.insurance.reasons import CoverReason
 from tradeguard.domain.insurance.recoveries import share_recovery
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
-from tradeguard.domain.ledger.snapshot import Converter, rates_on
-from tradeguard.domain.money import from_minor, minor_exponent, quantize, to_minor
+from tradeguard.domain.ledger.snapshot import Converter, MissingFxRateError, rates_on
+from tradeguard.domain.money import convert_minor, from_minor, minor_exponent, quantize, to_minor
 from tradeguard.domain.receivables.ageing import GradesNotComputedError
 from tradeguard.insurance import repository
 from tradeguard.insurance.models import (
@@ -518,8 +518,9 @@ def insured_delivery(
     """Would a delivery of ``amount_base`` (the org's base currency) on ``terms_days``
     to the buyer on ``on`` be insured: inside the policy, its country covered, terms
     within the maximum credit period, no notification yet and the buyer's exposure
-    (``exposure_base``, open receivables) plus the order within the limit? None without
-    a policy in force. Order screening asks this: a few indexed reads, no ledger scan."""
+    (``exposure_base``, open receivables) plus the order within the limit, compared in
+    the base currency? None without a policy in force. Order screening asks this: a few
+    indexed reads, no ledger scan."""
     record = policy_on(session, org, on)
     if record is None:
         return None
@@ -530,17 +531,48 @@ def insured_delivery(
         terms is not None and terms > policy.maximum_credit_period_days
     ):
         return False
-    known = limit_data(session, org, record, on, buyer_id, {org.base_currency})
-    limit, _ = limit_on(policy, known, buyer_id, on)
-    if limit is None or known.notifications.height:
+    base = org.base_currency
+    if policy.variant is PolicyVariant.ECOMMERCE:  # the cap of the buyer's credit class
+        known = limit_data(session, org, record, on, buyer_id, {base})
+        limit, _ = limit_on(policy, known, buyer_id, on)
+        if limit is None or known.notifications.height:
+            return False
+        limit_base: int | None = _to_base(
+            session, org, to_minor(limit, policy.currency), policy.currency, on
+        )
+    elif repository.notified_by(session, org.id, buyer_id, on):
         return False
-    index = known.converter.index(pl.Series([org.base_currency, org.base_currency]))
-    base = pl.Series(
-        [to_minor(amount_base, org.base_currency), to_minor(exposure_base, org.base_currency)],
-        dtype=pl.Int64,
+    else:
+        limit_base = _named_limit_base(session, org, policy, buyer_id, on)
+    return limit_base is not None and to_minor(amount_base + exposure_base, base) <= limit_base
+
+
+def _to_base(session: Session, org: Org, minor: int, currency: str, on: dt.date) -> int:
+    if currency == org.base_currency:
+        return minor
+    rate = repository.rate_on(session, org.id, currency, on)
+    if rate is None:
+        raise MissingFxRateError(currency, on)
+    return convert_minor(minor, currency, org.base_currency, rate)
+
+
+def _named_limit_base(
+    session: Session, org: Org, policy: Policy, buyer_id: str, on: dt.date
+) -> int | None:
+    """``limit_on``'s rule for one buyer of a named-buyer policy, from indexed reads, in
+    the base currency's minor units: the latest decision (none if 0 or expired), else
+    the discretionary limit where no adverse event is on record."""
+    decision = repository.latest_decision(session, org.id, buyer_id, on)
+    if decision is not None:
+        expired = decision.expiry_date is not None and decision.expiry_date < on
+        if expired or decision.amount == 0:
+            return None
+        return _to_base(session, org, decision.amount, decision.currency, on)
+    if policy.discretionary_limit <= 0 or repository.adverse_by(session, org.id, buyer_id, on):
+        return None
+    return _to_base(
+        session, org, to_minor(policy.discretionary_limit, policy.currency), policy.currency, on
     )
-    amount, exposure = known.converter.convert(base, index).to_list()
-    return from_minor(amount + exposure, policy.currency) <= limit
 
 
 # --- overdue notifications ------------------------------------------------------------
@@ -1224,8 +1256,8 @@ def record_recovery(
     costs: Decimal = Decimal(0),
 ) -> ClaimRecord:
     """Money recovered on the claim's debt. Before the claim is paid it reduces the claim
-    (a draft is recomputed); after, it is shared between seller and insurer as the policy
-    says, costs the same way. Audited."""
+    (recomputed, also once submitted: the insurer pays what is left); after, it is
+    shared between seller and insurer as the policy says, costs the same way. Audited."""
     row = _claim_row(session, org, claim_id)
     if amount <= 0 or costs < 0 or costs > amount:
         raise InvalidInputError(
@@ -1263,7 +1295,7 @@ def record_recovery(
     )
     session.add(recovery)
     session.flush()
-    if row.status == ClaimStatus.DRAFT:
+    if not after:  # not paid yet: the claim is what is left after it
         _store(
             row, _compute(session, org, row.buyer_id, row.loss_date, ClaimEvent(row.event), row.id)
         )
