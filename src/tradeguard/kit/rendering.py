@@ -102,4 +102,10 @@ DONE_MESSAGES = {
     "letter-printed": "Letter marked printed.",
     "handover-sent": "Hand-over marked sent.",
     "promise-recorded": "Promise to pay recorded.",
+    "policy-loaded": "Policy loaded.",
+    "notification-recorded": "Overdue notification recorded: shipments to the buyer are stopped.",
+    "claim-opened": "Claim opened as a draft.",
+    "document-recorded": "Checklist updated.",
+    "claim-moved": "Claim status changed.",
+    "recovery-recorded": "Recovery recorded.",
 }

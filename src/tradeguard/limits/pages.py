@@ -43,6 +43,17 @@ PAGE_SIZE = 50
 
 
 @dataclass(frozen=True, slots=True)
+class BuyerSection:
+    """A section of the buyer page that a capability importing limits adds (so limits
+    cannot import it): the web shell lists them in ``app.state.buyer_sections``. ``read``
+    gathers what ``template`` shows of the buyer on the page's day; the template sees it
+    as ``section``."""
+
+    template: str
+    read: Callable[[Session, Caller, str, dt.date], object]
+
+
+@dataclass(frozen=True, slots=True)
 class BuyerView:
     """What the buyer page shows: the date it is seen on, the invoice filter, the pages."""
 
@@ -176,6 +187,10 @@ def _buyer_page(
         payments=payments,
         payment_rows=[PaymentRead.of(p) for p in payments.items],
         contacts=contacts,
+        sections=[
+            (s.template, s.read(session, caller, buyer_id, view.as_of))
+            for s in request.app.state.buyer_sections
+        ],
         today=dt.date.today(),
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tradeguard.domain.errors import ConflictError, NotFoundError, TradeGuardError
 from tradeguard.identity.dependencies import Caller, Reader, Writer
+from tradeguard.insurance.pages import NOTIFICATION_STATUSES
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
 from tradeguard.monitoring import service as monitoring
 from tradeguard.screening.service import reason_messages
@@ -39,6 +40,7 @@ def _page(
             h.screening_id: "; ".join(r["message"] for r in reason_messages(h.reasons, language))
             for h in day.holds
         },
+        notification_statuses=NOTIFICATION_STATUSES,
         done=DONE_MESSAGES.get(done or ""),
         refusal=refusal,
     )

@@ -30,6 +30,7 @@ from tradeguard.imports import endpoints as imports_endpoints
 from tradeguard.imports import pages as imports_pages
 from tradeguard.imports.uploads import RequestSizeLimit, max_upload_bytes
 from tradeguard.insurance import endpoints as insurance_endpoints
+from tradeguard.insurance import pages as insurance_pages
 from tradeguard.kit.short_reads import loop_bound_short_reads, sqlite_short_reads
 from tradeguard.ledger import endpoints as ledger_endpoints
 from tradeguard.limits import endpoints as limits_endpoints
@@ -77,7 +78,10 @@ ROUTERS = (
     receivables_pages.router,
     screening_pages.router,
     collections_pages.router,
+    insurance_pages.router,
 )
+# The buyer page's sections from capabilities that limits (which renders it) cannot import.
+BUYER_SECTIONS = (insurance_pages.BUYER_COVER,)
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -139,6 +143,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.units_of_work = units_of_work_limiter()
     app.state.short_reads = sqlite_short_reads(engine)  # PostgreSQL's: in ``_lifespan``
+    app.state.buyer_sections = BUYER_SECTIONS
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestSizeLimit, max_bytes=max_upload_bytes())
