@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from tradeguard.collections.pages import settings_toml
 from tradeguard.domain.errors import BadQueryError, ConflictError, NotFoundError, TradeGuardError
-from tradeguard.domain.insurance.claim import ClaimEvent
+from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
 from tradeguard.identity.dependencies import Caller, Reader, Writer
 from tradeguard.insurance import service as insurance
@@ -68,6 +68,12 @@ CLAIM_EVENTS = {
     "insolvency": N_("Insolvency"),
     "protracted_default": N_("Protracted default"),
     "political": N_("Political event"),
+}
+POLITICAL_CAUSES = {
+    "transfer": N_("Transfer restriction"),
+    "moratorium": N_("Payment moratorium"),
+    "war": N_("War or civil unrest"),
+    "licence_cancellation": N_("Licence cancelled"),
 }
 CLAIM_STEPS = {
     "outstanding": N_("Outstanding debt"),
@@ -200,6 +206,7 @@ def _labels(language: str) -> dict[str, Any]:
         "cover_reasons": COVER_REASONS,
         "claim_statuses": CLAIM_STATUSES,
         "claim_events": CLAIM_EVENTS,
+        "political_causes": POLITICAL_CAUSES,
         "notification_statuses": NOTIFICATION_STATUSES,
         "fmt_exact": partial(_exact_money, language),
         "fmt_share": partial(_share, language),
@@ -394,12 +401,14 @@ async def open_claim_form(
     writer: Writer,
     buyer_id: Annotated[str, Form(max_length=64)] = "",
     event: Annotated[str, Form(max_length=20)] = "",
+    cause: Annotated[str, Form(max_length=30)] = "",
     loss_date: Annotated[str, Form(max_length=10)] = "",
     as_of: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Open a draft claim on a buyer; its page shows the indemnity step by step."""
+    """Open a draft claim on a buyer (a political one with its cause); its page shows
+    the indemnity step by step."""
     day = _safe_day(as_of)
-    values = {"buyer_id": buyer_id, "event": event, "loss_date": loss_date}
+    values = {"buyer_id": buyer_id, "event": event, "cause": cause, "loss_date": loss_date}
 
     def work(session: Session, caller: Caller) -> Response:
         opened: list[int] = []
@@ -411,6 +420,12 @@ async def open_claim_form(
                 raise FormValueError(
                     f"event: one of {', '.join(e.value for e in ClaimEvent)}"
                 ) from None
+            try:
+                political = PoliticalCause(cause) if kind is ClaimEvent.POLITICAL else None
+            except ValueError:
+                raise FormValueError(
+                    f"cause: one of {', '.join(c.value for c in PoliticalCause)}"
+                ) from None
             record = insurance.open_claim(
                 session,
                 caller.org,
@@ -418,6 +433,7 @@ async def open_claim_form(
                 _date_or(loss_date, "loss_date", day),
                 kind,
                 caller.actor,
+                political,
             )
             opened.append(record.id)
 
