@@ -340,12 +340,10 @@ def cover_data(
         .filter(pl.col("open") > 0)
     )
     notified = repository.cover_notifications(connection, org.id, buyer_id)
-    # The discretionary limit: named-buyer policies only, for a buyer with no adverse
-    # event (insolvency, payment default, legal proceedings) on record by then.
+    # The discretionary limit: named-buyer policies only, for what was delivered before
+    # the buyer's first adverse event (insolvency, payment default, legal proceedings).
     discretionary = buyers.select(
-        "buyer_id",
-        allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
-        & (pl.col("adverse_on").is_null() | (pl.col("adverse_on") > as_of)),
+        "buyer_id", "adverse_on", allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
     )
     cover = cover_core.invoice_cover(
         invoices.drop("currency"),
