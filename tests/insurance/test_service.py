@@ -270,3 +270,130 @@ def test_the_discretionary_limit_holds_without_a_decision_until_adverse_news(
         "I91": (Decimal("1000.00"), None),
         "I92": (ZERO, "no_limit"),
     }
+
+
+def test_amounts_in_other_currencies_are_converted_with_the_rate_of_the_day(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        insure(session, org)  # in EUR, the base currency
+        insure(session, org, number="P-2025", currency="USD", start="2025-01-01", end="2025-12-31")
+        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "U1,Union,US,x", "U2,Euro,DE,x")
+        load(session, org, tmp_path, "fx", "date,currency,rate", "2024-01-01,USD,0.92", "2024-06-01,USD,0.90")
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "X1,U1,2024-05-01,2024-06-30,1234.57,USD,",
+            "X2,U1,2024-05-02,2024-07-01,6000.00,USD,",
+            "X3,U2,2025-02-01,2025-03-03,1000.00,EUR,",
+        )
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "U1,5000,USD,2024-01-01,,")
+    with unit_of_work(engine) as session:
+        may = covered(session, org, "U1", D(2024, 5, 15))
+        june = covered(session, org, "U1", D(2024, 6, 15))
+        claim = insurance.compute_claim(session, org, "U1", D(2024, 6, 15), ClaimEvent.INSOLVENCY)
+        in_dollars = insurance.buyer_cover(session, org, "U2", D(2025, 2, 15))
+    # at 0.92: X1 1,234.57 × 0.92 = 1,135.8044 → 1,135.80; the limit 5,000 × 0.92 =
+    # 4,600.00, of which X2 (6,000 × 0.92 = 5,520.00) gets 4,600.00 − 1,135.80 = 3,464.20
+    assert may == {
+        "X1": (Decimal("1135.80"), None),
+        "X2": (Decimal("3464.20"), "over_limit"),
+    }
+    # at 0.90 from 1 June: X1 1,111.113 → 1,111.11, limit 4,500.00, X2 3,388.89
+    assert june == {
+        "X1": (Decimal("1111.11"), None),
+        "X2": (Decimal("3388.89"), "over_limit"),
+    }
+    # outstanding 1,111.11 + 5,400.00; eligible 4,500.00 × 90 % = 4,050.00
+    c = claim.computation
+    assert (claim.currency, c.outstanding, c.eligible, c.indemnity) == (
+        "EUR",
+        Decimal("6511.11"),
+        Decimal("4500.00"),
+        Decimal("4050.00"),
+    )
+    # a policy in USD: EUR → USD = 1 / 0.90 = 1.111111111111 (12 places), so 1,000.00 EUR
+    # is 1,111.11 USD, within the discretionary 5,000 USD
+    assert in_dollars is not None
+    assert (in_dollars.currency, in_dollars.open, in_dollars.covered) == (
+        "USD",
+        Decimal("1111.11"),
+        Decimal("1111.11"),
+    )
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+@pytest.fixture
+def overdue(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
+    """No insurer decisions: every buyer is within the discretionary limit."""
+    with unit_of_work(engine) as session:
+        insure(session, org)
+        load(
+            session,
+            org,
+            tmp_path,
+            "buyers",
+            BUYERS_HEADER,
+            *(f"B{n},Buyer {n},DE,x" for n in range(1, 5)),
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "I1,B1,2024-02-10,2024-04-10,1000.00,EUR,",
+            "I2,B2,2024-02-01,2024-03-31,2000.00,EUR,",
+            "I3,B3,2024-01-01,2024-03-01,3000.00,EUR,",
+            "I4,B4,2024-04-02,2024-06-01,500.00,EUR,",  # not due yet
+        )
+    return org
+
+
+def test_notifications_due_with_days_left_and_recording_one_stops_shipment(
+    engine: Engine, overdue: Organisation
+) -> None:
+    on = D(2024, 5, 20)
+    with unit_of_work(engine) as session:
+        due = insurance.notifications_due(session, overdue, on)
+        wider = insurance.notifications_due(session, overdue, on, horizon_days=30)
+    # deadline = due date + 60 days: I3 30 April (missed 20 days ago), I2 30 May (10
+    # days left, within the 14-day horizon), I1 9 June (20 days left)
+    assert [(n.invoice_id, n.days_overdue, n.deadline, n.days_left, n.status) for n in due] == [
+        ("I3", 80, D(2024, 4, 30), -20, "missed"),
+        ("I2", 50, D(2024, 5, 30), 10, "due"),
+        ("I1", 40, D(2024, 6, 9), 20, "upcoming"),
+    ]
+    assert (due[1].buyer_name, due[1].open, due[1].currency) == (
+        "Buyer 2",
+        Decimal("2000.00"),
+        "EUR",
+    )
+    assert [n.status for n in wider] == ["missed", "due", "due"]
+
+    with unit_of_work(engine) as session:
+        assert limits.current_stop(session, overdue, "B2", on) is None
+        notified = insurance.record_notification(session, overdue, "B2", on, "cm", "ATR-2")
+        stop = limits.current_stop(session, overdue, "B2", on)
+        assert (notified.overdue, notified.invoices, notified.reference) == (
+            Decimal("2000.00"),
+            1,
+            "ATR-2",
+        )
+        assert stop is not None and (stop.kind, stop.until, stop.active) == ("permanent", None, True)
+        assert (audited(session, "notify_overdue"), audited(session, "stop_shipment")) == (1, 1)
+        with pytest.raises(ConflictError, match="already notified on 2024-05-20"):
+            insurance.record_notification(session, overdue, "B2", on, "cm")
+        with pytest.raises(InvalidInputError, match="B4 has nothing overdue on 2024-05-20"):
+            insurance.record_notification(session, overdue, "B4", on, "cm")
+    with unit_of_work(engine) as session:
+        after = insurance.notifications_due(session, overdue, on)
+        cover = insurance.buyer_cover(session, overdue, "B2", on)
+        assert [n.invoice_id for n in after] == ["I3", "I1"]  # B2 is reported
+        assert cover is not None and (cover.notified_on, cover.headroom) == (on, None)
+        assert [n.buyer_id for n in insurance.notifications(session, overdue)] == ["B2"]

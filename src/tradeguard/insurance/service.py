@@ -514,7 +514,9 @@ def notifications_due(
     )
     found = timers.notification_timers(
         open_items, data.notifications, record.policy, as_of, horizon_days
-    ).join(data.buyers.select("buyer_id", "name"), on="buyer_id", how="left")
+    ).join(
+        data.buyers.select("buyer_id", "name"), on="buyer_id", how="left", maintain_order="left"
+    )
     currency = record.policy.currency
     return [
         NotificationDue(
@@ -529,9 +531,7 @@ def notifications_due(
             from_minor(r["open"], currency),
             currency,
         )
-        for r in found.join(open_items.select("invoice_id", "open"), on="invoice_id").iter_rows(
-            named=True
-        )
+        for r in found.iter_rows(named=True)
     ]
 
 
