@@ -397,3 +397,224 @@ def test_notifications_due_with_days_left_and_recording_one_stops_shipment(
         assert [n.invoice_id for n in after] == ["I3", "I1"]  # B2 is reported
         assert cover is not None and (cover.notified_on, cover.headroom) == (on, None)
         assert [n.buyer_id for n in insurance.notifications(session, overdue)] == ["B2"]
+
+
+# --- claims ---------------------------------------------------------------------------
+
+LOSS = D(2024, 5, 10)
+
+
+@pytest.fixture
+def claims(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
+    """A first loss of 1,000 a year, a non-qualifying loss of 500, a maximum liability
+    of 10,000; every buyer has an insurer limit of 10,000 from 1 January."""
+    with unit_of_work(engine) as session:
+        insure(
+            session,
+            org,
+            aggregate_first_loss="1000",
+            non_qualifying_loss="500",
+            maximum_liability="10000",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "buyers",
+            BUYERS_HEADER,
+            *(f"C{n},Claimed {n},DE,x" for n in range(1, 5)),
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "I10,C1,2024-01-15,2024-03-15,300.00,EUR,",  # disputed
+            "I11,C1,2024-02-01,2024-03-31,6000.00,EUR,",  # 1,234.55 paid on 20 April
+            "I12,C1,2024-02-15,2024-04-15,5000.00,EUR,",
+            "I20,C2,2024-03-01,2024-04-30,3000.00,EUR,",
+            "I30,C3,2024-03-01,2024-04-30,700.00,EUR,",
+            "I40,C4,2024-03-01,2024-04-30,450.00,EUR,",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "payments",
+            "payment_id,buyer_id,date,amount,currency,invoice_id",
+            "P1,C1,2024-04-20,1234.55,EUR,I11",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "disputes",
+            "dispute_id,invoice_id,opened_on,reason",
+            "D1,I10,2024-04-01,wrong goods",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "insurer-limits",
+            LIMITS_HEADER,
+            *(f"C{n},10000,EUR,2024-01-01,," for n in range(1, 5)),
+        )
+    return org
+
+
+def _file(session: Session, org: Organisation, buyer_id: str, on: dt.date) -> int:
+    """Open an insolvency claim, provide its papers and submit it the same day."""
+    claim = insurance.open_claim(session, org, buyer_id, LOSS, ClaimEvent.INSOLVENCY, "cm")
+    provide_documents(session, org, claim.id, on)
+    return insurance.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", on).id
+
+
+def test_a_claim_step_by_step(engine: Engine, claims: Organisation) -> None:
+    with unit_of_work(engine) as session:
+        result = insurance.compute_claim(session, claims, "C1", LOSS, ClaimEvent.INSOLVENCY)
+        small = insurance.compute_claim(session, claims, "C4", LOSS, ClaimEvent.INSOLVENCY)
+    document = result.as_dict()
+    # I10 300.00 disputed; I11 6,000.00 − 1,234.55 paid = 4,765.45, all insured; I12
+    # 5,000.00 delivered on an exposure of 300 + 6,000, so 10,000 − 6,300 = 3,700 of it
+    # insured. Eligible 4,765.45 + 3,700 = 8,465.45 of 10,065.45; first loss 1,000
+    # → 7,465.45; × 90 % = 6,718.905, rounded half to even once, at the end: 6,718.90
+    assert [(s["name"], s["amount"]) for s in document["steps"]] == [
+        ("outstanding", "10065.45"),
+        ("eligible", "8465.45"),
+        ("recoveries_before_claim", "8465.45"),
+        ("set_offs", "8465.45"),
+        ("credit_limit", "8465.45"),
+        ("non_qualifying_loss", "8465.45"),
+        ("first_loss", "7465.45"),
+        ("percentage", "6718.905"),
+        ("maximum_liability", "6718.905"),
+        ("indemnity", "6718.90"),
+    ]
+    notes = {s["name"]: s["note"] for s in document["steps"]}
+    assert notes["eligible"] == "2 invoices excluded (1,600.00): 1 over the limit, 1 disputed"
+    assert notes["credit_limit"] == "within the credit limit of 10,000.00"
+    assert notes["first_loss"].startswith("1,000.00 of the aggregate first loss")
+    assert document["excluded"] == [
+        {"invoice_id": "I10", "reason": "disputed"},
+        {"invoice_id": "I12", "reason": "over_limit"},
+    ]
+    assert (document["ascertained_loss"], document["indemnity"]) == ("8465.45", "6718.90")
+    assert document["earliest_claim_date"] == "2024-05-10"  # insolvency: at once
+    # 450.00 is at or below the non-qualifying loss of 500: not claimable at all
+    assert (small.computation.ascertained_loss, small.computation.indemnity) == (ZERO, ZERO)
+
+
+def test_first_loss_and_maximum_liability_are_consumed_across_claims(
+    engine: Engine, claims: Organisation
+) -> None:
+    with unit_of_work(engine) as session:
+        # a draft consumes nothing: C3 700.00 would take 700 of the first loss
+        draft = insurance.open_claim(session, claims, "C3", LOSS, ClaimEvent.INSOLVENCY, "cm")
+        assert draft.computation["first_loss_deducted"] == "700.00"
+        before = insurance.compute_claim(session, claims, "C1", LOSS, ClaimEvent.INSOLVENCY)
+        assert before.computation.first_loss_deducted == Decimal("1000")
+        provide_documents(session, claims, draft.id, LOSS)
+        insurance.move_claim(session, claims, draft.id, ClaimStatus.SUBMITTED, "cm", LOSS)
+        # C3: 700 above the 500 threshold, all of it kept as first loss: nothing to pay
+        assert insurance.get_claim(session, claims, draft.id, LOSS).indemnity == ZERO
+
+        second = _file(session, claims, "C1", D(2024, 5, 11))
+        paid = insurance.move_claim(
+            session, claims, second, ClaimStatus.PAID, "cm", D(2024, 5, 20)
+        )
+        # C1: 8,465.45 − the 300 of first loss left = 8,165.45; × 90 % = 7,348.905 → 7,348.90
+        assert (paid.indemnity, paid.paid_amount) == (Decimal("7348.90"),) * 2
+        assert paid.computation["first_loss_deducted"] == "300.00"
+
+        third = insurance.compute_claim(session, claims, "C2", LOSS, ClaimEvent.INSOLVENCY)
+    steps = {s.name: s for s in third.computation.steps}
+    # C2: 3,000 with no first loss left, × 90 % = 2,700, capped by the maximum liability
+    # left, 10,000 − 0 − 7,348.90 = 2,651.10
+    assert steps["first_loss"].note == "aggregate first loss already consumed this policy year"
+    assert (steps["first_loss"].amount, steps["percentage"].amount) == (
+        Decimal("3000.00"),
+        Decimal("2700.000"),
+    )
+    assert third.computation.indemnity == Decimal("2651.10")
+    assert third.computation.liability_left == ZERO
+    assert steps["maximum_liability"].note == (
+        "capped by the maximum liability left this policy year, 2,651.10"
+    )
+
+
+def test_a_claim_through_its_workflow_with_the_payout_clock(
+    engine: Engine, claims: Organisation
+) -> None:
+    protracted = ClaimEvent.PROTRACTED_DEFAULT
+    with unit_of_work(engine) as session:
+        claim = insurance.open_claim(session, claims, "C2", LOSS, protracted, "cm")
+        assert (claim.status, claim.submitted_on, claim.payout_days) == ("draft", None, None)
+        assert claim.checklist == dict.fromkeys(insurance.CHECKLIST, False)
+        with pytest.raises(ConflictError, match="already has a draft claim"):
+            insurance.open_claim(session, claims, "C2", LOSS, protracted, "cm")
+        with pytest.raises(InvalidInputError, match="lacks documents: invoices, proof_of_del"):
+            insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", LOSS)
+        with pytest.raises(IllegalTransitionError, match="draft: it cannot become paid"):
+            insurance.move_claim(session, claims, claim.id, ClaimStatus.PAID, "cm", LOSS)
+        with pytest.raises(InvalidInputError, match="unknown document 'photo'"):
+            insurance.set_document(session, claims, claim.id, "photo", True, "cm", LOSS)
+        provide_documents(session, claims, claim.id, LOSS)
+        # due 30 April + a waiting period of 180 days: filed from 27 October
+        assert claim.computation["earliest_claim_date"] == "2024-10-27"
+        with pytest.raises(InvalidInputError, match="may be filed from 2024-10-27"):
+            insurance.move_claim(
+                session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 10, 26)
+            )
+    with unit_of_work(engine) as session:
+        filed = D(2024, 10, 27)
+        insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
+        with pytest.raises(ConflictError, match="documents are fixed"):
+            insurance.set_document(session, claims, claim.id, "invoices", False, "cm", filed)
+        on_target = insurance.get_claim(session, claims, claim.id, D(2024, 11, 11))
+        late = insurance.get_claim(session, claims, claim.id, D(2024, 11, 12))
+        assert (on_target.payout_days, on_target.payout_breached) == (15, False)
+        assert (late.payout_days, late.payout_breached) == (16, True)
+        insurance.move_claim(
+            session, claims, claim.id, ClaimStatus.UNDER_REVIEW, "cm", D(2024, 11, 1)
+        )
+        paid = insurance.move_claim(
+            session, claims, claim.id, ClaimStatus.PAID, "cm", D(2024, 11, 5), paid_amount=None
+        )
+        with pytest.raises(IllegalTransitionError, match="paid: it cannot become submitted"):
+            insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
+        # 3,000 − the whole first loss 1,000 = 2,000 × 90 % = 1,800.00, paid in 9 days
+        assert (paid.status, paid.paid_amount, paid.payout_days, paid.payout_breached) == (
+            "paid",
+            Decimal("1800.00"),
+            9,
+            False,
+        )
+        actions = session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.entity == "claims")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions == [
+        "open_claim",
+        *["claim_document"] * 5,
+        "claim_submitted",
+        "claim_under_review",
+        "claim_paid",
+    ]
+
+
+def test_a_limit_withdrawn_after_the_default_keeps_the_cover_of_earlier_deliveries(
+    engine: Engine, claims: Organisation, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        # the insurer cancels C2's limit once told it is overdue: from 5 May, nothing new
+        load(session, claims, tmp_path, "insurer-limits", LIMITS_HEADER, "C2,0,EUR,2024-05-05,,")
+        result = insurance.compute_claim(session, claims, "C2", LOSS, ClaimEvent.INSOLVENCY)
+    steps = {s.name: s for s in result.computation.steps}
+    # I20 3,000 was delivered on 1 March under the limit of 10,000: the claim is capped
+    # by that limit, not by the cancellation; 3,000 − 1,000 first loss × 90 % = 1,800
+    assert steps["credit_limit"].amount == Decimal("3000.00")
+    assert steps["credit_limit"].note == "within the credit limit of 10,000.00"
+    assert result.computation.indemnity == Decimal("1800.00")

@@ -724,6 +724,7 @@ def _compute(
     record = require_policy(session, org, as_of)
     data = cover_data(session, org, as_of, buyer_id, record)
     currency = record.policy.currency
+    unpaid = data.cover.filter(pl.col("open") > 0)
     lines = [
         ClaimLine(
             r["invoice_id"],
@@ -732,11 +733,16 @@ def _compute(
             from_minor(r["covered"], currency),
             None if r["reason"] is None else CoverReason(r["reason"]),
         )
-        for r in data.cover.filter(pl.col("open") > 0)
-        .sort("due_date", "invoice_id")
-        .iter_rows(named=True)
+        for r in unpaid.sort("due_date", "invoice_id").iter_rows(named=True)
     ]
-    limit, _ = limit_on(data, buyer_id, as_of)
+    # The cap is the limit the unpaid insured deliveries were made under: a limit the
+    # insurer reduces or cancels later (as it does once told the buyer is overdue) takes
+    # the cover of the deliveries after it only.
+    delivered_under = unpaid.filter(pl.col("covered") > 0).select(pl.col("limit").max()).item()
+    if delivered_under is None:
+        limit, _ = limit_on(data, buyer_id, as_of)
+    else:
+        limit = from_minor(delivered_under, currency)
     first_loss, paid = _consumed(session, record, as_of, claim_id)
     computation = claims_core.compute_claim(
         record.policy,
