@@ -618,3 +618,121 @@ def test_a_limit_withdrawn_after_the_default_keeps_the_cover_of_earlier_deliveri
     assert steps["credit_limit"].amount == Decimal("3000.00")
     assert steps["credit_limit"].note == "within the credit limit of 10,000.00"
     assert result.computation.indemnity == Decimal("1800.00")
+
+
+# --- recoveries -----------------------------------------------------------------------
+
+
+def _recovery_ledger(
+    engine: Engine, org: Organisation, tmp_path: Path, **policy: str
+) -> Organisation:
+    """R1 owes I0 500.00 (disputed, the oldest) and I1 12,000.00, of which the limit of
+    10,000 insures 10,000 − 500 = 9,500 (I0 was open when I1 was delivered)."""
+    with unit_of_work(engine) as session:
+        insure(session, org, **policy)
+        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "R1,Recovered,DE,x")
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "I0,R1,2024-01-02,2024-03-01,500.00,EUR,",
+            "I1,R1,2024-01-10,2024-03-10,12000.00,EUR,",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "disputes",
+            "dispute_id,invoice_id,opened_on,reason",
+            "D1,I0,2024-03-05,damaged",
+        )
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "R1,10000,EUR,2024-01-01,,")
+    return org
+
+
+def test_recoveries_before_payment_reduce_the_claim_and_after_it_are_shared_pro_rata(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    ledger = _recovery_ledger(engine, org, tmp_path)
+    loss = D(2024, 4, 15)
+    with unit_of_work(engine) as session:
+        claim = insurance.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
+        assert claim.indemnity == Decimal("8550.00")  # 9,500 × 90 %
+        # 1,000 recovered before the claim, oldest invoice first: 500 settle the disputed
+        # I0 (not insured: it reduces nothing), 500 the insured part of I1
+        draft = insurance.record_recovery(session, ledger, claim.id, Decimal(1000), loss, "cm")
+        [step] = [s for s in draft.computation["steps"] if s["name"] == "recoveries_before_claim"]
+        assert step == {
+            "name": "recoveries_before_claim",
+            "amount": "9000.00",
+            "note": "1,000.00 received before the claim, oldest invoice first: 500.00 on"
+            " covered parts, 500.00 on parts not covered",
+        }
+        assert draft.indemnity == Decimal("8100.00")  # 9,000 × 90 %
+        assert (draft.recoveries[0].after_payment, draft.recoveries[0].insurer_share) == (
+            False,
+            ZERO,
+        )
+        provide_documents(session, ledger, claim.id, loss)
+        insurance.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
+        insurance.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", D(2024, 4, 30))
+        # after payment: 2,300 recovered at 230 of costs. The debt is 12,500 − the 1,000
+        # recovered before = 11,500, of which the insurer paid 8,100: it takes
+        # 2,070 × 8,100 / 11,500 = 1,458.00 of the net and bears 230 × 8,100 / 11,500
+        # = 162.00 of the costs
+        shared = insurance.record_recovery(
+            session, ledger, claim.id, Decimal(2300), D(2024, 6, 1), "cm", Decimal(230)
+        )
+        after = shared.recoveries[-1]
+        assert (after.after_payment, after.insurer_share, after.seller_share) == (
+            True,
+            Decimal("1458.00"),
+            Decimal("612.00"),
+        )
+        assert (after.insurer_costs, after.seller_costs) == (Decimal("162.00"), Decimal("68.00"))
+        assert (shared.insurer_recovered, shared.seller_recovered) == (
+            Decimal("1458.00"),
+            Decimal("612.00"),
+        )
+        assert audited(session, "claim_recovery") == 2
+        with pytest.raises(InvalidInputError, match="costs between 0 and it"):
+            insurance.record_recovery(
+                session, ledger, claim.id, Decimal(10), D(2024, 6, 2), "cm", Decimal(11)
+            )
+
+
+def test_recoveries_go_to_the_insured_part_first_where_the_policy_says_so(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    ledger = _recovery_ledger(engine, org, tmp_path, recovery_sharing="insured_first")
+    loss = D(2024, 4, 15)
+    with unit_of_work(engine) as session:
+        claim = insurance.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
+        provide_documents(session, ledger, claim.id, loss)
+        insurance.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
+        insurance.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", loss)
+        # paid 8,550.00; 6,000 recovered at 600 of costs: the net 5,400 all to the
+        # insurer, which bears all the costs
+        first = insurance.record_recovery(
+            session, ledger, claim.id, Decimal(6000), D(2024, 6, 1), "cm", Decimal(600)
+        ).recoveries[-1]
+        # then 5,000: the insurer takes what it has still to get back, 8,550 − 5,400 =
+        # 3,150, the seller the other 1,850
+        second = insurance.record_recovery(
+            session, ledger, claim.id, Decimal(5000), D(2024, 7, 1), "cm"
+        )
+    assert (first.insurer_share, first.seller_share, first.insurer_costs) == (
+        Decimal("5400.00"),
+        ZERO,
+        Decimal("600.00"),
+    )
+    assert [(r.insurer_share, r.seller_share) for r in second.recoveries][-1] == (
+        Decimal("3150.00"),
+        Decimal("1850.00"),
+    )
+    assert (second.insurer_recovered, second.seller_recovered) == (
+        Decimal("8550.00"),
+        Decimal("1850.00"),
+    )

@@ -514,9 +514,7 @@ def notifications_due(
     )
     found = timers.notification_timers(
         open_items, data.notifications, record.policy, as_of, horizon_days
-    ).join(
-        data.buyers.select("buyer_id", "name"), on="buyer_id", how="left", maintain_order="left"
-    )
+    ).join(data.buyers.select("buyer_id", "name"), on="buyer_id", how="left", maintain_order="left")
     currency = record.policy.currency
     return [
         NotificationDue(
@@ -1139,12 +1137,16 @@ def record_recovery(
     share = None
     if after:
         record = _record(session, row, received_on)
+        paid = record.paid_amount or zero
+        # The debt shared is what the buyer still owed when the claim was paid: the
+        # recoveries before it had already settled part of the debt on the claim.
+        recovered_before = sum((r.amount for r in record.recoveries if not r.after_payment), zero)
         share = share_recovery(
             policy,
             amount,
             costs,
-            indemnity=record.paid_amount or zero,
-            debt=record.debt,
+            indemnity=paid,
+            debt=max(record.debt - recovered_before, paid),
             insurer_recovered=record.insurer_recovered,
         )
     recovery = ClaimRecovery(
