@@ -25,6 +25,7 @@ from tests.insurance.ledger import (
     terms,
 )
 from tradeguard.audit.models import AuditEntry
+from tradeguard.credit import service as credit
 from tradeguard.domain.errors import (
     ConflictError,
     ImportRejectedError,
@@ -736,3 +737,161 @@ def test_recoveries_go_to_the_insured_part_first_where_the_policy_says_so(
         Decimal("8550.00"),
         Decimal("1850.00"),
     )
+
+
+# --- premium --------------------------------------------------------------------------
+
+
+def test_premium_declared_from_the_insured_turnover_adjusted_submitted_trued_up(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    may = D(2024, 5, 1)
+    with unit_of_work(engine) as session:
+        insure(session, org)
+        load(
+            session,
+            org,
+            tmp_path,
+            "buyers",
+            BUYERS_HEADER,
+            "B1,Limited,DE,x",
+            "B2,Excluded,RU,x",
+            "B3,Discretionary,DE,x",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "P0,B1,2024-04-30,2024-06-29,2000.00,EUR,",  # April; paid on 2 May
+            "P1,B1,2024-05-03,2024-07-02,6000.00,EUR,",
+            "P2,B1,2024-05-10,2024-07-09,6000.00,EUR,",
+            "P3,B2,2024-05-12,2024-07-11,1000.00,EUR,",
+            "P4,B3,2024-05-20,2024-07-19,1000.01,EUR,",  # disputed in June
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "payments",
+            "payment_id,buyer_id,date,amount,currency,invoice_id",
+            "Q0,B1,2024-05-02,2000.00,EUR,P0",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "disputes",
+            "dispute_id,invoice_id,opened_on,reason",
+            "D1,P4,2024-06-05,late",
+        )
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "B1,10000,EUR,2024-01-01,,")
+    with unit_of_work(engine) as session:
+        april = insurance.declare_premium(session, org, D(2024, 4, 1), "cm")
+        computed = insurance.declare_premium(session, org, D(2024, 5, 17), "cm")
+        with pytest.raises(InvalidInputError, match="needs a reason"):
+            insurance.declare_premium(session, org, may, "cm", turnover=Decimal("11500"))
+        adjusted = insurance.declare_premium(
+            session, org, may, "cm", turnover=Decimal("11500"), reason="a delivery not invoiced"
+        )
+        submitted = insurance.declare_premium(
+            session, org, may, "cm", turnover=Decimal("11500"), reason="as adjusted", submit=True
+        )
+        with pytest.raises(ConflictError, match="2024-05 was submitted"):
+            insurance.declare_premium(session, org, may, "cm")
+        so_far = insurance.true_up(session, org, D(2024, 6, 30))
+        at_the_end = insurance.true_up(session, org, D(2024, 12, 31))
+        listed = insurance.declarations(session, org, D(2024, 6, 30))
+        assert audited(session, "declare_premium") == 4
+    # April: P0 2,000.00 insured at delivery; × 0.25 % = 5.00
+    assert (april.month, april.turnover, april.premium) == (D(2024, 4, 1), Decimal("2000.00"), Decimal("5.00"))
+    # May: P1 6,000 (P0 was paid the day before it, so the limit was free), P2 the
+    # 4,000 the limit leaves, P3 nothing (RU), P4 1,000.01 (its dispute came after the
+    # delivery: the premium stays) = 11,000.01; × 0.25 % = 27.500025 → 27.50
+    assert (computed.month, computed.computed_turnover, computed.premium, computed.status) == (
+        may,
+        Decimal("11000.01"),
+        Decimal("27.50"),
+        "draft",
+    )
+    # adjusted to 11,500: 28.75, the computed figure kept beside it
+    assert (adjusted.computed_turnover, adjusted.turnover, adjusted.premium) == (
+        Decimal("11000.01"),
+        Decimal("11500.00"),
+        Decimal("28.75"),
+    )
+    assert adjusted.adjustment_reason == "a delivery not invoiced"
+    assert (submitted.status, submitted.premium) == ("submitted", Decimal("28.75"))
+    assert [(d.month.month, d.status) for d in listed] == [(4, "draft"), (5, "submitted")]
+    # minimum premium 500.00 − (5.00 + 28.75) = 466.25, final once the period is over
+    assert (so_far.premiums, so_far.true_up, so_far.months_declared, so_far.final) == (
+        Decimal("33.75"),
+        Decimal("466.25"),
+        2,
+        False,
+    )
+    assert (at_the_end.true_up, at_the_end.final) == (Decimal("466.25"), True)
+
+
+# --- political risk and the e-commerce variant ---------------------------------------
+
+
+def test_a_political_claim_takes_the_political_percentage_where_covered(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        insure(session, org)
+        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "A1,Andes,AR,mining")
+        load(session, org, tmp_path, "invoices", INVOICES_HEADER, "I1,A1,2024-02-01,2024-03-31,2000.00,EUR,")
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "A1,10000,EUR,2024-01-01,,")
+    with unit_of_work(engine) as session:
+        political = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
+        commercial = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.INSOLVENCY)
+        insure(session, org, political_risk=False)
+        uncovered = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
+    # 2,000 × 95 % political, × 90 % commercial
+    assert (political.computation.percentage, political.computation.indemnity) == (
+        Decimal("0.95"),
+        Decimal("1900.00"),
+    )
+    assert commercial.computation.indemnity == Decimal("1800.00")
+    # a political event waits like a protracted default: 31 March + 180 days
+    assert political.computation.earliest_claim_date == D(2024, 9, 27)
+    steps = {s.name: s for s in uncovered.computation.steps}
+    assert steps["political_cover"].note == "political risk is not covered by this policy"
+    assert uncovered.computation.indemnity == ZERO
+
+
+def test_an_ecommerce_policy_caps_each_buyer_by_its_credit_class(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        insure(session, org, variant="ecommerce", ecommerce_caps={"A": "5000", "B": "2000", "C": "500"})
+        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "E1,Late,DE,retail", "E2,New,DE,retail")
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "I1,E1,2024-01-02,2024-02-01,1000.00,EUR,",  # 121 days overdue on 1 June
+            "I2,E2,2024-05-01,2024-06-30,3000.00,EUR,",
+        )
+        # named limits do not count on an e-commerce policy
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "E2,9000,EUR,2024-01-01,,")
+        insurance.record_notification(session, org, "E1", D(2024, 3, 1), "cm")
+    with unit_of_work(engine) as session:
+        [score] = credit.score_buyers(session, org, D(2024, 6, 1), buyer_id="E1")
+        assert score.credit_class == "C"  # over 90 days overdue: in default
+    with unit_of_work(engine) as session:
+        late = insurance.buyer_cover(session, org, "E1", D(2024, 6, 15))
+        new = insurance.buyer_cover(session, org, "E2", D(2024, 6, 15))
+    assert late is not None and new is not None
+    # E1 class C: capped at 500; E2 never scored counts as class B: 2,000
+    assert (late.limit, late.discretionary, late.covered) == (Decimal("500"), False, Decimal("500.00"))
+    assert (new.limit, new.covered) == (Decimal("2000"), Decimal("2000.00"))
+    assert [(i.invoice_id, i.reason) for i in (*late.invoices, *new.invoices)] == [
+        ("I1", "over_limit"),
+        ("I2", "over_limit"),
+    ]

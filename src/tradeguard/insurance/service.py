@@ -729,7 +729,8 @@ def _compute(
             r["due_date"],
             from_minor(r["open"], currency),
             from_minor(r["covered"], currency),
-            None if r["reason"] is None else CoverReason(r["reason"]),
+            # over the limit at delivery, but paid down to its insured part: not excluded
+            None if r["reason"] is None or r["covered"] == r["open"] else CoverReason(r["reason"]),
         )
         for r in unpaid.sort("due_date", "invoice_id").iter_rows(named=True)
     ]
