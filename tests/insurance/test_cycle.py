@@ -10,7 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from tests.insurance.ledger import BUYERS_HEADER, INVOICES_HEADER, audited, insure, load, provide_documents
+from tests.insurance.ledger import (
+    BUYERS_HEADER,
+    INVOICES_HEADER,
+    audited,
+    insure,
+    load,
+    provide_documents,
+)
 from tradeguard.audit.models import AuditEntry
 from tradeguard.cycle.service import run_cycle
 from tradeguard.domain.insurance.claim import ClaimEvent
@@ -35,7 +42,14 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
 ) -> None:
     with unit_of_work(engine) as session:
         insure(session, org)
-        load(session, org, tmp_path, "buyers", BUYERS_HEADER, *(f"B{n},Buyer {n},DE,x" for n in (1, 2, 3)))
+        load(
+            session,
+            org,
+            tmp_path,
+            "buyers",
+            BUYERS_HEADER,
+            *(f"B{n},Buyer {n},DE,x" for n in (1, 2, 3)),
+        )
         load(
             session,
             org,
@@ -47,7 +61,9 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
             "I3,B3,2024-01-10,2024-02-09,500.00,EUR,",  # notified, then claimed
         )
         insurance.record_notification(session, org, "B3", D(2024, 3, 5), "cm")
-        claim = insurance.open_claim(session, org, "B3", D(2024, 3, 10), ClaimEvent.INSOLVENCY, "cm")
+        claim = insurance.open_claim(
+            session, org, "B3", D(2024, 3, 10), ClaimEvent.INSOLVENCY, "cm"
+        )
         provide_documents(session, org, claim.id, D(2024, 3, 10))
         insurance.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 3, 10))
 
@@ -80,7 +96,9 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
     assert (next_day["notifications_due"], next_day["buyers_to_notify"]) == (1, 2)
     assert next_day["premium_drafted"] == ["2024-03"]
     with unit_of_work(engine) as session:
-        months = session.scalars(select(PremiumDeclaration.month).order_by(PremiumDeclaration.month)).all()
+        months = session.scalars(
+            select(PremiumDeclaration.month).order_by(PremiumDeclaration.month)
+        ).all()
         january = insurance.declarations(session, org, D(2024, 4, 1))[0]
     assert months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
     # January: I1 1,000 + I2 2,000 + I3 500, all within the discretionary limit of

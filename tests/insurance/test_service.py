@@ -76,7 +76,9 @@ def test_one_policy_in_force_a_reload_replaces_it_and_the_same_file_is_a_no_op(
     change = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "load_policy").order_by(AuditEntry.id.desc())
     ).first()
-    assert change is not None and change.before is not None and change.after is not None
+    assert change is not None
+    assert change.before is not None
+    assert change.after is not None
     assert (change.before["insured_percentage"], change.after["insured_percentage"]) == (
         "0.9",
         "0.85",
@@ -132,7 +134,8 @@ def test_insurer_limits_import_with_history_and_twice_is_nothing(
         (D(2024, 1, 1), Decimal("10000.00"), None),
     ]
     assert (b2.amount, b2.currency, b2.expiry_date) == (Decimal("2500.00"), "USD", D(2024, 3, 31))
-    assert b2.in_force(D(2024, 3, 31)) and not b2.in_force(D(2024, 4, 1))
+    assert b2.in_force(D(2024, 3, 31))
+    assert not b2.in_force(D(2024, 4, 1))
 
 
 def test_an_insurer_limits_file_with_one_bad_row_writes_nothing(
@@ -255,7 +258,9 @@ def test_the_discretionary_limit_holds_without_a_decision_until_adverse_news(
         b6 = insurance.buyer_cover(session, ledger, "B6", D(2024, 6, 15))
         before_insolvency = covered(session, ledger, "B9", D(2024, 5, 31))
         b9 = insurance.buyer_cover(session, ledger, "B9", D(2024, 6, 15))
-    assert b5 is not None and b6 is not None and b9 is not None
+    assert b5 is not None
+    assert b6 is not None
+    assert b9 is not None
     assert (b5.limit, b5.discretionary, b5.covered, b5.headroom) == (
         Decimal("5000"),
         True,
@@ -280,7 +285,15 @@ def test_amounts_in_other_currencies_are_converted_with_the_rate_of_the_day(
         insure(session, org)  # in EUR, the base currency
         insure(session, org, number="P-2025", currency="USD", start="2025-01-01", end="2025-12-31")
         load(session, org, tmp_path, "buyers", BUYERS_HEADER, "U1,Union,US,x", "U2,Euro,DE,x")
-        load(session, org, tmp_path, "fx", "date,currency,rate", "2024-01-01,USD,0.92", "2024-06-01,USD,0.90")
+        load(
+            session,
+            org,
+            tmp_path,
+            "fx",
+            "date,currency,rate",
+            "2024-01-01,USD,0.92",
+            "2024-06-01,USD,0.90",
+        )
         load(
             session,
             org,
@@ -386,7 +399,12 @@ def test_notifications_due_with_days_left_and_recording_one_stops_shipment(
             1,
             "ATR-2",
         )
-        assert stop is not None and (stop.kind, stop.until, stop.active) == ("permanent", None, True)
+        assert stop is not None
+        assert (stop.kind, stop.until, stop.active) == (
+            "permanent",
+            None,
+            True,
+        )
         assert (audited(session, "notify_overdue"), audited(session, "stop_shipment")) == (1, 1)
         with pytest.raises(ConflictError, match="already notified on 2024-05-20"):
             insurance.record_notification(session, overdue, "B2", on, "cm")
@@ -396,7 +414,8 @@ def test_notifications_due_with_days_left_and_recording_one_stops_shipment(
         after = insurance.notifications_due(session, overdue, on)
         cover = insurance.buyer_cover(session, overdue, "B2", on)
         assert [n.invoice_id for n in after] == ["I3", "I1"]  # B2 is reported
-        assert cover is not None and (cover.notified_on, cover.headroom) == (on, None)
+        assert cover is not None
+        assert (cover.notified_on, cover.headroom) == (on, None)
         assert [n.buyer_id for n in insurance.notifications(session, overdue)] == ["B2"]
 
 
@@ -522,9 +541,7 @@ def test_first_loss_and_maximum_liability_are_consumed_across_claims(
         assert insurance.get_claim(session, claims, draft.id, LOSS).indemnity == ZERO
 
         second = _file(session, claims, "C1", D(2024, 5, 11))
-        paid = insurance.move_claim(
-            session, claims, second, ClaimStatus.PAID, "cm", D(2024, 5, 20)
-        )
+        paid = insurance.move_claim(session, claims, second, ClaimStatus.PAID, "cm", D(2024, 5, 20))
         # C1: 8,465.45 − the 300 of first loss left = 8,165.45; × 90 % = 7,348.905 → 7,348.90
         assert (paid.indemnity, paid.paid_amount) == (Decimal("7348.90"),) * 2
         assert paid.computation["first_loss_deducted"] == "300.00"
@@ -593,9 +610,7 @@ def test_a_claim_through_its_workflow_with_the_payout_clock(
             False,
         )
         actions = session.scalars(
-            select(AuditEntry.action)
-            .where(AuditEntry.entity == "claims")
-            .order_by(AuditEntry.id)
+            select(AuditEntry.action).where(AuditEntry.entity == "claims").order_by(AuditEntry.id)
         ).all()
     assert actions == [
         "open_claim",
@@ -805,7 +820,11 @@ def test_premium_declared_from_the_insured_turnover_adjusted_submitted_trued_up(
         listed = insurance.declarations(session, org, D(2024, 6, 30))
         assert audited(session, "declare_premium") == 4
     # April: P0 2,000.00 insured at delivery; × 0.25 % = 5.00
-    assert (april.month, april.turnover, april.premium) == (D(2024, 4, 1), Decimal("2000.00"), Decimal("5.00"))
+    assert (april.month, april.turnover, april.premium) == (
+        D(2024, 4, 1),
+        Decimal("2000.00"),
+        Decimal("5.00"),
+    )
     # May: P1 6,000 (P0 was paid the day before it, so the limit was free), P2 the
     # 4,000 the limit leaves, P3 nothing (RU), P4 1,000.01 (its dispute came after the
     # delivery: the premium stays) = 11,000.01; × 0.25 % = 27.500025 → 27.50
@@ -843,7 +862,14 @@ def test_a_political_claim_takes_the_political_percentage_where_covered(
     with unit_of_work(engine) as session:
         insure(session, org)
         load(session, org, tmp_path, "buyers", BUYERS_HEADER, "A1,Andes,AR,mining")
-        load(session, org, tmp_path, "invoices", INVOICES_HEADER, "I1,A1,2024-02-01,2024-03-31,2000.00,EUR,")
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "I1,A1,2024-02-01,2024-03-31,2000.00,EUR,",
+        )
         load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "A1,10000,EUR,2024-01-01,,")
     with unit_of_work(engine) as session:
         political = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
@@ -867,8 +893,12 @@ def test_an_ecommerce_policy_caps_each_buyer_by_its_credit_class(
     engine: Engine, org: Organisation, tmp_path: Path
 ) -> None:
     with unit_of_work(engine) as session:
-        insure(session, org, variant="ecommerce", ecommerce_caps={"A": "5000", "B": "2000", "C": "500"})
-        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "E1,Late,DE,retail", "E2,New,DE,retail")
+        insure(
+            session, org, variant="ecommerce", ecommerce_caps={"A": "5000", "B": "2000", "C": "500"}
+        )
+        load(
+            session, org, tmp_path, "buyers", BUYERS_HEADER, "E1,Late,DE,retail", "E2,New,DE,retail"
+        )
         load(
             session,
             org,
@@ -887,9 +917,14 @@ def test_an_ecommerce_policy_caps_each_buyer_by_its_credit_class(
     with unit_of_work(engine) as session:
         late = insurance.buyer_cover(session, org, "E1", D(2024, 6, 15))
         new = insurance.buyer_cover(session, org, "E2", D(2024, 6, 15))
-    assert late is not None and new is not None
+    assert late is not None
+    assert new is not None
     # E1 class C: capped at 500; E2 never scored counts as class B: 2,000
-    assert (late.limit, late.discretionary, late.covered) == (Decimal("500"), False, Decimal("500.00"))
+    assert (late.limit, late.discretionary, late.covered) == (
+        Decimal("500"),
+        False,
+        Decimal("500.00"),
+    )
     assert (new.limit, new.covered) == (Decimal("2000"), Decimal("2000.00"))
     assert [(i.invoice_id, i.reason) for i in (*late.invoices, *new.invoices)] == [
         ("I1", "over_limit"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -184,7 +185,7 @@ def insurer_limit_set(
             conditions=conditions,
         )
     if output is OutputFormat.JSON:
-        emit_json(to_jsonable(record))
+        emit_json(to_jsonable(asdict(record)))
     else:
         stderr.print(
             f"insurer limit on {buyer_id}: {record.amount:,} {record.currency}"
@@ -203,7 +204,7 @@ def insurer_limit_list(
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
         records = insurance.insurer_limits(session, organisation, buyer_id)
     if output is OutputFormat.JSON:
-        emit_json([to_jsonable(r) for r in records])
+        emit_json([to_jsonable(asdict(r)) for r in records])
         return
     rows_table(
         f"Insurer limits of {buyer_id}",
@@ -285,7 +286,9 @@ def _cover_json(found: insurance.BuyerCover) -> dict[str, Any]:
         "as_of": found.as_of,
         "policy": found.policy_number,
         "currency": found.currency,
-        "insurer_limit": None if found.insurer_limit is None else to_jsonable(found.insurer_limit),
+        "insurer_limit": None
+        if found.insurer_limit is None
+        else to_jsonable(asdict(found.insurer_limit)),
         "limit": found.limit,
         "discretionary": found.discretionary,
         "notified_on": found.notified_on,
@@ -293,7 +296,7 @@ def _cover_json(found: insurance.BuyerCover) -> dict[str, Any]:
         "covered": found.covered,
         "uncovered": found.uncovered,
         "headroom": found.headroom,
-        "invoices": [to_jsonable(i) for i in found.invoices],
+        "invoices": [to_jsonable(asdict(i)) for i in found.invoices],
     }
 
 
@@ -311,7 +314,7 @@ def notifications(
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
         due = insurance.notifications_due(session, organisation, day, horizon)
     if output is OutputFormat.JSON:
-        emit_json({"as_of": day, "notifications": [to_jsonable(n) for n in due]})
+        emit_json({"as_of": day, "notifications": [to_jsonable(asdict(n)) for n in due]})
         return
     rows_table(
         f"Overdue notifications on {day} ({len(due)})",
@@ -352,7 +355,7 @@ def notify(
             session, organisation, buyer_id, on or dt.date.today(), STATE.actor, reference
         )
     if output is OutputFormat.JSON:
-        emit_json(to_jsonable(record))
+        emit_json(to_jsonable(asdict(record)))
     else:
         stderr.print(
             f"notified {buyer_id} on {record.notified_on}: {record.invoices} invoices,"

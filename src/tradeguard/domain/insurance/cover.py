@@ -121,8 +121,9 @@ def invoice_cover(
     ``limits``: the insurer's decisions with their history; ``notifications``: the
     overdue notifications sent; ``discretionary``: the buyers for which the policy's
     conditions for the discretionary limit hold, for deliveries before ``adverse_on``
-    (None: every buyer; a buyer absent from the frame: not). ``covered_at_delivery`` is what was insured when delivered, the
-    base of the premium; ``covered`` the insured part of what is open on ``as_of``.
+    (None: every buyer; a buyer absent from the frame: not). ``covered_at_delivery`` is
+    what was insured when delivered, the base of the premium; ``covered`` the insured
+    part of what is open on ``as_of``.
     """
     issued = (
         _typed(invoices, INVOICES_SCHEMA)
