@@ -73,6 +73,9 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
     # notified. The claim was submitted 21 days ago, past the 15-day target.
     assert result == {
         "policy": "P-2024",
+        # I2 2,000 + I3 500 insured (I1 lost its cover), no e-commerce aggregate
+        "insured_exposure": "2500.00",
+        "aggregate_left": None,
         "notifications_due": 0,
         "notifications_missed": 1,
         "buyers_to_notify": 1,

@@ -53,7 +53,12 @@ def demo(
     server will be started with (scripts/demo.sh does).
     """
     from tradeguard.demo.generator import DemoSpec, generate, generate_batches
-    from tradeguard.demo.service import DEMO_ORGANISATION, ensure_demo_admin, load_demo_batches
+    from tradeguard.demo.service import (
+        DEMO_ORGANISATION,
+        ensure_demo_admin,
+        insure_demo,
+        load_demo_batches,
+    )
 
     day = as_of_date(as_of)
     spec = DemoSpec(
@@ -90,6 +95,8 @@ def demo(
         )
         batches = generate_batches(spec, Path(folder), generated)
         load_demo_batches(session, organisation, batches, cli_actor(), loading)
+        loading("credit insurance")
+        insure_demo(session, organisation, day, Path(folder), cli_actor())
         loading("daily cycle")
         run = run_cycle(session, organisation, day, cli_actor())
         admin = ensure_demo_admin(session, organisation, cli_actor())

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from tradeguard.domain.identity.access import Permission
-from tradeguard.domain.insurance.claim import ClaimEvent
+from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.identity.commands import STATE, org_session
 from tradeguard.insurance import service as insurance
@@ -411,14 +411,17 @@ def claim_open(
     buyer: Annotated[str, typer.Option("--buyer", help="The buyer")],
     as_of: AsOfOption = None,
     event: EventOption = ClaimEvent.INSOLVENCY,
+    cause: Annotated[
+        PoliticalCause | None, typer.Option("--cause", help="A political event's cause")
+    ] = None,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
     org: OrgOption = None,
 ) -> None:
-    """Open a draft claim for a loss on --as-of (audited)."""
+    """Open a draft claim for a loss on --as-of (audited); a political one names its --cause."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.open_claim(session, organisation, buyer, day, event, STATE.actor)
+        record = insurance.open_claim(session, organisation, buyer, day, event, STATE.actor, cause)
     _print_claim(record, output)
 
 

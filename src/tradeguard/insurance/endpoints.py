@@ -189,6 +189,7 @@ async def open_claim(body: ClaimCreate, writer: Writer) -> ClaimRead:
             body.loss_date or dt.date.today(),
             body.event,
             caller.actor,
+            body.cause,
         )
         return ClaimRead.of(record)
 

@@ -86,6 +86,7 @@ class Claim(Base):
     policy_id: Mapped[int] = mapped_column(ForeignKey(InsurancePolicy.id))
     buyer_id: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(20))
+    cause: Mapped[str | None] = mapped_column(String(30))  # a political event's
     loss_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))
     currency: Mapped[str] = mapped_column(String(3))

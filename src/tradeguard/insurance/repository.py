@@ -143,6 +143,58 @@ def declaration(session: Session, policy_id: int, month: dt.date) -> PremiumDecl
     return session.scalars(query).one_or_none()
 
 
+# --- one buyer at the door (order screening): a few indexed reads -------------------
+
+
+def latest_decision(
+    session: Session, org_id: int, buyer_id: str, on: dt.date
+) -> InsurerLimit | None:
+    """The insurer's latest decision on the buyer effective on or before ``on``."""
+    query = (
+        select(InsurerLimit)
+        .where(
+            InsurerLimit.org_id == org_id,
+            InsurerLimit.buyer_id == buyer_id,
+            InsurerLimit.effective_date <= on,
+        )
+        .order_by(InsurerLimit.effective_date.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def notified_by(session: Session, org_id: int, buyer_id: str, on: dt.date) -> bool:
+    query = select(OverdueNotification.id).where(
+        OverdueNotification.org_id == org_id,
+        OverdueNotification.buyer_id == buyer_id,
+        OverdueNotification.notified_on <= on,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def adverse_by(session: Session, org_id: int, buyer_id: str, on: dt.date) -> bool:
+    """Whether an adverse event on the buyer is on record by ``on``."""
+    query = select(BuyerEvent.event_id).where(
+        BuyerEvent.org_id == org_id,
+        BuyerEvent.buyer_id == buyer_id,
+        BuyerEvent.type.in_(ADVERSE_EVENTS),
+        BuyerEvent.date <= on,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def rate_on(session: Session, org_id: int, currency: str, on: dt.date) -> str | None:
+    """Base units for one unit of ``currency``: its latest rate on or before ``on``."""
+    query = (
+        select(FxRate.rate)
+        .where(FxRate.org_id == org_id, FxRate.currency == currency, FxRate.date <= on)
+        .order_by(FxRate.date.desc())
+        .limit(1)
+    )
+    rate = session.scalar(query)
+    return None if rate is None else str(rate)
+
+
 # --- the ledger as cover sees it ---------------------------------------------------
 
 
@@ -267,9 +319,23 @@ def cover_notifications(connection: Connection, org_id: int, buyer_id: str | Non
     )
 
 
-def fx_rates(connection: Connection, org_id: int) -> pl.DataFrame:
+def fx_rates(connection: Connection, org_id: int, on: dt.date) -> pl.DataFrame:
+    """currency, date, rate: each currency's latest rate on or before ``on``."""
+    latest = (
+        select(FxRate.currency, func.max(FxRate.date).label("date"))
+        .where(FxRate.org_id == org_id, FxRate.date <= on)
+        .group_by(FxRate.currency)
+        .subquery()
+    )
     return read_frame(
         connection,
-        select(FxRate.currency, FxRate.date, FxRate.rate).where(FxRate.org_id == org_id),
+        select(FxRate.currency, FxRate.date, FxRate.rate).join(
+            latest,
+            and_(
+                FxRate.org_id == org_id,
+                FxRate.currency == latest.c.currency,
+                FxRate.date == latest.c.date,
+            ),
+        ),
         {"currency": pl.String, "date": pl.Date, "rate": pl.String},
     )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tradeguard.domain.insurance.claim import ClaimEvent
+from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.insurance import service as insurance
 from tradeguard.kit.bounds import Day
 
@@ -230,6 +230,9 @@ class ClaimComputationRead(BaseModel):
     liability_left: str
     excluded: list[ExcludedRead]
     earliest_claim_date: dt.date
+    country: str
+    country_grade: int | None = Field(description="The buyer's country risk grade, 1-10")
+    political_risk: str | None
 
 
 class RecoveryRead(BaseModel):
@@ -249,6 +252,7 @@ class ClaimRead(BaseModel):
     buyer_id: str
     policy: str
     event: ClaimEvent
+    cause: PoliticalCause | None
     loss_date: dt.date
     status: str
     currency: str
@@ -278,6 +282,7 @@ class ClaimRead(BaseModel):
 class ClaimCreate(BaseModel):
     buyer_id: str = Field(max_length=64)
     event: ClaimEvent = ClaimEvent.INSOLVENCY
+    cause: PoliticalCause | None = Field(default=None, description="A political event's")
     loss_date: Day | None = Field(default=None, description="Default: today")
 
 

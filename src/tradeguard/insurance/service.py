@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
+from tradeguard.country import service as country_service
 from tradeguard.credit import service as credit
 from tradeguard.domain.credit.grading import CLASSES, class_codes
 from tradeguard.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -29,13 +30,19 @@ from tradeguard.domain.insurance import claim as claims_core
 from tradeguard.domain.insurance import cover as cover_core
 from tradeguard.domain.insurance import notifications as timers
 from tradeguard.domain.insurance import premium as premium_core
-from tradeguard.domain.insurance.claim import ClaimComputation, ClaimEvent, ClaimInputs, ClaimLine
+from tradeguard.domain.insurance.claim import (
+    ClaimComputation,
+    ClaimEvent,
+    ClaimInputs,
+    ClaimLine,
+    PoliticalCause,
+)
 from tradeguard.domain.insurance.policy import Policy, PolicyVariant
 from tradeguard.domain.insurance.reasons import CoverReason
 from tradeguard.domain.insurance.recoveries import share_recovery
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
-from tradeguard.domain.ledger.snapshot import Converter, rates_on
-from tradeguard.domain.money import from_minor, minor_exponent, to_minor
+from tradeguard.domain.ledger.snapshot import Converter, MissingFxRateError, rates_on
+from tradeguard.domain.money import convert_minor, from_minor, minor_exponent, quantize, to_minor
 from tradeguard.domain.receivables.ageing import GradesNotComputedError
 from tradeguard.insurance import repository
 from tradeguard.insurance.models import (
@@ -254,13 +261,19 @@ class CoverData:
     policy: PolicyRecord
     as_of: dt.date
     cover: pl.DataFrame  # cover_core.invoice_cover's columns
-    buyers: pl.DataFrame  # buyer_id, name, country, adverse_on
-    limits: pl.DataFrame  # buyer_id, amount, effective_date, expiry_date (policy currency)
-    notifications: pl.DataFrame  # buyer_id, notified_on
+    known: LimitData
 
     @property
     def currency(self) -> str:
         return self.policy.policy.currency
+
+    @property
+    def buyers(self) -> pl.DataFrame:
+        return self.known.buyers
+
+    @property
+    def notifications(self) -> pl.DataFrame:
+        return self.known.notifications
 
 
 def _ecommerce_limits(
@@ -286,6 +299,49 @@ def _ecommerce_limits(
     return cover_core.ecommerce_limits(frame, policy, policy.start)
 
 
+@dataclass(frozen=True, slots=True)
+class LimitData:
+    """What decides the limit on a buyer's deliveries, in the policy's currency."""
+
+    buyers: pl.DataFrame  # buyer_id, name, country, adverse_on
+    limits: pl.DataFrame  # buyer_id, amount, effective_date, expiry_date
+    notifications: pl.DataFrame  # buyer_id, notified_on
+    converter: Converter  # the org's currencies into the policy's, at the date
+
+
+def limit_data(
+    session: Session,
+    org: Org,
+    record: PolicyRecord,
+    as_of: dt.date,
+    buyer_id: str | None,
+    currencies: set[str],
+) -> LimitData:
+    """The buyers, the limit decisions (or the e-commerce caps) and the notifications,
+    with a converter for ``currencies`` as well."""
+    terms = record.policy
+    connection = session.connection()
+    buyers = repository.cover_buyers(connection, org.id, buyer_id)
+    raw = repository.cover_limits(connection, org.id, buyer_id)
+    converter = _cross_rates(
+        repository.fx_rates(connection, org.id, as_of),
+        sorted(currencies | set(raw["currency"]) | {org.base_currency}),
+        org.base_currency,
+        terms.currency,
+        as_of,
+    )
+    if terms.variant is PolicyVariant.ECOMMERCE:
+        limits_frame = _ecommerce_limits(session, org, terms, buyers["buyer_id"], as_of)
+    else:
+        limits_frame = raw.with_columns(
+            amount=converter.convert(raw["amount"], converter.index(raw["currency"]))
+        ).drop("currency")
+    notified = repository.cover_notifications(connection, org.id, buyer_id).filter(
+        pl.col("notified_on") <= as_of
+    )
+    return LimitData(buyers, limits_frame, notified, converter)
+
+
 def cover_data(
     session: Session,
     org: Org,
@@ -301,16 +357,8 @@ def cover_data(
         pl.col("issue_date") <= as_of
     )
     allocations = repository.cover_allocations(connection, org.id, buyer_id)
-    buyers = repository.cover_buyers(connection, org.id, buyer_id)
-    raw_limits = repository.cover_limits(connection, org.id, buyer_id)
-    currencies = list(set(invoices["currency"]) | set(raw_limits["currency"]))
-    converter = _cross_rates(
-        repository.fx_rates(connection, org.id),
-        currencies,
-        org.base_currency,
-        terms.currency,
-        as_of,
-    )
+    known = limit_data(session, org, record, as_of, buyer_id, set(invoices["currency"]))
+    converter = known.converter
     index = converter.index(invoices["currency"])
     invoices = invoices.with_columns(amount=converter.convert(invoices["amount"], index))
     currency_of = invoices.select("invoice_id", "currency")
@@ -323,12 +371,6 @@ def cover_data(
         )
         .drop("currency")
     )
-    if terms.variant is PolicyVariant.ECOMMERCE:
-        limits_frame = _ecommerce_limits(session, org, terms, buyers["buyer_id"], as_of)
-    else:
-        limits_frame = raw_limits.with_columns(
-            amount=converter.convert(raw_limits["amount"], converter.index(raw_limits["currency"]))
-        ).drop("currency")
     settled = (
         allocations.filter(pl.col("date") <= as_of)
         .group_by("invoice_id")
@@ -339,25 +381,24 @@ def cover_data(
         .select("invoice_id", open=pl.col("amount") - pl.col("settled").fill_null(0))
         .filter(pl.col("open") > 0)
     )
-    notified = repository.cover_notifications(connection, org.id, buyer_id)
     # The discretionary limit: named-buyer policies only, for what was delivered before
     # the buyer's first adverse event (insolvency, payment default, legal proceedings).
-    discretionary = buyers.select(
+    discretionary = known.buyers.select(
         "buyer_id", "adverse_on", allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
     )
     cover = cover_core.invoice_cover(
         invoices.drop("currency"),
         open_amounts,
         allocations,
-        buyers.select("buyer_id", "country"),
-        limits_frame,
-        notified,
+        known.buyers.select("buyer_id", "country"),
+        known.limits,
+        known.notifications,
         repository.cover_disputes(connection, org.id, buyer_id),
         terms,
         as_of,
         discretionary=discretionary,
     )
-    return CoverData(record, as_of, cover, buyers, limits_frame, notified)
+    return CoverData(record, as_of, cover, known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,17 +431,22 @@ class BuyerCover:
 
     @property
     def headroom(self) -> Decimal | None:
-        """What more may be delivered insured today (the limit less what is covered)."""
+        """What more may be delivered insured today: the limit less what is open (a
+        delivery is covered up to the limit less the exposure before it); None when no
+        delivery is covered (no limit, or the buyer was notified overdue)."""
         if self.limit is None or self.notified_on is not None:
             return None
-        return max(self.limit - self.covered, Decimal(0))
+        return max(self.limit - self.open, Decimal(0) * self.open)
 
 
-def limit_on(data: CoverData, buyer_id: str, on: dt.date) -> tuple[Decimal | None, bool]:
+def limit_on(
+    policy: Policy, known: LimitData, buyer_id: str, on: dt.date
+) -> tuple[Decimal | None, bool]:
     """The limit covering a delivery to the buyer on ``on`` and whether it is the
-    discretionary one; (None, False) where nothing covers it."""
-    terms = data.policy.policy
-    decisions = data.limits.filter(
+    discretionary one; (None, False) where nothing covers it. The latest decision
+    effective by then rules (0: a refusal; expired: none), and only without any decision
+    does the discretionary limit apply, to a buyer with no adverse event by then."""
+    decisions = known.limits.filter(
         pl.col("buyer_id") == buyer_id, pl.col("effective_date") <= on
     ).sort("effective_date")
     if decisions.height:
@@ -408,23 +454,26 @@ def limit_on(data: CoverData, buyer_id: str, on: dt.date) -> tuple[Decimal | Non
         expired = latest["expiry_date"] is not None and latest["expiry_date"] < on
         if expired or latest["amount"] == 0:
             return None, False
-        return from_minor(latest["amount"], terms.currency), False
-    buyer = data.buyers.filter(pl.col("buyer_id") == buyer_id)
+        return from_minor(latest["amount"], policy.currency), False
+    buyer = known.buyers.filter(pl.col("buyer_id") == buyer_id)
     adverse = buyer.height and buyer["adverse_on"][0] is not None and buyer["adverse_on"][0] <= on
-    if terms.variant is PolicyVariant.NAMED and terms.discretionary_limit > 0 and not adverse:
-        return terms.discretionary_limit, True
+    if policy.variant is PolicyVariant.NAMED and policy.discretionary_limit > 0 and not adverse:
+        return quantize(policy.discretionary_limit, policy.currency), True
     return None, False
 
 
-def buyer_cover(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> BuyerCover | None:
-    """The buyer's cover on ``as_of``; None when no policy is in force."""
+def buyer_cover(
+    session: Session, org: Org, buyer_id: str, as_of: dt.date, data: CoverData | None = None
+) -> BuyerCover | None:
+    """The buyer's cover on ``as_of`` (from ``data``, the buyer's, when the caller has
+    it); None when no policy is in force."""
     ledger.buyer(session, org, buyer_id)
-    record = policy_on(session, org, as_of)
+    record = data.policy if data is not None else policy_on(session, org, as_of)
     if record is None:
         return None
-    data = cover_data(session, org, as_of, buyer_id, record)
+    data = data or cover_data(session, org, as_of, buyer_id, record)
     currency = record.policy.currency
-    limit, discretionary = limit_on(data, buyer_id, as_of)
+    limit, discretionary = limit_on(record.policy, data.known, buyer_id, as_of)
     decision = next(
         (d for d in insurer_limits(session, org, buyer_id) if d.effective_date <= as_of), None
     )
@@ -456,27 +505,72 @@ def buyer_cover(session: Session, org: Org, buyer_id: str, as_of: dt.date) -> Bu
 
 
 def insured_delivery(
-    session: Session, org: Org, buyer_id: str, amount_base: Decimal, on: dt.date
+    session: Session,
+    org: Org,
+    buyer_id: str,
+    amount_base: Decimal,
+    on: dt.date,
+    terms_days: int | None,
+    exposure_base: Decimal,
 ) -> bool | None:
-    """Would a delivery of ``amount_base`` (the org's base currency) to the buyer today be
-    insured? None without a policy in force. Order screening asks this."""
-    cover = buyer_cover(session, org, buyer_id, on)
-    if cover is None:
+    """Would a delivery of ``amount_base`` (the org's base currency) on ``terms_days``
+    to the buyer on ``on`` be insured: inside the policy, its country covered, terms
+    within the maximum credit period, no notification yet and the buyer's exposure
+    (``exposure_base``, open receivables) plus the order within the limit, compared in
+    the base currency? None without a policy in force. Order screening asks this: a few
+    indexed reads, no ledger scan."""
+    record = policy_on(session, org, on)
+    if record is None:
         return None
+    policy = record.policy
     buyer = ledger.buyer(session, org, buyer_id)
-    policy = require_policy(session, org, on).policy
-    if buyer.country in policy.excluded_countries or cover.headroom is None:
+    terms = terms_days if terms_days is not None else buyer.terms_days
+    if buyer.country in policy.excluded_countries or (
+        terms is not None and terms > policy.maximum_credit_period_days
+    ):
         return False
-    converter = _cross_rates(
-        repository.fx_rates(session.connection(), org.id),
-        [org.base_currency],
-        org.base_currency,
-        policy.currency,
-        on,
+    base = org.base_currency
+    if policy.variant is PolicyVariant.ECOMMERCE:  # the cap of the buyer's credit class
+        known = limit_data(session, org, record, on, buyer_id, {base})
+        limit, _ = limit_on(policy, known, buyer_id, on)
+        if limit is None or known.notifications.height:
+            return False
+        limit_base: int | None = _to_base(
+            session, org, to_minor(limit, policy.currency), policy.currency, on
+        )
+    elif repository.notified_by(session, org.id, buyer_id, on):
+        return False
+    else:
+        limit_base = _named_limit_base(session, org, policy, buyer_id, on)
+    return limit_base is not None and to_minor(amount_base + exposure_base, base) <= limit_base
+
+
+def _to_base(session: Session, org: Org, minor: int, currency: str, on: dt.date) -> int:
+    if currency == org.base_currency:
+        return minor
+    rate = repository.rate_on(session, org.id, currency, on)
+    if rate is None:
+        raise MissingFxRateError(currency, on)
+    return convert_minor(minor, currency, org.base_currency, rate)
+
+
+def _named_limit_base(
+    session: Session, org: Org, policy: Policy, buyer_id: str, on: dt.date
+) -> int | None:
+    """``limit_on``'s rule for one buyer of a named-buyer policy, from indexed reads, in
+    the base currency's minor units: the latest decision (none if 0 or expired), else
+    the discretionary limit where no adverse event is on record."""
+    decision = repository.latest_decision(session, org.id, buyer_id, on)
+    if decision is not None:
+        expired = decision.expiry_date is not None and decision.expiry_date < on
+        if expired or decision.amount == 0:
+            return None
+        return _to_base(session, org, decision.amount, decision.currency, on)
+    if policy.discretionary_limit <= 0 or repository.adverse_by(session, org.id, buyer_id, on):
+        return None
+    return _to_base(
+        session, org, to_minor(policy.discretionary_limit, policy.currency), policy.currency, on
     )
-    base_minor = pl.Series([to_minor(amount_base, org.base_currency)], dtype=pl.Int64)
-    converted = converter.convert(base_minor, converter.index(pl.Series([org.base_currency])))
-    return from_minor(int(converted[0]), policy.currency) <= cover.headroom
 
 
 # --- overdue notifications ------------------------------------------------------------
@@ -509,7 +603,10 @@ def notifications_due(
     if record is None:
         return []
     data = data or cover_data(session, org, as_of, policy=record)
-    open_items = data.cover.filter(pl.col("open") > 0).select(
+    # The insurer is told of insured debts: invoices delivered under the policy to a
+    # buyer with a limit (those over it included), not the ones it never covered.
+    insured = (pl.col("covered_at_delivery") > 0) | (pl.col("reason") == CoverReason.OVER_LIMIT)
+    open_items = data.cover.filter(pl.col("open") > 0, insured).select(
         "invoice_id", "buyer_id", "due_date", "open"
     )
     found = timers.notification_timers(
@@ -638,6 +735,9 @@ class ClaimResult:
     event: ClaimEvent
     as_of: dt.date
     computation: ClaimComputation
+    country: str
+    country_grade: int | None  # the country's risk grade 1-10 (country capability)
+    political_risk: str | None  # its political-risk level
 
     def as_dict(self) -> dict[str, Any]:
         """The contract of ``claim compute --format json``: amounts as decimal strings
@@ -665,6 +765,9 @@ class ClaimResult:
             "liability_left": shown(c.liability_left),
             "excluded": [{"invoice_id": i, "reason": r.value} for i, r in c.excluded],
             "earliest_claim_date": c.earliest_claim_date.isoformat(),
+            "country": self.country,
+            "country_grade": self.country_grade,
+            "political_risk": self.political_risk,
         }
 
 
@@ -739,7 +842,7 @@ def _compute(
     # the cover of the deliveries after it only.
     delivered_under = unpaid.filter(pl.col("covered") > 0).select(pl.col("limit").max()).item()
     if delivered_under is None:
-        limit, _ = limit_on(data, buyer_id, as_of)
+        limit, _ = limit_on(record.policy, data.known, buyer_id, as_of)
     else:
         limit = from_minor(delivered_under, currency)
     first_loss, paid = _consumed(session, record, as_of, claim_id)
@@ -755,7 +858,23 @@ def _compute(
             indemnity_paid=paid,
         ),
     )
-    return ClaimResult(buyer_id, record.policy.number, currency, event, as_of, computation)
+    country = str(data.buyers["country"][0]) if data.buyers.height else ""
+    try:
+        risk = country_service.country_risk(session, org, country)
+        grade, political = risk.grade, risk.political_risk
+    except NotFoundError:
+        grade, political = None, None
+    return ClaimResult(
+        buyer_id,
+        record.policy.number,
+        currency,
+        event,
+        as_of,
+        computation,
+        country,
+        grade,
+        political,
+    )
 
 
 def compute_claim(
@@ -800,6 +919,7 @@ class ClaimRecord:
     buyer_id: str
     policy_number: str
     event: str
+    cause: str | None
     loss_date: dt.date
     status: str
     currency: str
@@ -845,6 +965,7 @@ class ClaimRecord:
             "buyer_id": self.buyer_id,
             "policy": self.policy_number,
             "event": self.event,
+            "cause": self.cause,
             "loss_date": self.loss_date.isoformat(),
             "status": self.status,
             "currency": self.currency,
@@ -894,6 +1015,7 @@ def _record(session: Session, row: Claim, as_of: dt.date) -> ClaimRecord:
         buyer_id=row.buyer_id,
         policy_number=policy.number,
         event=row.event,
+        cause=row.cause,
         loss_date=row.loss_date,
         status=row.status,
         currency=row.currency,
@@ -937,10 +1059,23 @@ def _claim_row(session: Session, org: Org, claim_id: int) -> Claim:
 
 
 def open_claim(
-    session: Session, org: Org, buyer_id: str, loss_date: dt.date, event: ClaimEvent, actor: str
+    session: Session,
+    org: Org,
+    buyer_id: str,
+    loss_date: dt.date,
+    event: ClaimEvent,
+    actor: str,
+    cause: PoliticalCause | None = None,
 ) -> ClaimRecord:
     """Open a draft claim on the buyer for a loss on ``loss_date``, computed now and
-    recomputed on every change until it is submitted. Audited."""
+    recomputed on every change until it is submitted; a political event names its
+    ``cause``. Audited."""
+    if (event is ClaimEvent.POLITICAL) != (cause is not None):
+        raise InvalidInputError(
+            "a political claim names its cause (transfer, moratorium, war,"
+            " licence_cancellation); other events have none",
+            "cause",
+        )
     if repository.claims(session, org.id, buyer_id=buyer_id, status=ClaimStatus.DRAFT):
         raise ConflictError(f"buyer {buyer_id} already has a draft claim: submit or remove it")
     result = _compute(session, org, buyer_id, loss_date, event)
@@ -950,6 +1085,7 @@ def open_claim(
         policy_id=record.id,
         buyer_id=buyer_id,
         event=event.value,
+        cause=None if cause is None else cause.value,
         loss_date=loss_date,
         status=ClaimStatus.DRAFT.value,
         currency=result.currency,
@@ -970,6 +1106,7 @@ def open_claim(
         after={
             "buyer_id": buyer_id,
             "event": event.value,
+            "cause": row.cause,
             "loss_date": loss_date.isoformat(),
             "indemnity": str(result.computation.indemnity),
             "currency": result.currency,
@@ -1122,8 +1259,8 @@ def record_recovery(
     costs: Decimal = Decimal(0),
 ) -> ClaimRecord:
     """Money recovered on the claim's debt. Before the claim is paid it reduces the claim
-    (a draft is recomputed); after, it is shared between seller and insurer as the policy
-    says, costs the same way. Audited."""
+    (recomputed, also once submitted: the insurer pays what is left); after, it is
+    shared between seller and insurer as the policy says, costs the same way. Audited."""
     row = _claim_row(session, org, claim_id)
     if amount <= 0 or costs < 0 or costs > amount:
         raise InvalidInputError(
@@ -1165,7 +1302,7 @@ def record_recovery(
     )
     session.add(recovery)
     session.flush()
-    if row.status == ClaimStatus.DRAFT:
+    if not after:  # not paid yet: the claim is what is left after it
         _store(
             row, _compute(session, org, row.buyer_id, row.loss_date, ClaimEvent(row.event), row.id)
         )
@@ -1352,8 +1489,9 @@ def true_up(session: Session, org: Org, on: dt.date) -> TrueUp:
 
 
 def cycle_summary(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
-    """What the insurance step reports each day: the notifications due and missed, the
-    claims whose payout clock is breached, the premium drafts of the months ended since
+    """What the insurance step reports each day: the insured exposure (and what an
+    e-commerce policy's aggregate limit leaves of it), the notifications due and missed,
+    the claims whose payout clock is breached, the premium drafts of the months ended since
     the policy started that had none (each month drafted once)."""
     record = policy_on(session, org, as_of)
     if record is None:
@@ -1373,8 +1511,12 @@ def cycle_summary(session: Session, org: Org, as_of: dt.date) -> dict[str, Any]:
         for c in list_claims(session, org, as_of)
         if c.payout_breached and c.status != ClaimStatus.PAID
     ]
+    insured, left = cover_core.aggregate_use(data.cover, record.policy)
+    currency = record.policy.currency
     return {
         "policy": record.policy.number,
+        "insured_exposure": str(from_minor(insured, currency)),
+        "aggregate_left": None if left is None else str(from_minor(left, currency)),
         "notifications_due": sum(1 for n in due if n.status == "due"),
         "notifications_missed": sum(1 for n in due if n.status == "missed"),
         "buyers_to_notify": len({n.buyer_id for n in due if n.status in {"due", "missed"}}),

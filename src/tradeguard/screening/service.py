@@ -36,6 +36,7 @@ from tradeguard.domain.screening.decision import (
     ScreeningReason,
     screen,
 )
+from tradeguard.insurance import service as insurance
 from tradeguard.kit.i18n import translate
 from tradeguard.kit.pagination import Page
 from tradeguard.ledger import repository as ledger
@@ -240,7 +241,9 @@ def screen_order(
         "grade": standing.grade,
         "credit_class": standing.credit_class,
         "high_risk": answer.high_risk,
-        "insured": None,
+        "insured": insurance.insured_delivery(
+            session, org, order.buyer_id, in_base, as_of, order.terms_days, exposure.open_amount
+        ),
         "reasons": [
             {"code": r.code, "message": r.message, "template": r.template, "params": dict(r.params)}
             for r in answer.reasons

@@ -61,6 +61,17 @@ class ClaimEvent(StrEnum):
     POLITICAL = "political"
 
 
+class PoliticalCause(StrEnum):
+    """What a political event was: the buyer paid but the money could not be
+    transferred out of its country, a moratorium on payments abroad, war or civil
+    unrest, or the cancellation of an import or export licence."""
+
+    TRANSFER = "transfer"
+    MORATORIUM = "moratorium"
+    WAR = "war"
+    LICENCE_CANCELLATION = "licence_cancellation"
+
+
 REASON_WORDS = {
     CoverReason.OUTSIDE_POLICY_PERIOD: "outside the policy period",
     CoverReason.COUNTRY_EXCLUDED: "in an excluded country",

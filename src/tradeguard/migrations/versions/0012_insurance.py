@@ -3,7 +3,7 @@ their recoveries, premium declarations
 
 Revision ID: 0012_insurance
 Revises: 0011_collections
-Create Date: 2026-12-01 21:03:02.977566
+Create Date: 2026-12-01 21:16:07.344146
 """
 
 from collections.abc import Sequence
@@ -46,6 +46,7 @@ def upgrade() -> None:
         ),
         sa.Column("buyer_id", sa.String(length=64), nullable=False),
         sa.Column("event", sa.String(length=20), nullable=False),
+        sa.Column("cause", sa.String(length=30), nullable=True),
         sa.Column("loss_date", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
