@@ -381,12 +381,10 @@ def cover_data(
         .select("invoice_id", open=pl.col("amount") - pl.col("settled").fill_null(0))
         .filter(pl.col("open") > 0)
     )
-    # The discretionary limit: named-buyer policies only, for a buyer with no adverse
-    # event (insolvency, payment default, legal proceedings) on record by then.
+    # The discretionary limit: named-buyer policies only, for what was delivered before
+    # the buyer's first adverse event (insolvency, payment default, legal proceedings).
     discretionary = known.buyers.select(
-        "buyer_id",
-        allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
-        & (pl.col("adverse_on").is_null() | (pl.col("adverse_on") > as_of)),
+        "buyer_id", "adverse_on", allowed=pl.lit(terms.variant is PolicyVariant.NAMED)
     )
     cover = cover_core.invoice_cover(
         invoices.drop("currency"),
@@ -613,7 +611,7 @@ def notifications_due(
     )
     found = timers.notification_timers(
         open_items, data.notifications, record.policy, as_of, horizon_days
-    ).join(data.buyers.select("buyer_id", "name"), on="buyer_id", how="left")
+    ).join(data.buyers.select("buyer_id", "name"), on="buyer_id", how="left", maintain_order="left")
     currency = record.policy.currency
     return [
         NotificationDue(
@@ -628,9 +626,7 @@ def notifications_due(
             from_minor(r["open"], currency),
             currency,
         )
-        for r in found.join(open_items.select("invoice_id", "open"), on="invoice_id").iter_rows(
-            named=True
-        )
+        for r in found.iter_rows(named=True)
     ]
 
 
@@ -829,19 +825,26 @@ def _compute(
     record = require_policy(session, org, as_of)
     data = cover_data(session, org, as_of, buyer_id, record)
     currency = record.policy.currency
+    unpaid = data.cover.filter(pl.col("open") > 0)
     lines = [
         ClaimLine(
             r["invoice_id"],
             r["due_date"],
             from_minor(r["open"], currency),
             from_minor(r["covered"], currency),
-            None if r["reason"] is None else CoverReason(r["reason"]),
+            # over the limit at delivery, but paid down to its insured part: not excluded
+            None if r["reason"] is None or r["covered"] == r["open"] else CoverReason(r["reason"]),
         )
-        for r in data.cover.filter(pl.col("open") > 0)
-        .sort("due_date", "invoice_id")
-        .iter_rows(named=True)
+        for r in unpaid.sort("due_date", "invoice_id").iter_rows(named=True)
     ]
-    limit, _ = limit_on(record.policy, data.known, buyer_id, as_of)
+    # The cap is the limit the unpaid insured deliveries were made under: a limit the
+    # insurer reduces or cancels later (as it does once told the buyer is overdue) takes
+    # the cover of the deliveries after it only.
+    delivered_under = unpaid.filter(pl.col("covered") > 0).select(pl.col("limit").max()).item()
+    if delivered_under is None:
+        limit, _ = limit_on(record.policy, data.known, buyer_id, as_of)
+    else:
+        limit = from_minor(delivered_under, currency)
     first_loss, paid = _consumed(session, record, as_of, claim_id)
     computation = claims_core.compute_claim(
         record.policy,
@@ -1272,12 +1275,16 @@ def record_recovery(
     share = None
     if after:
         record = _record(session, row, received_on)
+        paid = record.paid_amount or zero
+        # The debt shared is what the buyer still owed when the claim was paid: the
+        # recoveries before it had already settled part of the debt on the claim.
+        recovered_before = sum((r.amount for r in record.recoveries if not r.after_payment), zero)
         share = share_recovery(
             policy,
             amount,
             costs,
-            indemnity=record.paid_amount or zero,
-            debt=record.debt,
+            indemnity=paid,
+            debt=max(record.debt - recovered_before, paid),
             insurer_recovered=record.insurer_recovered,
         )
     recovery = ClaimRecovery(

@@ -61,7 +61,7 @@ def _cover(
     limits: Sequence[tuple[str, int, dt.date, dt.date | None]] = (LIMIT_B1,),
     notifications: Sequence[tuple[str, dt.date]] = (),
     disputes: Sequence[tuple[str, dt.date, dt.date | None, str | None]] = (),
-    discretionary: Sequence[tuple[str, bool]] | None = None,
+    discretionary: Sequence[tuple[str, bool, dt.date | None]] | None = None,
     policy: Policy = POLICY,
 ) -> dict[str, dict[str, Any]]:
     """Each invoice's cover row by invoice_id; what is open on as_of is the amount less
@@ -169,7 +169,7 @@ def test_no_decision_and_no_discretionary_limit_is_no_limit() -> None:
     rows = _cover(
         [inv("I1", day(3, 1), day(3, 31), 1000, buyer="B3")],
         day(3, 15),
-        discretionary=[("B3", False)],
+        discretionary=[("B3", False, None)],
     )
     assert rows["I1"]["reason"] == CoverReason.NO_LIMIT
     assert (rows["I1"]["limit"], rows["I1"]["covered"]) == (None, 0)
@@ -178,7 +178,7 @@ def test_no_decision_and_no_discretionary_limit_is_no_limit() -> None:
 def test_the_discretionary_limit_holds_while_the_insurer_decided_nothing() -> None:
     invoices = [inv("I1", day(3, 1), day(3, 31), 3000, buyer="B3")]
     # 50.00 EUR = 5000 minor units; 3000 fits under it
-    for discretionary in (None, [("B3", True)]):
+    for discretionary in (None, [("B3", True, None)]):
         rows = _cover(invoices, day(3, 15), discretionary=discretionary)
         assert (rows["I1"]["limit"], rows["I1"]["covered"], rows["I1"]["reason"]) == (
             5000,
@@ -186,8 +186,24 @@ def test_the_discretionary_limit_holds_while_the_insurer_decided_nothing() -> No
             None,
         )
     # a buyer the frame does not name: the conditions are not known to hold
-    rows = _cover(invoices, day(3, 15), discretionary=[("B1", True)])
+    rows = _cover(invoices, day(3, 15), discretionary=[("B1", True, None)])
     assert rows["I1"]["reason"] == CoverReason.NO_LIMIT
+
+
+def test_the_discretionary_limit_covers_what_was_delivered_before_adverse_news() -> None:
+    invoices = [
+        inv("before", day(3, 1), day(3, 31), 3000, buyer="B3"),
+        inv("that_day", day(3, 10), day(4, 9), 1000, buyer="B3"),
+        inv("after", day(3, 11), day(4, 10), 1000, buyer="B3"),
+    ]
+    # insolvent on 10 March: known that day, so a delivery on it is no longer within
+    # the discretionary limit, while the one of 1 March keeps its cover for the claim
+    rows = _cover(invoices, day(3, 15), discretionary=[("B3", True, day(3, 10))])
+    assert {k: (r["limit"], r["covered"], r["reason"]) for k, r in rows.items()} == {
+        "before": (5000, 3000, None),
+        "that_day": (None, 0, CoverReason.NO_LIMIT),
+        "after": (None, 0, CoverReason.NO_LIMIT),
+    }
 
 
 def test_the_discretionary_limit_does_not_come_back_after_a_refusal_or_an_expiry() -> None:

@@ -10,8 +10,10 @@ rules, checked in ``CoverReason``'s order (docs/insurance.md, ../DESIGN.md):
 - no limit in force at delivery: the insurer's latest decision effective on or before
   the delivery, unless it expired before it (``expiry_date`` is its last day), or, while
   the insurer has decided nothing on the buyer, the discretionary limit where its
-  conditions hold. A decision of 0 is a refusal; once the insurer has decided, the
-  discretionary limit never applies again, not even after a decision expires;
+  conditions hold and the delivery came before the buyer's first adverse news (what was
+  delivered before an insolvency is what its claim is for). A decision of 0 is a
+  refusal; once the insurer has decided, the discretionary limit never applies again,
+  not even after a decision expires;
 - delivered after the buyer's first overdue notification (stop-shipment);
 - the invoice's notification deadline (due date + N days) passed while it was still
   open and its buyer unreported: the cover on it is lost, and on every delivery to that
@@ -63,7 +65,11 @@ DISPUTES_SCHEMA = {
     "resolved_on": pl.Date,
     "outcome": pl.String,  # DisputeOutcome, null while open
 }
-DISCRETIONARY_SCHEMA = {"buyer_id": pl.String, "allowed": pl.Boolean}
+DISCRETIONARY_SCHEMA = {
+    "buyer_id": pl.String,
+    "allowed": pl.Boolean,
+    "adverse_on": pl.Date,  # the buyer's first adverse news; null: none
+}
 BUYERS_CLASSES_SCHEMA = {"buyer_id": pl.String, "credit_class": pl.String}
 COVER_SCHEMA = {
     "invoice_id": pl.String,
@@ -114,9 +120,10 @@ def invoice_cover(
     ``allocations``: the payments and credit notes that settled each invoice, dated;
     ``limits``: the insurer's decisions with their history; ``notifications``: the
     overdue notifications sent; ``discretionary``: the buyers for which the policy's
-    conditions for the discretionary limit hold (None: every buyer; a buyer absent from
-    the frame: not). ``covered_at_delivery`` is what was insured when delivered, the
-    base of the premium; ``covered`` the insured part of what is open on ``as_of``.
+    conditions for the discretionary limit hold, for deliveries before ``adverse_on``
+    (None: every buyer; a buyer absent from the frame: not). ``covered_at_delivery`` is
+    what was insured when delivered, the base of the premium; ``covered`` the insured
+    part of what is open on ``as_of``.
     """
     issued = (
         _typed(invoices, INVOICES_SCHEMA)
@@ -191,7 +198,8 @@ def _limit_at_delivery(
     discretionary: pl.DataFrame | None,
 ) -> pl.LazyFrame:
     """seq, limit: the insurer's decision in force at delivery (0 for a refusal, null once
-    expired), else, while it decided nothing, the discretionary limit where allowed."""
+    expired), else, while it decided nothing, the discretionary limit where allowed and
+    delivered before the buyer's adverse news."""
     decisions = (
         _typed(limits, LIMITS_SCHEMA)
         .rename({"amount": "decided"})
@@ -216,7 +224,10 @@ def _limit_at_delivery(
             on="buyer_id",
             how="left",
         )
-        allowed = pl.col("allowed").fill_null(False)
+        before_adverse = pl.col("adverse_on").is_null() | (
+            pl.col("delivered_on") < pl.col("adverse_on")
+        )
+        allowed = pl.col("allowed").fill_null(False) & before_adverse
     discretionary_limit = to_minor(policy.discretionary_limit, policy.currency)
     expired = pl.col("expiry_date").is_not_null() & (pl.col("expiry_date") < pl.col("delivered_on"))
     limit = (
