@@ -69,7 +69,13 @@ def test_the_thread_runs_at_the_set_time(engine: Engine, org: Organisation) -> N
     assert cycle.runs == [{"Acme Exports": "done"}]
     with unit_of_work(engine) as session:
         runs = session.scalars(select(CycleRun.step).where(CycleRun.org_id == org.id)).all()
-    assert sorted(runs) == ["credit_scoring", "dunning", "exposure_snapshot", "monitoring"]
+    assert sorted(runs) == [
+        "credit_scoring",
+        "dunning",
+        "exposure_snapshot",
+        "insurance",
+        "monitoring",
+    ]
 
 
 def test_serve_refuses_a_time_that_is_not_one(db_url: str, tmp_path: Path) -> None:
