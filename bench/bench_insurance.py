@@ -29,6 +29,7 @@ import polars as pl
 
 from tradeguard.domain.insurance.claim import ClaimEvent
 from tradeguard.identity.models import Organisation
+from tradeguard.insurance import claims
 from tradeguard.insurance import service as insurance
 from tradeguard.kit.db import get_engine, unit_of_work
 from tradeguard.ledger.repository import load_snapshot
@@ -95,7 +96,7 @@ def main() -> None:
             data.cover.group_by("buyer_id").agg(pl.col("open").sum()).sort("open")["buyer_id"][-1]
         )
         claim_s, _ = _timed(
-            lambda: insurance.compute_claim(session, org, largest, AS_OF, ClaimEvent.INSOLVENCY),
+            lambda: claims.compute_claim(session, org, largest, AS_OF, ClaimEvent.INSOLVENCY),
             5,
         )
         report["claim_one_buyer_ms"] = round(claim_s * 1000, 1)

@@ -15,6 +15,7 @@ from tests.conftest import write_csv
 from tradeguard.audit.models import AuditEntry
 from tradeguard.domain.identity.access import Org
 from tradeguard.imports.service import ImportResult, import_file
+from tradeguard.insurance import claims
 from tradeguard.insurance import service as insurance
 
 # A named-buyers policy for 2024 in EUR (the organisation's base currency): 90 %
@@ -83,8 +84,8 @@ def load(session: Session, org: Org, folder: Path, kind: str, *lines: str) -> Im
 
 
 def provide_documents(session: Session, org: Org, claim_id: int, on: dt.date) -> None:
-    for document in insurance.CHECKLIST:
-        insurance.set_document(session, org, claim_id, document, True, "cm", on)
+    for document in claims.CHECKLIST:
+        claims.set_document(session, org, claim_id, document, True, "cm", on)
 
 
 def audited(session: Session, *actions: str) -> int:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.insurance.ledger import TERMS, terms
 from tests.web.conftest import World, bearer, client, world  # noqa: F401 (fixtures)
-from tradeguard.insurance.service import CHECKLIST
+from tradeguard.insurance.claims import CHECKLIST
 
 DAY = "2024-03-15"
 LIMIT = {"amount": "80.00", "currency": "eur", "effective_date": "2024-01-01"}

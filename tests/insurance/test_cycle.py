@@ -23,6 +23,7 @@ from tradeguard.cycle.service import run_cycle
 from tradeguard.domain.insurance.claim import ClaimEvent
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.identity.models import Organisation
+from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.insurance.models import PremiumDeclaration
 from tradeguard.kit.db import unit_of_work
@@ -61,11 +62,9 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
             "I3,B3,2024-01-10,2024-02-09,500.00,EUR,",  # notified, then claimed
         )
         insurance.record_notification(session, org, "B3", D(2024, 3, 5), "cm")
-        claim = insurance.open_claim(
-            session, org, "B3", D(2024, 3, 10), ClaimEvent.INSOLVENCY, "cm"
-        )
+        claim = claims.open_claim(session, org, "B3", D(2024, 3, 10), ClaimEvent.INSOLVENCY, "cm")
         provide_documents(session, org, claim.id, D(2024, 3, 10))
-        insurance.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 3, 10))
+        claims.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 3, 10))
 
     ran, result = _insurance(engine, org, D(2024, 3, 31))
     assert ran
@@ -102,7 +101,7 @@ def test_the_insurance_step_counts_deadlines_flags_payouts_and_drafts_each_month
         months = session.scalars(
             select(PremiumDeclaration.month).order_by(PremiumDeclaration.month)
         ).all()
-        january = insurance.declarations(session, org, D(2024, 4, 1))[0]
+        january = premium.declarations(session, org, D(2024, 4, 1))[0]
     assert months == [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)]
     # January: I1 1,000 + I2 2,000 + I3 500, all within the discretionary limit of
     # 5,000 each; 3,500 × 0.25 % = 8.75

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import World
 from tests.web.test_error_pages import HTML, sign_in
 from tradeguard.domain.insurance.claim import ClaimEvent
+from tradeguard.insurance import claims
 from tradeguard.insurance import service as insurance
 from tradeguard.kit.db import unit_of_work
 
@@ -156,7 +157,7 @@ def test_notifications_and_a_claim_from_draft_to_a_shared_recovery(
     assert early.status_code == 422
     assert 'id="move-submitted-error"' in early.text
     assert "lacks documents" in early.text
-    for document in insurance.CHECKLIST:
+    for document in claims.CHECKLIST:
         ticked = _post(client, f"{claim}/documents/{document}", csrf, provided="true", as_of=DAY)
         assert ticked.status_code == 303
     page = client.get(f"{claim}?as_of={DAY}", headers=HTML)
@@ -259,7 +260,7 @@ def test_the_buyer_page_and_today_show_the_cover(client: TestClient, world: Worl
 def test_the_pages_in_chinese_for_a_viewer(client: TestClient, world: World) -> None:
     _insure(world)
     with unit_of_work(world.engine) as session:
-        claim = insurance.open_claim(
+        claim = claims.open_claim(
             session, world.org, "B2", dt.date(2024, 3, 25), ClaimEvent.INSOLVENCY, "test"
         )
     sign_in(client, "viewer@acme.test", "zh")
@@ -295,7 +296,7 @@ def test_the_pages_in_chinese_for_a_viewer(client: TestClient, world: World) -> 
 def test_another_organisation_sees_none_of_it(client: TestClient, world: World) -> None:
     _insure(world)
     with unit_of_work(world.engine) as session:
-        claim = insurance.open_claim(
+        claim = claims.open_claim(
             session, world.org, "B1", dt.date(2024, 3, 25), ClaimEvent.INSOLVENCY, "test"
         )
     sign_in(client, "admin@rival.test")
@@ -311,4 +312,4 @@ def test_another_organisation_sees_none_of_it(client: TestClient, world: World) 
     ):
         assert client.post(url, data={"csrf_token": csrf, **data}, headers=HTML).status_code == 404
     with unit_of_work(world.engine) as session:
-        assert insurance.get_claim(session, world.org, claim.id, dt.date.today()).status == "draft"
+        assert claims.get_claim(session, world.org, claim.id, dt.date.today()).status == "draft"

@@ -37,6 +37,7 @@ from tradeguard.domain.insurance.policy import InvalidPolicyError
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.domain.workflow import IllegalTransitionError
 from tradeguard.identity.models import Organisation
+from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.kit.db import unit_of_work
 from tradeguard.limits import service as limits
@@ -308,7 +309,7 @@ def test_amounts_in_other_currencies_are_converted_with_the_rate_of_the_day(
     with unit_of_work(engine) as session:
         may = covered(session, org, "U1", D(2024, 5, 15))
         june = covered(session, org, "U1", D(2024, 6, 15))
-        claim = insurance.compute_claim(session, org, "U1", D(2024, 6, 15), ClaimEvent.INSOLVENCY)
+        claim = claims.compute_claim(session, org, "U1", D(2024, 6, 15), ClaimEvent.INSOLVENCY)
         in_dollars = insurance.buyer_cover(session, org, "U2", D(2025, 2, 15))
     # at 0.92: X1 1,234.57 × 0.92 = 1,135.8044 → 1,135.80; the limit 5,000 × 0.92 =
     # 4,600.00, of which X2 (6,000 × 0.92 = 5,520.00) gets 4,600.00 − 1,135.80 = 3,464.20
@@ -425,7 +426,7 @@ LOSS = D(2024, 5, 10)
 
 
 @pytest.fixture
-def claims(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
+def insured_org(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
     """A first loss of 1,000 a year, a non-qualifying loss of 500, a maximum liability
     of 10,000; every buyer has an insurer limit of 10,000 from 1 January."""
     with unit_of_work(engine) as session:
@@ -486,15 +487,15 @@ def claims(engine: Engine, org: Organisation, tmp_path: Path) -> Organisation:
 
 def _file(session: Session, org: Organisation, buyer_id: str, on: dt.date) -> int:
     """Open an insolvency claim, provide its papers and submit it the same day."""
-    claim = insurance.open_claim(session, org, buyer_id, LOSS, ClaimEvent.INSOLVENCY, "cm")
+    claim = claims.open_claim(session, org, buyer_id, LOSS, ClaimEvent.INSOLVENCY, "cm")
     provide_documents(session, org, claim.id, on)
-    return insurance.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", on).id
+    return claims.move_claim(session, org, claim.id, ClaimStatus.SUBMITTED, "cm", on).id
 
 
-def test_a_claim_step_by_step(engine: Engine, claims: Organisation) -> None:
+def test_a_claim_step_by_step(engine: Engine, insured_org: Organisation) -> None:
     with unit_of_work(engine) as session:
-        result = insurance.compute_claim(session, claims, "C1", LOSS, ClaimEvent.INSOLVENCY)
-        small = insurance.compute_claim(session, claims, "C4", LOSS, ClaimEvent.INSOLVENCY)
+        result = claims.compute_claim(session, insured_org, "C1", LOSS, ClaimEvent.INSOLVENCY)
+        small = claims.compute_claim(session, insured_org, "C4", LOSS, ClaimEvent.INSOLVENCY)
     document = result.as_dict()
     # I10 300.00 disputed; I11 6,000.00 − 1,234.55 paid = 4,765.45, all insured; I12
     # 5,000.00 delivered on an exposure of 300 + 6,000, so 10,000 − 6,300 = 3,700 of it
@@ -527,26 +528,28 @@ def test_a_claim_step_by_step(engine: Engine, claims: Organisation) -> None:
 
 
 def test_first_loss_and_maximum_liability_are_consumed_across_claims(
-    engine: Engine, claims: Organisation
+    engine: Engine, insured_org: Organisation
 ) -> None:
     with unit_of_work(engine) as session:
         # a draft consumes nothing: C3 700.00 would take 700 of the first loss
-        draft = insurance.open_claim(session, claims, "C3", LOSS, ClaimEvent.INSOLVENCY, "cm")
+        draft = claims.open_claim(session, insured_org, "C3", LOSS, ClaimEvent.INSOLVENCY, "cm")
         assert draft.computation["first_loss_deducted"] == "700.00"
-        before = insurance.compute_claim(session, claims, "C1", LOSS, ClaimEvent.INSOLVENCY)
+        before = claims.compute_claim(session, insured_org, "C1", LOSS, ClaimEvent.INSOLVENCY)
         assert before.computation.first_loss_deducted == Decimal("1000")
-        provide_documents(session, claims, draft.id, LOSS)
-        insurance.move_claim(session, claims, draft.id, ClaimStatus.SUBMITTED, "cm", LOSS)
+        provide_documents(session, insured_org, draft.id, LOSS)
+        claims.move_claim(session, insured_org, draft.id, ClaimStatus.SUBMITTED, "cm", LOSS)
         # C3: 700 above the 500 threshold, all of it kept as first loss: nothing to pay
-        assert insurance.get_claim(session, claims, draft.id, LOSS).indemnity == ZERO
+        assert claims.get_claim(session, insured_org, draft.id, LOSS).indemnity == ZERO
 
-        second = _file(session, claims, "C1", D(2024, 5, 11))
-        paid = insurance.move_claim(session, claims, second, ClaimStatus.PAID, "cm", D(2024, 5, 20))
+        second = _file(session, insured_org, "C1", D(2024, 5, 11))
+        paid = claims.move_claim(
+            session, insured_org, second, ClaimStatus.PAID, "cm", D(2024, 5, 20)
+        )
         # C1: 8,465.45 − the 300 of first loss left = 8,165.45; × 90 % = 7,348.905 → 7,348.90
         assert (paid.indemnity, paid.paid_amount) == (Decimal("7348.90"),) * 2
         assert paid.computation["first_loss_deducted"] == "300.00"
 
-        third = insurance.compute_claim(session, claims, "C2", LOSS, ClaimEvent.INSOLVENCY)
+        third = claims.compute_claim(session, insured_org, "C2", LOSS, ClaimEvent.INSOLVENCY)
     steps = {s.name: s for s in third.computation.steps}
     # C2: 3,000 with no first loss left, × 90 % = 2,700, capped by the maximum liability
     # left, 10,000 − 0 − 7,348.90 = 2,651.10
@@ -563,45 +566,45 @@ def test_first_loss_and_maximum_liability_are_consumed_across_claims(
 
 
 def test_a_claim_through_its_workflow_with_the_payout_clock(
-    engine: Engine, claims: Organisation
+    engine: Engine, insured_org: Organisation
 ) -> None:
     protracted = ClaimEvent.PROTRACTED_DEFAULT
     with unit_of_work(engine) as session:
-        claim = insurance.open_claim(session, claims, "C2", LOSS, protracted, "cm")
+        claim = claims.open_claim(session, insured_org, "C2", LOSS, protracted, "cm")
         assert (claim.status, claim.submitted_on, claim.payout_days) == ("draft", None, None)
-        assert claim.checklist == dict.fromkeys(insurance.CHECKLIST, False)
+        assert claim.checklist == dict.fromkeys(claims.CHECKLIST, False)
         with pytest.raises(ConflictError, match="already has a draft claim"):
-            insurance.open_claim(session, claims, "C2", LOSS, protracted, "cm")
+            claims.open_claim(session, insured_org, "C2", LOSS, protracted, "cm")
         with pytest.raises(InvalidInputError, match="lacks documents: invoices, proof_of_del"):
-            insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", LOSS)
+            claims.move_claim(session, insured_org, claim.id, ClaimStatus.SUBMITTED, "cm", LOSS)
         with pytest.raises(IllegalTransitionError, match="draft: it cannot become paid"):
-            insurance.move_claim(session, claims, claim.id, ClaimStatus.PAID, "cm", LOSS)
+            claims.move_claim(session, insured_org, claim.id, ClaimStatus.PAID, "cm", LOSS)
         with pytest.raises(InvalidInputError, match="unknown document 'photo'"):
-            insurance.set_document(session, claims, claim.id, "photo", True, "cm", LOSS)
-        provide_documents(session, claims, claim.id, LOSS)
+            claims.set_document(session, insured_org, claim.id, "photo", True, "cm", LOSS)
+        provide_documents(session, insured_org, claim.id, LOSS)
         # due 30 April + a waiting period of 180 days: filed from 27 October
         assert claim.computation["earliest_claim_date"] == "2024-10-27"
         with pytest.raises(InvalidInputError, match="may be filed from 2024-10-27"):
-            insurance.move_claim(
-                session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 10, 26)
+            claims.move_claim(
+                session, insured_org, claim.id, ClaimStatus.SUBMITTED, "cm", D(2024, 10, 26)
             )
     with unit_of_work(engine) as session:
         filed = D(2024, 10, 27)
-        insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
+        claims.move_claim(session, insured_org, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
         with pytest.raises(ConflictError, match="documents are fixed"):
-            insurance.set_document(session, claims, claim.id, "invoices", False, "cm", filed)
-        on_target = insurance.get_claim(session, claims, claim.id, D(2024, 11, 11))
-        late = insurance.get_claim(session, claims, claim.id, D(2024, 11, 12))
+            claims.set_document(session, insured_org, claim.id, "invoices", False, "cm", filed)
+        on_target = claims.get_claim(session, insured_org, claim.id, D(2024, 11, 11))
+        late = claims.get_claim(session, insured_org, claim.id, D(2024, 11, 12))
         assert (on_target.payout_days, on_target.payout_breached) == (15, False)
         assert (late.payout_days, late.payout_breached) == (16, True)
-        insurance.move_claim(
-            session, claims, claim.id, ClaimStatus.UNDER_REVIEW, "cm", D(2024, 11, 1)
+        claims.move_claim(
+            session, insured_org, claim.id, ClaimStatus.UNDER_REVIEW, "cm", D(2024, 11, 1)
         )
-        paid = insurance.move_claim(
-            session, claims, claim.id, ClaimStatus.PAID, "cm", D(2024, 11, 5), paid_amount=None
+        paid = claims.move_claim(
+            session, insured_org, claim.id, ClaimStatus.PAID, "cm", D(2024, 11, 5), paid_amount=None
         )
         with pytest.raises(IllegalTransitionError, match="paid: it cannot become submitted"):
-            insurance.move_claim(session, claims, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
+            claims.move_claim(session, insured_org, claim.id, ClaimStatus.SUBMITTED, "cm", filed)
         # 3,000 − the whole first loss 1,000 = 2,000 × 90 % = 1,800.00, paid in 9 days
         assert (paid.status, paid.paid_amount, paid.payout_days, paid.payout_breached) == (
             "paid",
@@ -622,12 +625,14 @@ def test_a_claim_through_its_workflow_with_the_payout_clock(
 
 
 def test_a_limit_withdrawn_after_the_default_keeps_the_cover_of_earlier_deliveries(
-    engine: Engine, claims: Organisation, tmp_path: Path
+    engine: Engine, insured_org: Organisation, tmp_path: Path
 ) -> None:
     with unit_of_work(engine) as session:
         # the insurer cancels C2's limit once told it is overdue: from 5 May, nothing new
-        load(session, claims, tmp_path, "insurer-limits", LIMITS_HEADER, "C2,0,EUR,2024-05-05,,")
-        result = insurance.compute_claim(session, claims, "C2", LOSS, ClaimEvent.INSOLVENCY)
+        load(
+            session, insured_org, tmp_path, "insurer-limits", LIMITS_HEADER, "C2,0,EUR,2024-05-05,,"
+        )
+        result = claims.compute_claim(session, insured_org, "C2", LOSS, ClaimEvent.INSOLVENCY)
     steps = {s.name: s for s in result.computation.steps}
     # I20 3,000 was delivered on 1 March under the limit of 10,000: the claim is capped
     # by that limit, not by the cancellation; 3,000 − 1,000 first loss × 90 % = 1,800
@@ -674,11 +679,11 @@ def test_recoveries_before_payment_reduce_the_claim_and_after_it_are_shared_pro_
     ledger = _recovery_ledger(engine, org, tmp_path)
     loss = D(2024, 4, 15)
     with unit_of_work(engine) as session:
-        claim = insurance.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
+        claim = claims.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
         assert claim.indemnity == Decimal("8550.00")  # 9,500 × 90 %
         # 1,000 recovered before the claim, oldest invoice first: 500 settle the disputed
         # I0 (not insured: it reduces nothing), 500 the insured part of I1
-        draft = insurance.record_recovery(session, ledger, claim.id, Decimal(1000), loss, "cm")
+        draft = claims.record_recovery(session, ledger, claim.id, Decimal(1000), loss, "cm")
         [step] = [s for s in draft.computation["steps"] if s["name"] == "recoveries_before_claim"]
         assert step == {
             "name": "recoveries_before_claim",
@@ -692,13 +697,13 @@ def test_recoveries_before_payment_reduce_the_claim_and_after_it_are_shared_pro_
             ZERO,
         )
         provide_documents(session, ledger, claim.id, loss)
-        insurance.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
-        insurance.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", D(2024, 4, 30))
+        claims.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
+        claims.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", D(2024, 4, 30))
         # after payment: 2,300 recovered at 230 of costs. The debt is 12,500 − the 1,000
         # recovered before = 11,500, of which the insurer paid 8,100: it takes
         # 2,070 × 8,100 / 11,500 = 1,458.00 of the net and bears 230 × 8,100 / 11,500
         # = 162.00 of the costs
-        shared = insurance.record_recovery(
+        shared = claims.record_recovery(
             session, ledger, claim.id, Decimal(2300), D(2024, 6, 1), "cm", Decimal(230)
         )
         after = shared.recoveries[-1]
@@ -714,7 +719,7 @@ def test_recoveries_before_payment_reduce_the_claim_and_after_it_are_shared_pro_
         )
         assert audited(session, "claim_recovery") == 2
         with pytest.raises(InvalidInputError, match="costs between 0 and it"):
-            insurance.record_recovery(
+            claims.record_recovery(
                 session, ledger, claim.id, Decimal(10), D(2024, 6, 2), "cm", Decimal(11)
             )
 
@@ -725,18 +730,18 @@ def test_recoveries_go_to_the_insured_part_first_where_the_policy_says_so(
     ledger = _recovery_ledger(engine, org, tmp_path, recovery_sharing="insured_first")
     loss = D(2024, 4, 15)
     with unit_of_work(engine) as session:
-        claim = insurance.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
+        claim = claims.open_claim(session, ledger, "R1", loss, ClaimEvent.INSOLVENCY, "cm")
         provide_documents(session, ledger, claim.id, loss)
-        insurance.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
-        insurance.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", loss)
+        claims.move_claim(session, ledger, claim.id, ClaimStatus.SUBMITTED, "cm", loss)
+        claims.move_claim(session, ledger, claim.id, ClaimStatus.PAID, "cm", loss)
         # paid 8,550.00; 6,000 recovered at 600 of costs: the net 5,400 all to the
         # insurer, which bears all the costs
-        first = insurance.record_recovery(
+        first = claims.record_recovery(
             session, ledger, claim.id, Decimal(6000), D(2024, 6, 1), "cm", Decimal(600)
         ).recoveries[-1]
         # then 5,000: the insurer takes what it has still to get back, 8,550 − 5,400 =
         # 3,150, the seller the other 1,850
-        second = insurance.record_recovery(
+        second = claims.record_recovery(
             session, ledger, claim.id, Decimal(5000), D(2024, 7, 1), "cm"
         )
     assert (first.insurer_share, first.seller_share, first.insurer_costs) == (
@@ -803,21 +808,21 @@ def test_premium_declared_from_the_insured_turnover_adjusted_submitted_trued_up(
         )
         load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "B1,10000,EUR,2024-01-01,,")
     with unit_of_work(engine) as session:
-        april = insurance.declare_premium(session, org, D(2024, 4, 1), "cm")
-        computed = insurance.declare_premium(session, org, D(2024, 5, 17), "cm")
+        april = premium.declare_premium(session, org, D(2024, 4, 1), "cm")
+        computed = premium.declare_premium(session, org, D(2024, 5, 17), "cm")
         with pytest.raises(InvalidInputError, match="needs a reason"):
-            insurance.declare_premium(session, org, may, "cm", turnover=Decimal("11500"))
-        adjusted = insurance.declare_premium(
+            premium.declare_premium(session, org, may, "cm", turnover=Decimal("11500"))
+        adjusted = premium.declare_premium(
             session, org, may, "cm", turnover=Decimal("11500"), reason="a delivery not invoiced"
         )
-        submitted = insurance.declare_premium(
+        submitted = premium.declare_premium(
             session, org, may, "cm", turnover=Decimal("11500"), reason="as adjusted", submit=True
         )
         with pytest.raises(ConflictError, match="2024-05 was submitted"):
-            insurance.declare_premium(session, org, may, "cm")
-        so_far = insurance.true_up(session, org, D(2024, 6, 30))
-        at_the_end = insurance.true_up(session, org, D(2024, 12, 31))
-        listed = insurance.declarations(session, org, D(2024, 6, 30))
+            premium.declare_premium(session, org, may, "cm")
+        so_far = premium.true_up(session, org, D(2024, 6, 30))
+        at_the_end = premium.true_up(session, org, D(2024, 12, 31))
+        listed = premium.declarations(session, org, D(2024, 6, 30))
         assert audited(session, "declare_premium") == 4
     # April: P0 2,000.00 insured at delivery; × 0.25 % = 5.00
     assert (april.month, april.turnover, april.premium) == (
@@ -872,10 +877,10 @@ def test_a_political_claim_takes_the_political_percentage_where_covered(
         )
         load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "A1,10000,EUR,2024-01-01,,")
     with unit_of_work(engine) as session:
-        political = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
-        commercial = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.INSOLVENCY)
+        political = claims.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
+        commercial = claims.compute_claim(session, org, "A1", LOSS, ClaimEvent.INSOLVENCY)
         insure(session, org, political_risk=False)
-        uncovered = insurance.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
+        uncovered = claims.compute_claim(session, org, "A1", LOSS, ClaimEvent.POLITICAL)
     # 2,000 × 95 % political, × 90 % commercial
     assert (political.computation.percentage, political.computation.indemnity) == (
         Decimal("0.95"),

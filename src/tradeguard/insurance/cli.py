@@ -18,6 +18,7 @@ from tradeguard.domain.identity.access import Permission
 from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.identity.commands import STATE, org_session
+from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.kit.options import (
     DATE_METAVAR,
@@ -378,7 +379,7 @@ def claim_compute(
     """The indemnity a claim on the buyer would get, every step shown."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
-        result = insurance.compute_claim(session, organisation, buyer, day, event)
+        result = claims.compute_claim(session, organisation, buyer, day, event)
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
     else:
@@ -421,11 +422,11 @@ def claim_open(
     """Open a draft claim for a loss on --as-of (audited); a political one names its --cause."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.open_claim(session, organisation, buyer, day, event, STATE.actor, cause)
+        record = claims.open_claim(session, organisation, buyer, day, event, STATE.actor, cause)
     _print_claim(record, output)
 
 
-def _print_claim(record: insurance.ClaimRecord, output: OutputFormat) -> None:
+def _print_claim(record: claims.ClaimRecord, output: OutputFormat) -> None:
     document = record.as_dict()
     if output is OutputFormat.JSON:
         emit_json(document)
@@ -469,7 +470,7 @@ def claim_list(
     """Claims, the latest first, with their payout clock."""
     day = as_of_date(as_of)
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
-        records = insurance.list_claims(
+        records = claims.list_claims(
             session,
             organisation,
             day,
@@ -507,14 +508,14 @@ def claim_show(
 ) -> None:
     """One claim: its indemnity step by step, documents, payout clock, recoveries."""
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
-        record = insurance.get_claim(session, organisation, claim_id, as_of_date(as_of))
+        record = claims.get_claim(session, organisation, claim_id, as_of_date(as_of))
     _print_claim(record, output)
 
 
 @claim_app.command("document")
 def claim_document(
     claim_id: ClaimId,
-    document: Annotated[str, typer.Argument(help=f"One of: {', '.join(insurance.CHECKLIST)}")],
+    document: Annotated[str, typer.Argument(help=f"One of: {', '.join(claims.CHECKLIST)}")],
     missing: Annotated[bool, typer.Option("--missing", help="Untick it instead")] = False,
     output: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
@@ -522,7 +523,7 @@ def claim_document(
 ) -> None:
     """Tick a document of the claim's checklist as provided (audited)."""
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.set_document(
+        record = claims.set_document(
             session, organisation, claim_id, document, not missing, STATE.actor, dt.date.today()
         )
     _print_claim(record, output)
@@ -538,7 +539,7 @@ def _move(
     **extra: Any,
 ) -> None:
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.move_claim(
+        record = claims.move_claim(
             session, organisation, claim_id, target, STATE.actor, on or dt.date.today(), **extra
         )
     _print_claim(record, output)
@@ -632,7 +633,7 @@ def claim_recovery(
     value = parse_amount(amount, "AMOUNT")
     spent = Decimal(0) if costs is None else parse_amount(costs, "--costs")
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.record_recovery(
+        record = claims.record_recovery(
             session, organisation, claim_id, value, on or dt.date.today(), STATE.actor, spent
         )
     _print_claim(record, output)
@@ -665,7 +666,7 @@ def premium_declare(
     """Compute (or adjust, or submit) a month's declaration of insured turnover (audited)."""
     declared = None if turnover is None else parse_amount(turnover, "--turnover")
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
-        record = insurance.declare_premium(
+        record = premium.declare_premium(
             session,
             organisation,
             month,
@@ -692,7 +693,7 @@ def premium_list(
 ) -> None:
     """The declarations of the policy in force."""
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
-        records = insurance.declarations(session, organisation, as_of_date(as_of))
+        records = premium.declarations(session, organisation, as_of_date(as_of))
     if output is OutputFormat.JSON:
         emit_json([r.as_dict() for r in records])
         return
@@ -722,7 +723,7 @@ def premium_true_up(
 ) -> None:
     """The minimum-premium true-up at the end of the policy period."""
     with org_session(db, org, Permission.READ_LEDGER) as (session, organisation):
-        result = insurance.true_up(session, organisation, as_of_date(as_of))
+        result = premium.true_up(session, organisation, as_of_date(as_of))
     if output is OutputFormat.JSON:
         emit_json(result.as_dict())
         return

@@ -18,6 +18,7 @@ from tradeguard.domain.errors import NotFoundError
 from tradeguard.domain.insurance.claim import ClaimEvent
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.identity.dependencies import Caller, Reader, Writer
+from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.insurance.schemas import (
     ClaimComputationRead,
@@ -157,7 +158,7 @@ async def compute_claim(
     """The indemnity a claim on the buyer would get on ``as_of``, every step shown (the
     same JSON as ``tradeguard claim compute``)."""
     day = as_of or dt.date.today()
-    result = await reader.call(insurance.compute_claim, buyer_id, day, event)
+    result = await reader.call(claims.compute_claim, buyer_id, day, event)
     return ClaimComputationRead.model_validate(result.as_dict())
 
 
@@ -169,7 +170,7 @@ async def list_claims(
 ) -> list[ClaimRead]:
     """Claims, the latest first, with their payout clock read today."""
     found = await reader.call(
-        insurance.list_claims,
+        claims.list_claims,
         dt.date.today(),
         buyer_id=buyer,
         status=None if status_ is None else status_.value,
@@ -182,7 +183,7 @@ async def open_claim(body: ClaimCreate, writer: Writer) -> ClaimRead:
     """Open a draft claim on a buyer for a loss on ``loss_date`` (default today)."""
 
     def open_(session: Session, caller: Caller) -> ClaimRead:
-        record = insurance.open_claim(
+        record = claims.open_claim(
             session,
             caller.org,
             body.buyer_id,
@@ -198,7 +199,7 @@ async def open_claim(body: ClaimCreate, writer: Writer) -> ClaimRead:
 
 @router.get("/claims/{claim_id}", tags=["insurance"])
 async def get_claim(claim_id: RowId, reader: Reader) -> ClaimRead:
-    return ClaimRead.of(await reader.call(insurance.get_claim, claim_id, dt.date.today()))
+    return ClaimRead.of(await reader.call(claims.get_claim, claim_id, dt.date.today()))
 
 
 @router.put("/claims/{claim_id}/documents/{document}", tags=["insurance"])
@@ -213,7 +214,7 @@ async def set_document(
 
     def mark(session: Session, caller: Caller) -> ClaimRead:
         return ClaimRead.of(
-            insurance.set_document(
+            claims.set_document(
                 session, caller.org, claim_id, document, provided, caller.actor, dt.date.today()
             )
         )
@@ -227,7 +228,7 @@ async def move_claim(claim_id: RowId, body: ClaimMove, writer: Writer) -> ClaimR
     indemnity), rejected (``reason``) or withdrawn; an illegal move is 409."""
 
     def move(session: Session, caller: Caller) -> ClaimRead:
-        record = insurance.move_claim(
+        record = claims.move_claim(
             session,
             caller.org,
             claim_id,
@@ -248,7 +249,7 @@ async def record_recovery(claim_id: RowId, body: RecoveryCreate, writer: Writer)
     it is shared between seller and insurer as the policy says."""
 
     def add(session: Session, caller: Caller) -> ClaimRead:
-        record = insurance.record_recovery(
+        record = claims.record_recovery(
             session,
             caller.org,
             claim_id,
@@ -265,7 +266,7 @@ async def record_recovery(claim_id: RowId, body: RecoveryCreate, writer: Writer)
 @router.get("/premium/declarations", tags=["insurance"])
 async def declarations(reader: Reader, as_of: AsOf = None) -> list[DeclarationRead]:
     """The declarations of the policy in force on ``as_of`` (default today)."""
-    found = await reader.call(insurance.declarations, as_of or dt.date.today())
+    found = await reader.call(premium.declarations, as_of or dt.date.today())
     return [DeclarationRead.of(d) for d in found]
 
 
@@ -276,7 +277,7 @@ async def declare_premium(body: DeclarationCreate, writer: Writer) -> Declaratio
     month = dt.date.fromisoformat(body.month + "-01")
 
     def declare(session: Session, caller: Caller) -> DeclarationRead:
-        record = insurance.declare_premium(
+        record = premium.declare_premium(
             session,
             caller.org,
             month,
@@ -293,4 +294,4 @@ async def declare_premium(body: DeclarationCreate, writer: Writer) -> Declaratio
 @router.get("/premium/true-up", tags=["insurance"])
 async def true_up(reader: Reader, as_of: AsOf = None) -> TrueUpRead:
     """The minimum-premium true-up of the policy in force (final once its period ended)."""
-    return TrueUpRead.of(await reader.call(insurance.true_up, as_of or dt.date.today()))
+    return TrueUpRead.of(await reader.call(premium.true_up, as_of or dt.date.today()))

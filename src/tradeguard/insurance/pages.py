@@ -31,6 +31,7 @@ from tradeguard.domain.errors import BadQueryError, ConflictError, NotFoundError
 from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
 from tradeguard.identity.dependencies import Caller, Reader, Writer
+from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.insurance.schemas import MAX_AMOUNT
 from tradeguard.kit import i18n
@@ -253,9 +254,9 @@ class Overview:
     policy: insurance.PolicyRecord | None
     to_notify: list[BuyerNotifications]
     notified: list[insurance.NotificationRecord]
-    claims: list[insurance.ClaimRecord]
-    declarations: list[insurance.DeclarationRecord]
-    true_up: insurance.TrueUp | None
+    claims: list[claims.ClaimRecord]
+    declarations: list[premium.DeclarationRecord]
+    true_up: premium.TrueUp | None
     buyer_names: dict[str, str] = field(default_factory=dict)
     claimable: list[tuple[str, str]] = field(default_factory=list)  # buyers with open debt
     cover_error: str | None = None  # the ledger could not be judged (a missing FX rate)
@@ -274,10 +275,10 @@ def _by_buyer(due: list[insurance.NotificationDue]) -> list[BuyerNotifications]:
 def _overview(session: Session, caller: Caller, day: dt.date) -> Overview:
     org = caller.org
     record = insurance.policy_on(session, org, day)
-    claims = insurance.list_claims(session, org, day)
+    filed = claims.list_claims(session, org, day)
     notified = insurance.notifications(session, org)
     if record is None:
-        return Overview(None, [], notified, claims, [], None)
+        return Overview(None, [], notified, filed, [], None)
     data: insurance.CoverData | None = None
     cover_error: str | None = None
     try:
@@ -297,9 +298,9 @@ def _overview(session: Session, caller: Caller, day: dt.date) -> Overview:
         record,
         _by_buyer(due),
         notified,
-        claims,
-        insurance.declarations(session, org, day),
-        insurance.true_up(session, org, day),
+        filed,
+        premium.declarations(session, org, day),
+        premium.true_up(session, org, day),
         names,
         claimable,
         cover_error,
@@ -426,7 +427,7 @@ async def open_claim_form(
                 raise FormValueError(
                     f"cause: one of {', '.join(c.value for c in PoliticalCause)}"
                 ) from None
-            record = insurance.open_claim(
+            record = claims.open_claim(
                 session,
                 caller.org,
                 buyer_id.strip(),
@@ -461,7 +462,7 @@ def _claim_page(
     done: str | None = None,
     refusal: Refusal | None = None,
 ) -> HTMLResponse:
-    claim = insurance.get_claim(session, caller.org, claim_id, day)
+    claim = claims.get_claim(session, caller.org, claim_id, day)
     status = ClaimStatus(claim.status)
     policy = next(
         (
@@ -514,7 +515,7 @@ def _after_claim_form(
     action: Callable[[], object],
     done: str,
 ) -> Response:
-    insurance.get_claim(session, caller.org, claim_id, day)  # another organisation's: 404
+    claims.get_claim(session, caller.org, claim_id, day)  # another organisation's: 404
     error = _attempt(session, action)
     if error is None:
         return RedirectResponse(
@@ -545,7 +546,7 @@ async def document_form(
             day,
             f"document-{document}",
             {},
-            lambda: insurance.set_document(
+            lambda: claims.set_document(
                 session, caller.org, claim_id, document, provided == "true", caller.actor, day
             ),
             "document-recorded",
@@ -576,7 +577,7 @@ async def move_form(
                 target = ClaimStatus(to)
             except ValueError:
                 raise FormValueError(f"to: one of {', '.join(s.value for s in MOVES)}") from None
-            insurance.move_claim(
+            claims.move_claim(
                 session,
                 caller.org,
                 claim_id,
@@ -618,7 +619,7 @@ async def recovery_form(
             day,
             "recovery",
             values,
-            lambda: insurance.record_recovery(
+            lambda: claims.record_recovery(
                 session,
                 caller.org,
                 claim_id,

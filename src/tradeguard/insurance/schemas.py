@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
+from tradeguard.insurance import claims
 from tradeguard.insurance import service as insurance
+from tradeguard.insurance.premium import DeclarationRecord, TrueUp
 from tradeguard.kit.bounds import Day
 
 MAX_AMOUNT = Decimal(10) ** 15
@@ -275,7 +277,7 @@ class ClaimRead(BaseModel):
     seller_recovered: str
 
     @classmethod
-    def of(cls, record: insurance.ClaimRecord) -> ClaimRead:
+    def of(cls, record: claims.ClaimRecord) -> ClaimRead:
         return cls.model_validate(record.as_dict())
 
 
@@ -322,7 +324,7 @@ class DeclarationRead(BaseModel):
     adjustment_reason: str | None
 
     @classmethod
-    def of(cls, record: insurance.DeclarationRecord) -> DeclarationRead:
+    def of(cls, record: DeclarationRecord) -> DeclarationRead:
         return cls.model_validate(record.as_dict())
 
 
@@ -337,5 +339,5 @@ class TrueUpRead(BaseModel):
     final: bool
 
     @classmethod
-    def of(cls, result: insurance.TrueUp) -> TrueUpRead:
+    def of(cls, result: TrueUp) -> TrueUpRead:
         return cls.model_validate(result.as_dict())
