@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from tradeguard.identity import service as identity_service
 from tradeguard.identity.models import Organisation
 from tradeguard.identity.organisations import create_or_get
 from tradeguard.kit.db import get_engine, migrate, unit_of_work
@@ -34,6 +36,20 @@ SHARED_DATA = Path(
         "TRADEGUARD_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
     )
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its cheapest inside the test processes: a user made or signed in by a
+    fixture costs about a millisecond instead of a third of a second. The commands and
+    servers the tests start as processes hash with the real parameters, and every hash
+    names its own, so each side verifies the other's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            identity_service, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        yield
+
 
 _postgres_problem: str | None = None
 _postgres_checked = False

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -198,9 +199,14 @@ def list_users(session: Session, org_id: int | None = None) -> list[UserInfo]:
 _ACCOUNT = "account"
 _ADDRESS = "address"
 _LONGEST_MEMORY_MS = 1000 * max(ACCOUNT_BACK_OFF.forget_after_s, ADDRESS_BACK_OFF.forget_after_s)
-# A real Argon2 hash to check unknown e-mails against: the same work and the same time
-# as a known e-mail with a wrong password.
-_UNKNOWN_USER_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """A real Argon2 hash to check unknown e-mails against: the same work and the same
+    time as a known e-mail with a wrong password. Made on the first sign-in, not when the
+    module is imported (every command would pay for it)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _epoch_ms(now: dt.datetime) -> int:
@@ -248,7 +254,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> P
     """
     key = _account_key(email)
     user = repository.user_by_email(session, key)
-    matches = _password_matches(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    matches = _password_matches(user.password_hash if user else _unknown_user_hash(), password)
     now_ms = _epoch_ms(dt.datetime.now(dt.UTC))
     if user is None or not matches:
         repository.wait_from_now(session, _ACCOUNT, key, ACCOUNT_BACK_OFF, now_ms)

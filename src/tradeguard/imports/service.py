@@ -106,6 +106,7 @@ _MESSAGES = (
     N_("an outcome needs the day the dispute was resolved"),
     N_("a resolved dispute needs an outcome (valid or justified)"),
     N_("dispute amount is larger than the invoice amount"),
+    N_("expires before it takes effect"),
     N_("unknown event type {value} (one of {types})"),
     N_("no buyer has registration number {value}"),
     N_("several buyers have registration number {value}"),

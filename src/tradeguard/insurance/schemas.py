@@ -306,7 +306,9 @@ class RecoveryCreate(BaseModel):
 
 
 class DeclarationCreate(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    month: str = Field(
+        pattern=r"^(19\d\d|2[01]\d\d|2200)-(0[1-9]|1[0-2])$", description="YYYY-MM, 1900 to 2200"
+    )
     turnover: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     reason: str | None = Field(default=None, max_length=2000)
     submit: bool = False
