@@ -14,8 +14,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any
 
@@ -29,9 +28,17 @@ from tradeguard.collections import service as collections
 from tradeguard.collections.schemas import MAX_AMOUNT
 from tradeguard.collections.service import CallOutcome
 from tradeguard.domain.collections.policy import CREDIT_CLASSES, CatchUp
-from tradeguard.domain.errors import BadQueryError, ConflictError, NotFoundError, TradeGuardError
 from tradeguard.identity.dependencies import Caller, Reader, Writer
-from tradeguard.kit.forms import FormValueError, form_day, query_string
+from tradeguard.kit.forms import (
+    FormValueError,
+    Refusal,
+    attempt,
+    form_amount,
+    form_day,
+    form_day_or_today,
+    page_day,
+    query_string,
+)
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
 from tradeguard.ledger.repository import load_snapshot
 from tradeguard.locale import N_
@@ -80,54 +87,6 @@ CATCH_UP_LABELS = {
     CatchUp.HIGHEST.value: N_("only the highest step due (a required one not yet taken first)"),
     CatchUp.ONE_STEP.value: N_("one step per run"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A form the service refused: which one, why, and what was typed (to show it again)."""
-
-    form: str
-    message: str
-    values: Mapping[str, str]
-    status_code: int
-
-
-def _refusal(form: str, error: TradeGuardError, values: Mapping[str, str]) -> Refusal:
-    code = 422
-    if isinstance(error, NotFoundError):
-        code = 404
-    elif isinstance(error, ConflictError):
-        code = 409
-    return Refusal(form, str(error), values, code)
-
-
-def _attempt(session: Session, action: Callable[[], object]) -> TradeGuardError | None:
-    """Run one service call in a savepoint: on a refusal nothing it did is kept."""
-    try:
-        with session.begin_nested():
-            action()
-    except TradeGuardError as error:
-        return error
-    return None
-
-
-def _day(text: str | None) -> dt.date:
-    """A page's ``as_of`` (today without one); a bad date is a 422 naming it."""
-    try:
-        return form_day(text, "as_of") if text else dt.date.today()
-    except FormValueError as error:
-        raise BadQueryError("as_of", str(error).removeprefix("as_of: ")) from None
-
-
-def _amount(text: str, field: str) -> Decimal:
-    """An amount a form sent, or ``FormValueError``; the service checks the rest."""
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise FormValueError(f"{field}: not a number: {text!r}") from None
-    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-        raise FormValueError(f"{field}: more than 0 and at most {MAX_AMOUNT:,}")
-    return amount
 
 
 def _whole(text: str, field: str) -> int:
@@ -179,7 +138,7 @@ async def worklist_page(
 ) -> HTMLResponse:
     """Calls to make (with their outcome forms), letters to print, hand-overs to send,
     promises falling due and e-mails that did not leave, on ``as_of`` (today by default)."""
-    return await reader.run(partial(_worklist_page, request, _day(as_of), done=done))
+    return await reader.run(partial(_worklist_page, request, page_day(as_of), done=done))
 
 
 def _after_worklist_form(
@@ -194,10 +153,10 @@ def _after_worklist_form(
 ) -> Response:
     """Post/redirect/get back to the worklist of the same day, or the page again with
     the refusal next to the form."""
-    error = _attempt(session, action)
+    error = attempt(session, action)
     if error is None:
         return RedirectResponse(_worklist_link(day, done=done), status_code=303)
-    return _worklist_page(request, day, session, caller, refusal=_refusal(form, error, values))
+    return _worklist_page(request, day, session, caller, refusal=Refusal.of(form, error, values))
 
 
 def _form_day(text: str) -> dt.date:
@@ -221,11 +180,11 @@ async def run_form(
             snapshot = load_snapshot(session.connection(), caller.org.id, caller.org.base_currency)
             collections.run_dunning(session, caller.org, day, caller.actor, snapshot)
 
-        error = _attempt(session, run)
-        day = _safe_day(as_of)
+        error = attempt(session, run)
+        day = form_day_or_today(as_of)
         if error is not None:
             return _worklist_page(
-                request, day, session, caller, refusal=_refusal("run", error, {"as_of": as_of})
+                request, day, session, caller, refusal=Refusal.of("run", error, {"as_of": as_of})
             )
         background.add_task(  # runs after the answer, so after the unit of work committed
             outbox.send_queued, request.app.state.engine, caller.org.id, actor=caller.actor
@@ -233,14 +192,6 @@ async def run_form(
         return RedirectResponse(_worklist_link(day, done="dunning-run"), status_code=303)
 
     return await writer.run(work)
-
-
-def _safe_day(text: str) -> dt.date:
-    """The day to show the worklist on after a form: the form's, or today's if bad."""
-    try:
-        return _form_day(text)
-    except FormValueError:
-        return dt.date.today()
 
 
 @router.post("/collections/calls/{task_id}/outcome")
@@ -272,7 +223,7 @@ async def call_outcome_form(
         if outcome is not CallOutcome.PROMISE or not (promise_amount.strip() or promise_date):
             return None
         return (
-            _amount(promise_amount, "promise_amount"),
+            form_amount(promise_amount, "promise_amount", MAX_AMOUNT, positive=True),
             form_day(promise_date, "promise_date"),
         )
 
@@ -298,7 +249,7 @@ async def call_outcome_form(
             request,
             session,
             caller,
-            _safe_day(as_of),
+            form_day_or_today(as_of),
             f"call-{task_id}",
             values,
             act,
@@ -322,7 +273,7 @@ async def printed_form(
             request,
             session,
             caller,
-            _safe_day(as_of),
+            form_day_or_today(as_of),
             f"letter-{document_id}",
             {},
             lambda: collections.mark_printed(session, caller.org, document_id, caller.actor),
@@ -346,7 +297,7 @@ async def handover_sent_form(
             request,
             session,
             caller,
-            _safe_day(as_of),
+            form_day_or_today(as_of),
             f"handover-{handover_id}",
             {},
             lambda: collections.mark_handed_over(session, caller.org, handover_id, caller.actor),
@@ -367,7 +318,7 @@ async def effectiveness_page(
 ) -> HTMLResponse:
     """Per quarter and step, how much of what was open at the step was collected within
     the window after it (base currency)."""
-    day = _day(as_of)
+    day = page_day(as_of)
 
     def work(session: Session, caller: Caller) -> HTMLResponse:
         snapshot = load_snapshot(session.connection(), caller.org.id, caller.org.base_currency)
@@ -503,10 +454,10 @@ async def save_settings_form(request: Request, writer: Writer) -> Response:
                     changes[name] = _whole(typed[name], name)
             collections.save_settings(session, caller.org, changes, caller.actor)
 
-        error = _attempt(session, save)
+        error = attempt(session, save)
         if error is None:
             return RedirectResponse("/settings/dunning?done=settings-saved", status_code=303)
-        return _settings_page(request, session, caller, refusal=_refusal("form", error, typed))
+        return _settings_page(request, session, caller, refusal=Refusal.of("form", error, typed))
 
     return await writer.run(work)
 
@@ -528,10 +479,10 @@ async def replace_settings_form(
                 raise FormValueError(f"TOML: {error}") from None
             collections.save_settings(session, caller.org, values, caller.actor, replace_all=True)
 
-        error = _attempt(session, replace)
+        error = attempt(session, replace)
         if error is None:
             return RedirectResponse("/settings/dunning?done=settings-saved", status_code=303)
-        refusal = _refusal("document", error, {"document": document})
+        refusal = Refusal.of("document", error, {"document": document})
         return _settings_page(request, session, caller, refusal=refusal)
 
     return await writer.run(work)

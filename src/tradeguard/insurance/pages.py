@@ -15,7 +15,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tradeguard.collections.pages import settings_toml
-from tradeguard.domain.errors import BadQueryError, ConflictError, NotFoundError, TradeGuardError
+from tradeguard.domain.errors import TradeGuardError
 from tradeguard.domain.insurance.claim import ClaimEvent, PoliticalCause
 from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_DAYS, ClaimStatus
 from tradeguard.identity.dependencies import Caller, Reader, Writer
@@ -35,7 +35,16 @@ from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
 from tradeguard.insurance.schemas import MAX_AMOUNT
 from tradeguard.kit import i18n
-from tradeguard.kit.forms import FormValueError, form_day, query_string
+from tradeguard.kit.forms import (
+    FormValueError,
+    Refusal,
+    attempt,
+    form_amount,
+    form_day,
+    form_day_or_today,
+    page_day,
+    query_string,
+)
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
 from tradeguard.ledger import repository as ledger
 from tradeguard.limits.pages import BuyerSection
@@ -128,64 +137,8 @@ PAGE_MESSAGES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A form the service refused: which one, why, and what was typed (to show it again)."""
-
-    form: str
-    message: str
-    values: Mapping[str, str]
-    status_code: int
-
-
-def _refusal(form: str, error: TradeGuardError, values: Mapping[str, str]) -> Refusal:
-    code = 422
-    if isinstance(error, NotFoundError):
-        code = 404
-    elif isinstance(error, ConflictError):
-        code = 409
-    return Refusal(form, str(error), values, code)
-
-
-def _attempt(session: Session, action: Callable[[], object]) -> TradeGuardError | None:
-    """Run one service call in a savepoint: on a refusal nothing it did is kept."""
-    try:
-        with session.begin_nested():
-            action()
-    except TradeGuardError as error:
-        return error
-    return None
-
-
-def _day(text: str | None) -> dt.date:
-    """A page's ``as_of`` (today without one); a bad date is a 422 naming it."""
-    try:
-        return form_day(text, "as_of") if text else dt.date.today()
-    except FormValueError as error:
-        raise BadQueryError("as_of", str(error).removeprefix("as_of: ")) from None
-
-
-def _safe_day(text: str) -> dt.date:
-    """The day a form came from (its hidden ``as_of``), or today if it is bad."""
-    try:
-        return form_day(text, "as_of") if text else dt.date.today()
-    except FormValueError:
-        return dt.date.today()
-
-
 def _date_or(text: str, field_name: str, default: dt.date) -> dt.date:
     return form_day(text.strip(), field_name) if text.strip() else default
-
-
-def _amount(text: str, field_name: str) -> Decimal:
-    """An amount a form sent, or ``FormValueError``; the service checks its sign."""
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        raise FormValueError(f"{field_name}: not a number: {text!r}") from None
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
-        raise FormValueError(f"{field_name}: at most {MAX_AMOUNT:,}")
-    return amount
 
 
 def _exact_money(language: str, amount: Decimal | str, currency: str) -> str:
@@ -342,7 +295,7 @@ async def insurance_page(
 ) -> HTMLResponse:
     """The policy in force on ``as_of`` (today by default), the overdue notifications due
     and missed, the claims, the premium declarations with the true-up."""
-    return await reader.run(partial(_overview_page, request, _day(as_of), done=done))
+    return await reader.run(partial(_overview_page, request, page_day(as_of), done=done))
 
 
 def _after_overview_form(
@@ -355,10 +308,10 @@ def _after_overview_form(
     action: Callable[[], object],
     done: str,
 ) -> Response:
-    error = _attempt(session, action)
+    error = attempt(session, action)
     if error is None:
         return RedirectResponse(_link("/insurance", day, done=done), status_code=303)
-    return _overview_page(request, day, session, caller, refusal=_refusal(form, error, values))
+    return _overview_page(request, day, session, caller, refusal=Refusal.of(form, error, values))
 
 
 @router.post("/insurance/buyers/{buyer_id}/notifications")
@@ -371,7 +324,7 @@ async def notification_form(
     as_of: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """The insurer was told the buyer is overdue: a stop-shipment is set with it."""
-    day = _safe_day(as_of)
+    day = form_day_or_today(as_of)
 
     def work(session: Session, caller: Caller) -> Response:
         ledger.buyer(session, caller.org, buyer_id)  # another organisation's buyer: 404
@@ -408,7 +361,7 @@ async def open_claim_form(
 ) -> Response:
     """Open a draft claim on a buyer (a political one with its cause); its page shows
     the indemnity step by step."""
-    day = _safe_day(as_of)
+    day = form_day_or_today(as_of)
     values = {"buyer_id": buyer_id, "event": event, "cause": cause, "loss_date": loss_date}
 
     def work(session: Session, caller: Caller) -> Response:
@@ -438,12 +391,12 @@ async def open_claim_form(
             )
             opened.append(record.id)
 
-        error = _attempt(session, open_)
+        error = attempt(session, open_)
         if error is None:
             return RedirectResponse(
                 _link(f"/insurance/claims/{opened[0]}", day, done="claim-opened"), status_code=303
             )
-        refusal = _refusal("claim", error, values)
+        refusal = Refusal.of("claim", error, values)
         return _overview_page(request, day, session, caller, refusal=refusal)
 
     return await writer.run(work)
@@ -501,7 +454,7 @@ async def claim_page(
 ) -> HTMLResponse:
     """A claim: the indemnity step by step, the excluded invoices, the documents, the
     moves its status allows, the payout clock (read on ``as_of``) and the recoveries."""
-    return await reader.run(partial(_claim_page, request, claim_id, _day(as_of), done=done))
+    return await reader.run(partial(_claim_page, request, claim_id, page_day(as_of), done=done))
 
 
 def _after_claim_form(
@@ -516,12 +469,12 @@ def _after_claim_form(
     done: str,
 ) -> Response:
     claims.get_claim(session, caller.org, claim_id, day)  # another organisation's: 404
-    error = _attempt(session, action)
+    error = attempt(session, action)
     if error is None:
         return RedirectResponse(
             _link(f"/insurance/claims/{claim_id}", day, done=done), status_code=303
         )
-    refusal = _refusal(form, error, values)
+    refusal = Refusal.of(form, error, values)
     return _claim_page(request, claim_id, day, session, caller, refusal=refusal)
 
 
@@ -535,7 +488,7 @@ async def document_form(
     as_of: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Tick (``provided=true``) or untick a document of a draft claim's checklist."""
-    day = _safe_day(as_of)
+    day = form_day_or_today(as_of)
 
     def work(session: Session, caller: Caller) -> Response:
         return _after_claim_form(
@@ -568,7 +521,7 @@ async def move_form(
 ) -> Response:
     """Move the claim: submit it, the insurer reviews, pays (an amount, by default the
     indemnity) or rejects it (with its reason), or withdraw a draft."""
-    day = _safe_day(as_of)
+    day = form_day_or_today(as_of)
     values = {"on": on, "paid_amount": paid_amount, "reason": reason}
 
     def work(session: Session, caller: Caller) -> Response:
@@ -584,7 +537,9 @@ async def move_form(
                 target,
                 caller.actor,
                 _date_or(on, "on", day),
-                paid_amount=_amount(paid_amount, "paid_amount") if paid_amount.strip() else None,
+                paid_amount=form_amount(paid_amount, "paid_amount", MAX_AMOUNT)
+                if paid_amount.strip()
+                else None,
                 reason=reason.strip() or None,
             )
 
@@ -607,7 +562,7 @@ async def recovery_form(
 ) -> Response:
     """Money recovered on the claim's debt: before payment it reduces the claim, after
     it is shared between seller and insurer as the policy says."""
-    day = _safe_day(as_of)
+    day = form_day_or_today(as_of)
     values = {"amount": amount, "costs": costs, "received_on": received_on}
 
     def work(session: Session, caller: Caller) -> Response:
@@ -623,10 +578,10 @@ async def recovery_form(
                 session,
                 caller.org,
                 claim_id,
-                _amount(amount, "amount"),
+                form_amount(amount, "amount", MAX_AMOUNT),
                 _date_or(received_on, "received_on", day),
                 caller.actor,
-                _amount(costs, "costs") if costs.strip() else Decimal(0),
+                form_amount(costs, "costs", MAX_AMOUNT) if costs.strip() else Decimal(0),
             ),
             "recovery-recorded",
         )
@@ -693,7 +648,7 @@ async def load_policy_form(
     """Load a policy (the same number again replaces its terms), as ``policy load``."""
 
     def work(session: Session, caller: Caller) -> Response:
-        error = _attempt(
+        error = attempt(
             session,
             lambda: insurance.load_policy(
                 session, caller.org, _policy_terms(document), caller.actor
@@ -701,7 +656,7 @@ async def load_policy_form(
         )
         if error is None:
             return RedirectResponse("/settings/policy?done=policy-loaded", status_code=303)
-        refusal = _refusal("policy", error, {"document": document})
+        refusal = Refusal.of("policy", error, {"document": document})
         return _settings_page(request, session, caller, refusal=refusal)
 
     return await writer.run(work)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -30,7 +29,7 @@ from tradeguard.identity.dependencies import (
     Writer,
 )
 from tradeguard.kit.bounds import Offset
-from tradeguard.kit.forms import FormValueError, form_day, query_string
+from tradeguard.kit.forms import FormValueError, form_amount, form_day, query_string
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
 from tradeguard.ledger import repository as ledger
 from tradeguard.ledger.schemas import PaymentRead
@@ -86,17 +85,6 @@ class Refusal:
     @property
     def status_code(self) -> int:
         return 409 if self.conflict else 422
-
-
-def _amount(value: str) -> Decimal:
-    """The amount a form sent, or ``FormValueError``; the service checks the rest."""
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise FormValueError(f"amount: not a number: {value!r}") from None
-    if not amount.is_finite() or abs(amount) > limits.MAX_AMOUNT:
-        raise FormValueError(f"amount: at most {limits.MAX_AMOUNT:,}")
-    return amount
 
 
 @router.get("/buyers/{buyer_id}")
@@ -258,7 +246,7 @@ async def request_limit_form(
                 session,
                 caller.org,
                 buyer_id,
-                _amount(amount),
+                form_amount(amount, "amount", limits.MAX_AMOUNT),
                 reason.strip() or None,
                 caller.actor,
             ),
@@ -288,7 +276,11 @@ async def decide_form(
         values = {"amount": amount, "reason": reason, "override_reason": override_reason}
 
         def act() -> object:
-            approved = _amount(amount) if decision == "approve" and amount.strip() else None
+            approved = (
+                form_amount(amount, "amount", limits.MAX_AMOUNT)
+                if decision == "approve" and amount.strip()
+                else None
+            )
             return limits.decide(
                 session,
                 caller.org,
@@ -415,7 +407,7 @@ async def promise_form(
                 session,
                 caller.org,
                 buyer_id=buyer_id,
-                amount=_amount(amount),
+                amount=form_amount(amount, "amount", limits.MAX_AMOUNT),
                 promised_for=form_day(promised_for, "promised_for"),
                 made_on=dt.date.today(),
                 actor=caller.actor,
