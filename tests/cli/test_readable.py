@@ -19,11 +19,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from tests.conftest import write_csv
 from tradeguard.audit.models import AuditEntry
 from tradeguard.identity.models import Organisation
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.imports.service import import_file
 from tradeguard.kit.db import get_engine, unit_of_work
 
 
@@ -61,12 +63,16 @@ LEDGER = {
 
 
 @pytest.fixture
-def ledger(db_url: str, tmp_path: Path) -> str:
-    """A database with the organisation Acme (locale en_GB) and the ledger above."""
-    ok(tradeguard(db_url, tmp_path, "init", "--org", "Acme"))
-    for kind, text in LEDGER.items():
-        path = write_csv(tmp_path, f"{kind}.csv", text)
-        ok(tradeguard(db_url, tmp_path, "import", kind, str(path)))
+def ledger(db_url: str, engine: Engine, tmp_path: Path) -> str:
+    """A database with the organisation Acme (locale en_GB) and the ledger above, made in
+    the test process (``init`` and ``import`` as processes are tests/cli/test_main.py's):
+    only what each test reads is run as a command."""
+    with unit_of_work(engine) as session:
+        organisation, _ = create_or_get(session, "Acme", "EUR", "test")
+        for kind, text in LEDGER.items():
+            import_file(
+                session, organisation, kind, write_csv(tmp_path, f"{kind}.csv", text), "test"
+            )
     return db_url
 
 
