@@ -12,14 +12,20 @@ from sqlalchemy import select
 from tests.conftest import run_cli as tradeguard
 from tests.conftest import write_csv
 from tradeguard.audit.models import AuditEntry
-from tradeguard.kit.db import get_engine
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.imports.service import import_file
+from tradeguard.kit.db import get_engine, migrate, unit_of_work
 
 
 def _buyer(db: str, cwd: Path) -> None:
-    assert tradeguard(db, cwd, "init", "--org", "Acme").returncode == 0
+    """The organisation Acme and its buyer B1, made in the test process (the commands
+    under test run as processes)."""
+    engine = get_engine(db)
+    migrate(engine)
     text = "buyer_id,name,country,industry\nB1,Alpha,DE,retail"
-    done = tradeguard(db, cwd, "import", "buyers", str(write_csv(cwd, "buyers.csv", text)))
-    assert done.returncode == 0, done.stderr
+    with unit_of_work(engine) as session:
+        organisation, _ = create_or_get(session, "Acme", "EUR", "test")
+        import_file(session, organisation, "buyers", write_csv(cwd, "buyers.csv", text), "test")
 
 
 def _defaulted_buyer(db: str, cwd: Path) -> None:
