@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from tests.conftest import run_cli as tradeguard
 from tests.conftest import write_csv
 from tests.web.conftest import World, bearer
 from tradeguard.cycle.service import run_cycle
+from tradeguard.identity.organisations import create_or_get
+from tradeguard.imports.service import import_file
 from tradeguard.kit.db import unit_of_work
 from tradeguard.monitoring import service as monitoring
 
@@ -79,8 +82,7 @@ def test_thresholds_through_the_api(world: World, client: TestClient) -> None:
     assert rival.json()["overdue_days"] == 59
 
 
-def test_the_alert_commands(db_url: str, tmp_path: Path) -> None:
-    assert tradeguard(db_url, tmp_path, "init", "--org", "Acme").returncode == 0
+def test_the_alert_commands(db_url: str, engine: Engine, tmp_path: Path) -> None:
     buyers = write_csv(
         tmp_path,
         "b.csv",
@@ -93,8 +95,10 @@ def test_the_alert_commands(db_url: str, tmp_path: Path) -> None:
         "I1,B1,2024-01-01,2024-01-31,100,EUR\nI2,B2,2024-01-01,2024-06-30,100,EUR\n"
         "I3,B3,2024-01-01,2024-06-30,100,EUR",
     )
-    assert tradeguard(db_url, tmp_path, "import", "buyers", str(buyers)).returncode == 0
-    assert tradeguard(db_url, tmp_path, "import", "invoices", str(invoices)).returncode == 0
+    with unit_of_work(engine) as session:  # the ledger, made in process; the commands as processes
+        organisation, _ = create_or_get(session, "Acme", "EUR", "test")
+        for kind, path in (("buyers", buyers), ("invoices", invoices)):
+            import_file(session, organisation, kind, path, "test")
     set_ = tradeguard(db_url, tmp_path, "monitoring-settings", "set", "overdue_days=40")
     assert set_.returncode == 0, set_.stderr
     shown = tradeguard(db_url, tmp_path, "monitoring-settings", "show", "--format", "json")
