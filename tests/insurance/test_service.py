@@ -251,6 +251,33 @@ def test_each_reason_lands_on_its_invoice(engine: Engine, ledger: Organisation) 
     }
 
 
+def test_screening_answers_insured_as_the_cover_judges_a_new_delivery(
+    engine: Engine, ledger: Organisation
+) -> None:
+    """An order of 100 delivered on 15 June, on the buyer's terms, with its open
+    receivables as the exposure (order screening's ``insured``)."""
+    on = D(2024, 6, 15)
+    with unit_of_work(engine) as session:
+        answers = {}
+        for buyer in ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"):
+            cover = insurance.buyer_cover(session, ledger, buyer, on)
+            assert cover is not None
+            answers[buyer] = insurance.insured_delivery(
+                session, ledger, buyer, Decimal("100"), on, None, cover.open
+            )
+    assert answers == {
+        "B1": False,  # 12,000 open + 100 > the limit of 10,000
+        "B2": False,  # RU is excluded
+        "B3": True,  # 2,000 + 100; I32's deadline passed, but it was never insured
+        "B4": True,  # a dispute does not stop the cover of new deliveries
+        "B5": True,  # 3,000 + 100 within the discretionary 5,000
+        "B6": False,  # refused on 15 May
+        "B7": False,  # notified on 10 May: stop-shipment
+        "B8": False,  # I81's deadline (30 May) was missed: nothing after it is covered
+        "B9": False,  # insolvent on 1 June: the discretionary limit no longer applies
+    }
+
+
 def test_the_discretionary_limit_holds_without_a_decision_until_adverse_news(
     engine: Engine, ledger: Organisation
 ) -> None:
@@ -277,6 +304,46 @@ def test_the_discretionary_limit_holds_without_a_decision_until_adverse_news(
         "I91": (Decimal("1000.00"), None),
         "I92": (ZERO, "no_limit"),
     }
+
+
+def test_an_invoice_paid_in_parts_in_another_currency_is_not_left_open_by_rounding(
+    engine: Engine, org: Organisation, tmp_path: Path
+) -> None:
+    """SEK 300.45 paid as three times 100.15 at 0.0865: each part alone converts to
+    866.2975 → EUR 8.66, together 25.98, but the invoice to 2,598.8925 → 25.99. Had the
+    parts been converted one by one, 0.01 would stay open past the deadline and the
+    buyer would lose its cover for a missed notification."""
+    with unit_of_work(engine) as session:
+        insure(session, org)  # EUR, notification within 60 days
+        load(session, org, tmp_path, "buyers", BUYERS_HEADER, "S1,Svensk,SE,x")
+        load(session, org, tmp_path, "fx", "date,currency,rate", "2024-01-01,SEK,0.0865")
+        load(
+            session,
+            org,
+            tmp_path,
+            "invoices",
+            INVOICES_HEADER,
+            "S11,S1,2024-02-01,2024-03-02,300.45,SEK,",
+            "S12,S1,2024-06-01,2024-07-01,100.00,SEK,",
+        )
+        load(
+            session,
+            org,
+            tmp_path,
+            "payments",
+            "payment_id,buyer_id,date,amount,currency,invoice_id",
+            *(f"P{n},S1,2024-03-0{n},100.15,SEK,S11" for n in (1, 2, 3)),
+        )
+        load(session, org, tmp_path, "insurer-limits", LIMITS_HEADER, "S1,1000,EUR,2024-01-01,,")
+    with unit_of_work(engine) as session:
+        cover = insurance.buyer_cover(session, org, "S1", D(2024, 6, 15))
+        due = insurance.notifications_due(session, org, D(2024, 6, 15))
+    assert cover is not None
+    # only S12 is open (100 × 0.0865 = 8.65), covered: no deadline was missed
+    assert [(i.invoice_id, i.open, i.covered, i.reason) for i in cover.invoices] == [
+        ("S12", Decimal("8.65"), Decimal("8.65"), None)
+    ]
+    assert due == []
 
 
 def test_amounts_in_other_currencies_are_converted_with_the_rate_of_the_day(

@@ -183,6 +183,43 @@ def adverse_by(session: Session, org_id: int, buyer_id: str, on: dt.date) -> boo
     return session.scalar(query.limit(1)) is not None
 
 
+def open_at_deadline(
+    session: Session,
+    org_id: int,
+    buyer_id: str,
+    deadline_days: int,
+    due_before: dt.date,
+    delivered_from: dt.date,
+) -> bool:
+    """Whether an invoice of the buyer delivered from ``delivered_from`` and due before
+    ``due_before`` was still open on its notification deadline (due date +
+    ``deadline_days``): a deadline that may have been missed. Two indexed reads of the
+    buyer's rows; whether the invoice was insured at delivery is the cover's to judge."""
+    delivered = func.coalesce(Invoice.delivery_date, Invoice.issue_date)
+    invoices = session.execute(
+        select(Invoice.invoice_id, Invoice.amount, Invoice.due_date).where(
+            Invoice.org_id == org_id,
+            Invoice.buyer_id == buyer_id,
+            Invoice.due_date < due_before,
+            delivered >= delivered_from,
+        )
+    ).all()
+    if not invoices:
+        return False
+    settled: dict[str, int] = {}
+    deadline = {i.invoice_id: i.due_date + dt.timedelta(days=deadline_days) for i in invoices}
+    for invoice_id, day, amount in session.execute(
+        select(Allocation.invoice_id, Allocation.date, Allocation.amount).where(
+            Allocation.org_id == org_id,
+            Allocation.buyer_id == buyer_id,
+            Allocation.invoice_id.in_(list(deadline)),
+        )
+    ):
+        if day <= deadline[invoice_id]:
+            settled[invoice_id] = settled.get(invoice_id, 0) + amount
+    return any(i.amount > settled.get(i.invoice_id, 0) for i in invoices)
+
+
 def rate_on(session: Session, org_id: int, currency: str, on: dt.date) -> str | None:
     """Base units for one unit of ``currency``: its latest rate on or before ``on``."""
     query = (

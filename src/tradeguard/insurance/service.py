@@ -321,6 +321,30 @@ def limit_data(
     return LimitData(buyers, limits_frame, notified, converter)
 
 
+def _converted_allocations(
+    allocations: pl.DataFrame, invoices: pl.DataFrame, converter: Converter
+) -> pl.DataFrame:
+    """The allocations in the policy's currency, each the step of its invoice's settled
+    total converted: converting every part alone leaves a rounding residue (an invoice
+    paid in full in SEK would stay 0.01 EUR open and miss its notification deadline);
+    the steps add up to the converted total, and a settled invoice to its amount."""
+    return (
+        allocations.join(invoices.select("invoice_id", "currency"), on="invoice_id")
+        .sort("invoice_id", "date")
+        .with_columns(total=pl.col("amount").cum_sum().over("invoice_id"))
+        .pipe(
+            lambda frame: frame.with_columns(
+                total=converter.convert(frame["total"], converter.index(frame["currency"]))
+            )
+        )
+        .select(
+            "invoice_id",
+            "date",
+            amount=pl.col("total") - pl.col("total").shift(1, fill_value=0).over("invoice_id"),
+        )
+    )
+
+
 def cover_data(
     session: Session,
     org: Org,
@@ -340,16 +364,7 @@ def cover_data(
     converter = known.converter
     index = converter.index(invoices["currency"])
     invoices = invoices.with_columns(amount=converter.convert(invoices["amount"], index))
-    currency_of = invoices.select("invoice_id", "currency")
-    allocations = (
-        allocations.join(currency_of, on="invoice_id", how="inner")
-        .pipe(
-            lambda frame: frame.with_columns(
-                amount=converter.convert(frame["amount"], converter.index(frame["currency"]))
-            )
-        )
-        .drop("currency")
-    )
+    allocations = _converted_allocations(allocations, invoices, converter)
     settled = (
         allocations.filter(pl.col("date") <= as_of)
         .group_by("invoice_id")
@@ -494,10 +509,11 @@ def insured_delivery(
 ) -> bool | None:
     """Would a delivery of ``amount_base`` (the org's base currency) on ``terms_days``
     to the buyer on ``on`` be insured: inside the policy, its country covered, terms
-    within the maximum credit period, no notification yet and the buyer's exposure
-    (``exposure_base``, open receivables) plus the order within the limit, compared in
-    the base currency? None without a policy in force. Order screening asks this: a few
-    indexed reads, no ledger scan."""
+    within the maximum credit period, no notification yet and no deadline missed, and the
+    buyer's exposure (``exposure_base``, open receivables) plus the order within the
+    limit, compared in the base currency? None without a policy in force. Order
+    screening asks this: a few indexed reads, the buyer's cover only where a deadline
+    may have been missed, no ledger scan."""
     record = policy_on(session, org, on)
     if record is None:
         return None
@@ -521,7 +537,26 @@ def insured_delivery(
         return False
     else:
         limit_base = _named_limit_base(session, org, policy, buyer_id, on)
-    return limit_base is not None and to_minor(amount_base + exposure_base, base) <= limit_base
+    if limit_base is None or to_minor(amount_base + exposure_base, base) > limit_base:
+        return False
+    return not _missed_a_deadline(session, org, record, buyer_id, on)
+
+
+def _missed_a_deadline(
+    session: Session, org: Org, record: PolicyRecord, buyer_id: str, on: dt.date
+) -> bool:
+    """Whether a notification deadline of the buyer passed unreported by ``on`` (then no
+    later delivery is covered). A buyer none of whose invoices was open on its deadline
+    is answered from two indexed reads; the others from their cover, where a missed
+    deadline shows as ``notification_missed`` (a reason no earlier rule hides: only an
+    invoice insured at delivery can miss its deadline)."""
+    policy = record.policy
+    days = policy.notification_deadline_days
+    due_before = on - dt.timedelta(days=days)
+    if not repository.open_at_deadline(session, org.id, buyer_id, days, due_before, policy.start):
+        return False
+    cover = cover_data(session, org, on, buyer_id, record).cover
+    return bool((cover["reason"] == CoverReason.NOTIFICATION_MISSED).any())
 
 
 def _to_base(session: Session, org: Org, minor: int, currency: str, on: dt.date) -> int:
