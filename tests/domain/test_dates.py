@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tradeguard.domain.dates import months_back
+from tradeguard.domain.dates import month_end, months_back
 
 D = dt.date
 
@@ -31,3 +31,16 @@ D = dt.date
 )
 def test_months_back(day: dt.date, months: int, expected: dt.date) -> None:
     assert months_back(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2024, 2, 1), D(2024, 2, 29)),  # leap February
+        (D(2023, 2, 15), D(2023, 2, 28)),
+        (D(2024, 12, 31), D(2024, 12, 31)),
+        (D(2024, 4, 1), D(2024, 4, 30)),
+    ],
+)
+def test_month_end(day: dt.date, expected: dt.date) -> None:
+    assert month_end(day) == expected

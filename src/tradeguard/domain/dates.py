@@ -18,3 +18,8 @@ def months_back(day: dt.date, count: int) -> dt.date:
     year, month = divmod(day.year * 12 + day.month - 1 - count, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, last if month_end else min(day.day, last))
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -172,7 +172,7 @@ def insurer_limit_set(
     org: OrgOption = None,
 ) -> None:
     """Record the insurer's credit limit decision on a buyer (audited)."""
-    value = Decimal(0) if amount.strip() in {"0", "0.00"} else parse_amount(amount, "AMOUNT")
+    value = parse_amount(amount, "AMOUNT", zero_allowed=True)
     with org_session(db, org, Permission.WRITE_LEDGER) as (session, organisation):
         record = insurance.set_insurer_limit(
             session,

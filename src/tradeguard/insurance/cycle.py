@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tradeguard.domain.dates import month_end
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.insurance import cover as cover_core
 from tradeguard.domain.insurance.workflow import ClaimStatus
 from tradeguard.domain.money import from_minor
 from tradeguard.insurance import repository
 from tradeguard.insurance.claims import list_claims
-from tradeguard.insurance.premium import declare_premium, month_end
+from tradeguard.insurance.premium import declare_premium
 from tradeguard.insurance.service import cover_data, notifications_due, policy_on
 from tradeguard.kit.cycle_day import CycleDay, StepResult
 

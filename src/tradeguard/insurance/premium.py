@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tradeguard.audit import service as audit
+from tradeguard.domain.dates import month_end
 from tradeguard.domain.errors import ConflictError, InvalidInputError
 from tradeguard.domain.identity.access import Org
 from tradeguard.domain.insurance import premium as premium_core
@@ -66,11 +67,6 @@ class DeclarationRecord:
         }
 
 
-def month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
 def declare_premium(
     session: Session,
     org: Org,
@@ -97,14 +93,14 @@ def declare_premium(
     if turnover is not None and not (reason or "").strip():
         raise InvalidInputError("an adjusted turnover needs a reason", "reason")
     data = data or cover_data(session, org, end, policy=record)
-    computed = from_minor(premium_core.insured_turnover(data.cover, month), policy.currency)
-    declared = computed if turnover is None else turnover
-    premium = premium_core.premium_due(policy, declared)
+    computed = premium_core.declare(policy, data.cover, month)
+    declared = computed.insured_turnover if turnover is None else turnover
+    premium = computed.premium if turnover is None else premium_core.premium_due(policy, turnover)
     before = None if row is None else DeclarationRecord.of(row, policy).as_dict()
     if row is None:
         row = PremiumDeclaration(org_id=org.id, policy_id=record.id, month=month)
         session.add(row)
-    row.computed_turnover = to_minor(computed, policy.currency)
+    row.computed_turnover = to_minor(computed.insured_turnover, policy.currency)
     row.turnover = to_minor(declared, policy.currency)
     row.premium = to_minor(premium, policy.currency)
     row.adjustment_reason = reason if turnover is not None else None

@@ -53,13 +53,15 @@ def parse_date(text: str) -> dt.date:
 DATE_METAVAR = "YYYY-MM-DD"
 
 
-def parse_amount(text: str, option: str = "--amount") -> Decimal:
-    """A positive amount as written (``1250.50``); a bad one is a usage error naming the
-    option (exit code 2)."""
+def parse_amount(text: str, option: str = "--amount", *, zero_allowed: bool = False) -> Decimal:
+    """A positive amount as written (``1250.50``), or 0 where ``zero_allowed`` (an
+    insurer's refusal); a bad one is a usage error naming the option (exit code 2)."""
     try:
         amount = Decimal(text.strip())
     except InvalidOperation:
         raise typer.BadParameter(f"not an amount: {text!r}", param_hint=option) from None
+    if amount.is_finite() and zero_allowed and amount == 0:
+        return Decimal(0)
     if not amount.is_finite() or amount <= 0:
         raise typer.BadParameter(f"the amount must be positive, not {text}", param_hint=option)
     return amount
