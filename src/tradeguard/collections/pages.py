@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from tradeguard.collections import outbox
 from tradeguard.collections import service as collections
-from tradeguard.collections.schemas import MAX_AMOUNT
 from tradeguard.collections.service import CallOutcome
 from tradeguard.domain.collections.policy import CREDIT_CLASSES, CatchUp
 from tradeguard.identity.dependencies import Caller, Reader, Writer
@@ -40,6 +39,7 @@ from tradeguard.kit.forms import (
     query_string,
 )
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
+from tradeguard.kit.schemas import MAX_AMOUNT
 from tradeguard.ledger.repository import load_snapshot
 from tradeguard.locale import N_
 

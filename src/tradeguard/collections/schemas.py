@@ -13,9 +13,7 @@ from pydantic import BaseModel, Field
 from tradeguard.collections import service as collections
 from tradeguard.collections.service import CallOutcome
 from tradeguard.kit.bounds import Day
-
-# The most an amount may be: what a 15-digit count of minor units holds (imports).
-MAX_AMOUNT = Decimal(10) ** 15
+from tradeguard.kit.schemas import MAX_AMOUNT
 
 
 class DunningRunCreate(BaseModel):

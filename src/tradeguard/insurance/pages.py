@@ -33,7 +33,6 @@ from tradeguard.domain.insurance.workflow import CLAIM_WORKFLOW, PAYOUT_TARGET_D
 from tradeguard.identity.dependencies import Caller, Reader, Writer
 from tradeguard.insurance import claims, premium
 from tradeguard.insurance import service as insurance
-from tradeguard.insurance.schemas import MAX_AMOUNT
 from tradeguard.kit import i18n
 from tradeguard.kit.forms import (
     FormValueError,
@@ -46,6 +45,7 @@ from tradeguard.kit.forms import (
     query_string,
 )
 from tradeguard.kit.rendering import DONE_MESSAGES, render_page
+from tradeguard.kit.schemas import MAX_AMOUNT
 from tradeguard.ledger import repository as ledger
 from tradeguard.limits.pages import BuyerSection
 from tradeguard.locale import N_

@@ -17,8 +17,7 @@ from tradeguard.insurance import claims
 from tradeguard.insurance import service as insurance
 from tradeguard.insurance.premium import DeclarationRecord, TrueUp
 from tradeguard.kit.bounds import Day
-
-MAX_AMOUNT = Decimal(10) ** 15
+from tradeguard.kit.schemas import MAX_AMOUNT
 
 
 class PolicyRead(BaseModel):
